@@ -1,0 +1,337 @@
+"""`tf.GradientTape`: records ops on watched tensors and walks them backwards.
+
+`execute()` calls `record()` on every active tape. A tape keeps the records whose
+inputs it watches (by object id; the records keep those objects alive), in execution
+order, which is a topological order. `gradient()` walks them in reverse, calling each
+op's registered gradient, summing broadcast gradients down to input shapes and
+accumulating with `add`. Gradient functions run ndflow ops, so an outer tape records
+the backward pass (higher derivatives), and inside a trace they build graph ops.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from typing import Any, Iterator
+
+from ndflow._src.core import dtypes, nest
+from ndflow._src.core.context import ctx
+from ndflow._src.framework.op_registry import OpDef
+from ndflow._src.framework.tensor import Tensor
+from ndflow._src.framework.tensor import VariableBase as Variable
+from ndflow._src.ops import math_ops
+
+_logger = logging.getLogger("ndflow")
+
+
+class UnconnectedGradients:
+    """What `gradient()` returns for a source the target does not depend on."""
+
+    NONE = "none"
+    ZERO = "zero"
+
+
+class _Record:
+    """One recorded op, shaped like a graph node for the gradient functions."""
+
+    __slots__ = ("opdef", "inputs", "outputs", "attrs", "skip_input_indices")
+
+    def __init__(self, opdef: OpDef, inputs: tuple, outputs: tuple, attrs: dict) -> None:
+        self.opdef = opdef
+        self.inputs = inputs
+        self.outputs = outputs
+        self.attrs = attrs
+        self.skip_input_indices = ()
+
+    @property
+    def type(self) -> str:
+        return self.opdef.name
+
+    def get_attr(self, name: str) -> Any:
+        return self.attrs[name]
+
+
+def _is_differentiable(dtype: dtypes.DType) -> bool:
+    return dtype.is_floating or dtype.is_complex or dtype is dtypes.resource
+
+
+def _eager(t: Any) -> bool:
+    return type(t) is Tensor
+
+
+def _same_shape(g: Tensor, x: Tensor) -> bool:
+    if _eager(g) and _eager(x):
+        return g._value.shape == x._value.shape
+    gd, xd = g.shape._dims, x.shape._dims
+    return gd is not None and gd == xd and None not in gd
+
+
+class GradientTape:
+    """Records operations for automatic differentiation.
+
+    >>> import ndflow as tf
+    >>> x = tf.constant(3.0)
+    >>> with tf.GradientTape() as tape:
+    ...     tape.watch(x)
+    ...     y = x * x
+    >>> tape.gradient(y, x)
+    <tf.Tensor: shape=(), dtype=float32, numpy=6.0>
+    """
+
+    def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
+        self._persistent = persistent
+        self._watch_accessed_variables = watch_accessed_variables
+        self._records: list[_Record] = []
+        self._watched: set[int] = set()
+        self._keep: list = []  # keeps watched objects alive so their ids stay unique
+        self._variables: dict[int, Variable] = {}
+        self._recording = False
+        self._used = False
+
+    # ------------------------------------------------------------------ context
+    def __enter__(self) -> GradientTape:
+        if self._recording:
+            raise ValueError("Tape is still recording, This can happen if you try to re-enter an already-active tape.")
+        ctx.tapes = ctx.tapes + [self]
+        self._recording = True
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._recording:
+            self._pop()
+
+    def _pop(self) -> None:
+        ctx.tapes = [t for t in ctx.tapes if t is not self]
+        self._recording = False
+
+    @contextlib.contextmanager
+    def stop_recording(self) -> Iterator[None]:
+        """Temporarily stops recording on this tape."""
+        if not self._recording:
+            raise ValueError("Tape must be recording.")
+        self._pop()
+        try:
+            yield
+        finally:
+            ctx.tapes = ctx.tapes + [self]
+            self._recording = True
+
+    def reset(self) -> None:
+        """Clears everything recorded and watched, keeping the tape active."""
+        self._records = []
+        self._watched = set()
+        self._keep = []
+        self._variables = {}
+        self._used = False
+
+    # ------------------------------------------------------------------ watching
+    def watch(self, tensor: Any) -> None:
+        """Makes the tape record ops on `tensor` (a tensor, variable or structure of them)."""
+        for t in nest.flatten(tensor):
+            if isinstance(t, Variable):
+                self._watch_variable(t)
+                continue
+            if not isinstance(t, Tensor):
+                raise ValueError(
+                    f"Passed in object {t!r} of type {type(t).__name__!r}, not tf.Tensor or "
+                    "tf.Variable or ExtensionType."
+                )
+            if not _is_differentiable(t.dtype):
+                _logger.warning(
+                    "The dtype of the watched tensor must be floating (e.g. tf.float32), "
+                    "got %r", t.dtype
+                )
+            self._watched.add(id(t))
+            self._keep.append(t)
+
+    def _watch_variable(self, var: Variable) -> None:
+        h = var.handle
+        if id(h) not in self._watched:
+            self._watched.add(id(h))
+            self._keep.append(h)
+            self._variables[id(h)] = var
+
+    def watched_variables(self) -> tuple:
+        """The variables this tape watches, in the order it first saw them."""
+        return tuple(self._variables.values())
+
+    # ------------------------------------------------------------------ recording
+    def record(self, opdef: OpDef, inputs: Any, outputs: Any, attrs: dict) -> None:
+        """Called by execute() for every differentiable op while this tape is active."""
+        watched = self._watched
+        if opdef.name == "ReadVariableOp":
+            h = inputs[0]
+            if id(h) not in watched:
+                var = h._value.var
+                if not (self._watch_accessed_variables and var._trainable):
+                    return
+                self._watch_variable(var)
+        else:
+            for t in inputs:
+                if id(t) in watched:
+                    break
+            else:
+                return
+        outs = outputs if type(outputs) is tuple else (outputs,)
+        self._records.append(_Record(opdef, tuple(inputs), outs, attrs))
+        for o in outs:
+            watched.add(id(o))
+
+    # ------------------------------------------------------------------ gradients
+    def gradient(
+        self,
+        target: Any,
+        sources: Any,
+        output_gradients: Any = None,
+        unconnected_gradients: str = UnconnectedGradients.NONE,
+    ) -> Any:
+        """d(sum of `target`)/d`sources`, in the structure of `sources`.
+
+        Raises:
+            RuntimeError: on a second call to a non-persistent tape.
+        """
+        if self._used and not self._persistent:
+            raise RuntimeError(
+                "A non-persistent GradientTape can only be used to compute one set of "
+                "gradients (or jacobians)"
+            )
+        if self._recording and not self._persistent:
+            self._pop()
+        self._used = True
+        if unconnected_gradients not in (UnconnectedGradients.NONE, UnconnectedGradients.ZERO):
+            raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
+        flat_targets = nest.flatten(target)
+        flat_sources = nest.flatten(sources)
+        for t in flat_targets:
+            if isinstance(t, Tensor) and not _is_differentiable(t.dtype):
+                _logger.warning(
+                    "The dtype of the target tensor must be floating (e.g. tf.float32) when "
+                    "calling GradientTape.gradient, got %r", t.dtype
+                )
+        flat_out_grads = None
+        if output_gradients is not None:
+            flat_out_grads = nest.flatten(output_gradients)
+        results = self._backward(flat_targets, flat_sources, flat_out_grads)
+        out = []
+        for s, g in zip(flat_sources, results):
+            if g is None and unconnected_gradients == UnconnectedGradients.ZERO:
+                g = _zeros_for(s)
+            out.append(g)
+        return nest.pack_sequence_as(sources, out)
+
+    def _backward(self, targets: list, sources: list, out_grads: list | None) -> list:
+        source_ids = []
+        for s in sources:
+            if isinstance(s, Variable):
+                source_ids.append(id(s.handle))
+            elif isinstance(s, Tensor):
+                source_ids.append(id(s))
+                if not _is_differentiable(s.dtype):
+                    _logger.warning(
+                        "The dtype of the source tensor must be floating (e.g. tf.float32) "
+                        "when calling GradientTape.gradient, got %r", s.dtype
+                    )
+            elif s is None:
+                raise ValueError(
+                    "Argument `sources` contains a None value; every source must be a "
+                    "tf.Tensor or tf.Variable."
+                )
+            else:
+                raise ValueError(
+                    f"Argument `sources` must be tensors or variables. Received: {s!r}"
+                )
+        records = list(self._records)
+        # Forward: which records lie downstream of a source.
+        needed = set(source_ids)
+        relevant = []
+        for rec in records:
+            for t in rec.inputs:
+                if id(t) in needed:
+                    relevant.append(rec)
+                    for o in rec.outputs:
+                        needed.add(id(o))
+                    break
+        keep = set(source_ids)
+        grads: dict[int, Tensor] = {}
+        for i, t in enumerate(targets):
+            if isinstance(t, Variable):
+                t = t.value()
+            if id(t) not in needed:
+                continue
+            g = None if out_grads is None else out_grads[i]
+            if g is None:
+                g = math_ops.ones_like(t)
+            elif not isinstance(g, Tensor):
+                from ndflow._src.framework.constant import convert_to_tensor
+
+                g = convert_to_tensor(g, dtype=t.dtype)
+            _accumulate(grads, id(t), g)
+        for rec in reversed(relevant):
+            outs = rec.outputs
+            if len(outs) == 1:
+                og = grads.get(id(outs[0]))
+                if og is None:
+                    continue
+                if id(outs[0]) not in keep:
+                    del grads[id(outs[0])]
+                out_grads_list = (og,)
+            else:
+                out_grads_list = tuple(grads.get(id(o)) for o in outs)
+                if all(g is None for g in out_grads_list):
+                    continue
+                out_grads_list = tuple(
+                    math_ops.zeros_like(o) if g is None and _is_differentiable(o.dtype) else g
+                    for o, g in zip(outs, out_grads_list)
+                )
+            inputs = rec.inputs
+            rec.skip_input_indices = tuple(
+                i for i, x in enumerate(inputs) if id(x) not in needed
+            )
+            in_grads = rec.opdef.grad(rec, *out_grads_list)
+            if not isinstance(in_grads, (tuple, list)):
+                in_grads = (in_grads,)
+            for x, g in zip(inputs, in_grads):
+                if g is None or id(x) not in needed:
+                    continue
+                if x.dtype is not dtypes.resource and not _same_shape(g, x):
+                    g = math_ops.reduce_to_like(g, x)
+                _accumulate(grads, id(x), g)
+        return [grads.get(sid) for sid in source_ids]
+
+    # ------------------------------------------------------------------ jacobians
+    def jacobian(
+        self,
+        target: Any,
+        sources: Any,
+        unconnected_gradients: str = UnconnectedGradients.NONE,
+        parallel_iterations: Any = None,
+        experimental_use_pfor: bool = True,
+    ) -> Any:
+        """d`target`[i...]/d`sources`[j...]: shape target.shape + source.shape."""
+        from ndflow._src.autodiff import jacobians
+
+        return jacobians.jacobian(self, target, sources, unconnected_gradients)
+
+    def batch_jacobian(
+        self,
+        target: Any,
+        source: Any,
+        unconnected_gradients: str = UnconnectedGradients.NONE,
+        parallel_iterations: Any = None,
+        experimental_use_pfor: bool = True,
+    ) -> Any:
+        """Per-example jacobians: shape [batch] + target.shape[1:] + source.shape[1:]."""
+        from ndflow._src.autodiff import jacobians
+
+        return jacobians.batch_jacobian(self, target, source, unconnected_gradients)
+
+
+def _accumulate(grads: dict, key: int, g: Tensor) -> None:
+    prev = grads.get(key)
+    grads[key] = g if prev is None else math_ops.add(prev, g)
+
+
+def _zeros_for(s: Any) -> Tensor:
+    if isinstance(s, Variable):
+        return math_ops.zeros_like(s.value())
+    return math_ops.zeros_like(s)

@@ -1,0 +1,62 @@
+"""`execute()`: THE dispatch point. Every op, eager or traced, runs through here.
+
+Eagerly it calls the kernel on the inputs' arrays; while a graph is being traced
+(`ctx.graph` set by ndflow._src.graph) it asks the graph to add a node. Then it tells the
+active tapes, if any. Nothing else calls a kernel.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from ndflow._src.core import errors
+from ndflow._src.core.context import ctx
+from ndflow._src.framework.op_registry import _OPS, OpDef
+from ndflow._src.framework.tensor import Tensor, wrap
+
+_EMPTY: dict = {}
+_KERNEL_ERRORS = (ValueError, IndexError, TypeError, np.linalg.LinAlgError, ZeroDivisionError)
+
+
+def execute(op_type: str, inputs: Sequence[Tensor], attrs: dict = _EMPTY) -> Any:
+    """Runs op `op_type` on `inputs`: a Tensor, or a tuple of Tensors for multi-output ops.
+
+    Inputs must already be Tensors of the right dtypes (public functions convert them).
+    """
+    opdef = _OPS[op_type]
+    graph = ctx.graph
+    if graph is None:
+        try:
+            out = opdef.kernel(*[t._value for t in inputs], **attrs)
+        except errors.OpError:
+            raise
+        except _KERNEL_ERRORS as e:
+            raise kernel_error(opdef, inputs, attrs, e) from None
+        if opdef.num_outputs == 1:
+            outputs = wrap(out)
+        else:
+            outputs = tuple(wrap(o) for o in out)
+    else:
+        outputs = graph.add_op(opdef, inputs, attrs)
+    if ctx.tapes and opdef.grad is not None:
+        for tape in ctx.tapes:
+            tape.record(opdef, inputs, outputs, attrs)
+    return outputs
+
+
+def kernel_error(opdef: OpDef, inputs: Sequence[Tensor], attrs: dict, e: Exception) -> Exception:
+    """Explains a kernel failure: the shape rule's own error if it finds one (it names
+    the op and the shapes), else the kernel's message in TensorFlow's form."""
+    if opdef.shape is not None:
+        try:
+            opdef.shape(list(inputs), attrs)
+        except errors.OpError as shape_error:
+            return shape_error
+        except (ValueError, TypeError) as shape_error:
+            return errors.op_error(errors.InvalidArgumentError, opdef.name, str(shape_error))
+    shapes = ", ".join(str(list(t.shape)) for t in inputs)
+    return errors.op_error(
+        errors.InvalidArgumentError, opdef.name, f"{e} (input shapes: {shapes})"
+    )

@@ -1,0 +1,89 @@
+"""The op registry: each op type is declared once with its kernel, shape rule and gradient.
+
+- kernel(*arrays, **attrs) -> ndarray, or a tuple of ndarrays for multi-output ops.
+  Runs eagerly and inside compiled graphs alike.
+- shape(inputs, attrs) -> [(dims tuple or None, DType), ...], one per output. `inputs`
+  are Tensors (eager or symbolic); only `.shape`, `.dtype` and `static_value` are used.
+  Used to build graphs, and in eager mode to explain a kernel's failure.
+- grad(op, *output_grads) -> one gradient (or None) per input, written in ndflow ops.
+  `op` has `.type`, `.inputs`, `.outputs`, `.attrs`, `.get_attr(name)` and
+  `.skip_input_indices` (inputs whose gradient nobody asked for).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+ShapeFn = Callable[[list, dict], list]
+GradFn = Callable[..., Any]
+
+
+class OpDef:
+    __slots__ = ("name", "kernel", "shape", "grad", "num_outputs", "stateful", "doc")
+
+    def __init__(
+        self,
+        name: str,
+        kernel: Callable,
+        shape: ShapeFn | None,
+        grad: GradFn | None,
+        num_outputs: int,
+        stateful: bool,
+    ) -> None:
+        self.name = name
+        self.kernel = kernel
+        self.shape = shape
+        self.grad = grad
+        # -1: the count depends on attrs (the kernel returns a tuple; shape says how many).
+        self.num_outputs = num_outputs
+        self.stateful = stateful
+
+    def __repr__(self) -> str:
+        return f"<OpDef {self.name}>"
+
+
+_OPS: dict[str, OpDef] = {}
+
+
+def register_op(
+    name: str,
+    kernel: Callable,
+    shape: ShapeFn | None = None,
+    grad: GradFn | None = None,
+    *,
+    num_outputs: int = 1,
+    stateful: bool = False,
+) -> OpDef:
+    """Declares op type `name`. Registering the same name twice is a bug and raises."""
+    if name in _OPS:
+        raise KeyError(f"Op type {name!r} is already registered.")
+    opdef = OpDef(name, kernel, shape, grad, num_outputs, stateful)
+    _OPS[name] = opdef
+    return opdef
+
+
+def get_op(name: str) -> OpDef:
+    try:
+        return _OPS[name]
+    except KeyError:
+        raise KeyError(f"No op type {name!r} is registered.") from None
+
+
+def registered_ops() -> dict[str, OpDef]:
+    return dict(_OPS)
+
+
+class RegisterGradient:
+    """`tf.RegisterGradient(op_type)`: decorator setting the gradient of a registered op."""
+
+    def __init__(self, op_type: str) -> None:
+        self._op_type = op_type
+
+    def __call__(self, fn: GradFn) -> GradFn:
+        get_op(self._op_type).grad = fn
+        return fn
+
+
+def no_gradient(op_type: str) -> None:
+    """`tf.no_gradient`: marks an op as having no gradient."""
+    get_op(op_type).grad = None

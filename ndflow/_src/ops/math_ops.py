@@ -1,0 +1,429 @@
+"""Math ops: element-wise arithmetic, reductions and casts.
+
+Each op is declared once: kernel, shape rule and gradient side by side, then the public
+function. Gradients are written in ndflow ops so they trace and nest.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ndflow._src.core import dtypes
+from ndflow._src.framework.execute import execute
+from ndflow._src.framework.op_registry import register_op
+from ndflow._src.framework.tensor import Tensor, register_operator
+from ndflow._src.ops import op_util
+from ndflow._src.ops.op_util import binary_operands, binary_shape, dims_of, to_tensor, unary_shape
+
+
+def _skip(op: Any, i: int) -> bool:
+    return i in op.skip_input_indices
+
+
+# ---------------------------------------------------------------------------- binary
+
+
+def _add_grad(op, g):
+    return g, g
+
+
+register_op("AddV2", np.add, binary_shape("AddV2"), _add_grad)
+
+
+def add(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.add`: x + y, element-wise with broadcasting.
+
+    >>> import ndflow as tf
+    >>> tf.add(tf.constant([1, 2]), 3)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 5], dtype=int32)>
+    """
+    x, y = binary_operands(x, y, "AddV2")
+    return execute("AddV2", (x, y))
+
+
+def _sub_grad(op, g):
+    return g, None if _skip(op, 1) else negative(g)
+
+
+register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad)
+
+
+def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.subtract`: x - y, element-wise with broadcasting."""
+    x, y = binary_operands(x, y, "Sub")
+    return execute("Sub", (x, y))
+
+
+def _mul_grad(op, g):
+    x, y = op.inputs
+    return (
+        None if _skip(op, 0) else multiply(g, y),
+        None if _skip(op, 1) else multiply(x, g),
+    )
+
+
+register_op("Mul", np.multiply, binary_shape("Mul"), _mul_grad)
+
+
+def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.multiply`: x * y, element-wise with broadcasting."""
+    x, y = binary_operands(x, y, "Mul")
+    return execute("Mul", (x, y))
+
+
+def _realdiv_grad(op, g):
+    x, y = op.inputs
+    gx = None if _skip(op, 0) else divide_(g, y)
+    gy = None if _skip(op, 1) else negative(divide_(multiply(g, op.outputs[0]), y))
+    return gx, gy
+
+
+def _realdiv_kernel(x, y):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.true_divide(x, y)
+
+
+register_op("RealDiv", _realdiv_kernel, binary_shape("RealDiv"), _realdiv_grad)
+
+
+def divide_(x: Tensor, y: Tensor) -> Tensor:
+    return execute("RealDiv", (x, y))
+
+
+def _int_truediv_cast(x: Tensor) -> Tensor:
+    # TensorFlow's truediv casts int8/16/uint8/16 to float32 and int32/64 to float64.
+    target = dtypes.float32 if x.dtype.size <= 2 else dtypes.float64
+    return cast(x, target)
+
+
+def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.truediv`: x / y; integer inputs are first cast to floating point."""
+    x, y = binary_operands(x, y, "RealDiv")
+    if x.dtype.is_integer:
+        x, y = _int_truediv_cast(x), _int_truediv_cast(y)
+    return execute("RealDiv", (x, y))
+
+
+def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.divide`: Python 3 division, x / y."""
+    return truediv(x, y)
+
+
+def _pow_kernel(x, y):
+    if x.dtype.kind in "iu" and np.any(y < 0):
+        raise ValueError("Integers to negative integer powers are not allowed.")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.power(x, y)
+
+
+def _pow_grad(op, g):
+    x, y = op.inputs
+    z = op.outputs[0]
+    gx = gy = None
+    if not _skip(op, 0):
+        gx = multiply(multiply(g, y), pow(x, subtract(y, 1)))
+    if not _skip(op, 1):
+        safe_log = _where_positive_log(x)
+        gy = multiply(multiply(g, z), safe_log)
+    return gx, gy
+
+
+def _where_positive_log(x: Tensor) -> Tensor:
+    from ndflow._src.ops.array_ops import where
+
+    zeros = zeros_like(x)
+    positive = greater(x, zeros)
+    return where(positive, log(where(positive, x, ones_like(x))), zeros)
+
+
+register_op("Pow", _pow_kernel, binary_shape("Pow"), _pow_grad)
+
+
+def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
+    """`tf.math.pow`: x ** y, element-wise."""
+    x, y = binary_operands(x, y, "Pow")
+    return execute("Pow", (x, y))
+
+
+# ---------------------------------------------------------------------------- unary
+
+
+def _neg_grad(op, g):
+    return (negative(g),)
+
+
+register_op("Neg", np.negative, unary_shape(), _neg_grad)
+
+
+def negative(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.negative`: -x."""
+    return execute("Neg", (to_tensor(x),))
+
+
+def _square_grad(op, g):
+    x = op.inputs[0]
+    return (multiply(g, multiply(x, 2)),)
+
+
+register_op("Square", np.square, unary_shape(), _square_grad)
+
+
+def square(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.square`: x * x."""
+    return execute("Square", (to_tensor(x),))
+
+
+def _log_kernel(x):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(x)
+
+
+register_op("Log", _log_kernel, unary_shape(), lambda op, g: (divide_(g, op.inputs[0]),))
+
+
+def log(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.log`: natural logarithm."""
+    return execute("Log", (to_tensor(x),))
+
+
+def _exp_grad(op, g):
+    return (multiply(g, op.outputs[0]),)
+
+
+register_op("Exp", np.exp, unary_shape(), _exp_grad)
+
+
+def exp(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.exp`: e ** x."""
+    return execute("Exp", (to_tensor(x),))
+
+
+def _cast_kernel(x, DstT):  # noqa: N803 - TensorFlow's attr name
+    if DstT is dtypes.string:
+        raise TypeError("Cast to string is not supported; use tf.strings.as_string.")
+    if x.dtype.kind == "c" and DstT.is_complex is False:
+        x = x.real
+    return x.astype(DstT._np)
+
+
+def _cast_grad(op, g):
+    src = op.inputs[0].dtype
+    if (src.is_floating or src.is_complex) and (g.dtype.is_floating or g.dtype.is_complex):
+        return (cast(g, src),)
+    return (None,)
+
+
+register_op(
+    "Cast",
+    _cast_kernel,
+    lambda inputs, attrs: [(dims_of(inputs[0]), attrs["DstT"])],
+    _cast_grad,
+)
+
+
+def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
+    """`tf.cast`: converts `x` to `dtype` (floats to ints truncate toward zero)."""
+    dtype = dtypes.as_dtype(dtype)
+    x = to_tensor(x)
+    if x.dtype is dtype:
+        return x
+    return execute("Cast", (x,), {"DstT": dtype})
+
+
+# ---------------------------------------------------------------------------- comparisons
+
+
+def _compare(op_type: str, kernel):
+    register_op(op_type, kernel, binary_shape(op_type, dtypes.bool))
+
+    def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
+        x, y = binary_operands(x, y, op_type)
+        return execute(op_type, (x, y))
+
+    return fn
+
+
+greater = _compare("Greater", np.greater)
+greater_equal = _compare("GreaterEqual", np.greater_equal)
+less = _compare("Less", np.less)
+less_equal = _compare("LessEqual", np.less_equal)
+
+
+# ---------------------------------------------------------------------------- reductions
+
+
+def _axes_attr(x: Tensor, axis: Any) -> tuple | None:
+    if axis is None:
+        return None
+    if isinstance(axis, Tensor):
+        axis = axis.numpy().tolist()
+    if isinstance(axis, (list, tuple)):
+        return tuple(int(a) for a in axis)
+    return (int(axis),)
+
+
+def _reduction_shape(op_type: str, out_dtype=None):
+    def rule(inputs, attrs):
+        dims = op_util.reduced_dims(dims_of(inputs[0]), attrs["axis"], attrs["keepdims"], op_type)
+        return [(dims, out_dtype or inputs[0].dtype)]
+
+    return rule
+
+
+def _sum_kernel(x, axis, keepdims):
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+
+
+def _sum_grad(op, g):
+    x = op.inputs[0]
+    return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]),)
+
+
+register_op("Sum", _sum_kernel, _reduction_shape("Sum"), _sum_grad)
+
+
+def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
+    """`tf.math.reduce_sum`: the sum over `axis` (all axes when None).
+
+    >>> import ndflow as tf
+    >>> tf.reduce_sum(tf.constant([[1, 2], [3, 4]]), axis=0)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 6], dtype=int32)>
+    """
+    x = to_tensor(input_tensor)
+    return execute("Sum", (x,), {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)})
+
+
+def _mean_kernel(x, axis, keepdims):
+    if x.dtype.kind in "iu":
+        # Integer mean truncates toward zero, as TensorFlow's does.
+        s = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
+        n = x.size // max(s.size, 1) if x.size else 0
+        if n == 0:
+            return np.zeros_like(s, dtype=x.dtype)
+        return (np.trunc(s / n)).astype(x.dtype)
+    return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+
+
+def _mean_grad(op, g):
+    x = op.inputs[0]
+    y = op.outputs[0]
+    count = execute("SizeRatio", (x, y))
+    return (divide_(broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]), cast(count, g.dtype)),)
+
+
+register_op("Mean", _mean_kernel, _reduction_shape("Mean"), _mean_grad)
+
+
+def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
+    """`tf.math.reduce_mean`: the mean over `axis` (integer inputs give integer means)."""
+    x = to_tensor(input_tensor)
+    return execute("Mean", (x,), {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)})
+
+
+register_op(
+    "SizeRatio",
+    lambda x, y: np.asarray(x.size // max(y.size, 1), np.int32),
+    lambda inputs, attrs: [((), dtypes.int32)],
+)
+
+
+# ---------------------------------------------------------------------------- gradient plumbing
+# Ops that take a reference tensor only for its shape, so the gradient walker and reduction
+# gradients work the same whether shapes are static or known only when the graph runs.
+
+
+def _broadcast_like_kernel(g, like, axis, keepdims):
+    if axis is not None and not keepdims:
+        axes = sorted(a % like.ndim for a in axis) if like.ndim else []
+        for a in axes:
+            g = np.expand_dims(g, a)
+    elif axis is None and not keepdims:
+        g = np.reshape(g, (1,) * like.ndim)
+    return np.broadcast_to(g, like.shape)
+
+
+def _broadcast_like_grad(op, dy):
+    return reduce_sum(dy, op.attrs["axis"], op.attrs["keepdims"]), None
+
+
+register_op(
+    "BroadcastLike",
+    _broadcast_like_kernel,
+    lambda inputs, attrs: [(dims_of(inputs[1]), inputs[0].dtype)],
+    _broadcast_like_grad,
+)
+
+
+def broadcast_like(g: Tensor, like: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+    """Reshapes a reduction's gradient `g` back to the shape of `like` (broadcasting)."""
+    return execute("BroadcastLike", (g, like), {"axis": axis, "keepdims": keepdims})
+
+
+def _reduce_to_like_kernel(g, like):
+    shape = like.shape
+    if g.shape == shape:
+        return g
+    lead = g.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        i + lead for i, d in enumerate(shape) if d == 1 and g.shape[i + lead] != 1
+    )
+    return np.sum(g, axis=axes, dtype=g.dtype).reshape(shape)
+
+
+register_op(
+    "ReduceToLike",
+    _reduce_to_like_kernel,
+    lambda inputs, attrs: [(dims_of(inputs[1]), inputs[0].dtype)],
+    lambda op, dy: (execute("BroadcastLike", (dy, op.inputs[0]), {"axis": (), "keepdims": True}), None),
+)
+
+
+def reduce_to_like(g: Tensor, like: Tensor) -> Tensor:
+    """Sums a broadcast gradient `g` down to the shape of `like`."""
+    return execute("ReduceToLike", (g, like))
+
+
+# ---------------------------------------------------------------------------- fills
+
+register_op("ZerosLike", np.zeros_like, unary_shape(), lambda op, g: (None,))
+register_op("OnesLike", np.ones_like, unary_shape(), lambda op, g: (None,))
+
+
+def zeros_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.zeros_like`."""
+    x = to_tensor(input)
+    z = execute("ZerosLike", (x,))
+    return z if dtype is None else cast(z, dtype)
+
+
+def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.ones_like`."""
+    x = to_tensor(input)
+    o = execute("OnesLike", (x,))
+    return o if dtype is None else cast(o, dtype)
+
+
+# ---------------------------------------------------------------------------- operators
+
+
+def _binary_operator(fn, reflected: bool = False):
+    if reflected:
+        return lambda self, other: fn(other, self)
+    return lambda self, other: fn(self, other)
+
+
+for _name, _fn in (
+    ("add", add),
+    ("sub", subtract),
+    ("mul", multiply),
+    ("truediv", truediv),
+    ("pow", pow),
+):
+    register_operator(f"__{_name}__", _binary_operator(_fn))
+    register_operator(f"__r{_name}__", _binary_operator(_fn, reflected=True))
+for _name, _fn in (("gt", greater), ("ge", greater_equal), ("lt", less), ("le", less_equal)):
+    register_operator(f"__{_name}__", _binary_operator(_fn))
+register_operator("__neg__", lambda self: negative(self))
+del _name, _fn
