@@ -12,8 +12,9 @@ def main(argv: list[str] | None = None) -> int:
         prog="ndflow", description="Run TensorFlow programs on ndflow."
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a script with `tensorflow`, `keras` and "
-                         "`keras_tuner` served by ndflow")
+    run = sub.add_parser(
+        "run", help="run a script with `tensorflow`, `keras` and `keras_tuner` served by ndflow"
+    )
     run.add_argument("script", help="path of the Python script to run")
     run.add_argument("args", nargs=argparse.REMAINDER, help="arguments for the script")
     ns = parser.parse_args(argv)

@@ -34,7 +34,9 @@ def test_repr_and_str_match_tensorflow_formats():
     assert repr(tf.constant([2.0, 4.0])) == (
         "<tf.Tensor: shape=(2,), dtype=float32, numpy=array([2., 4.], dtype=float32)>"
     )
-    assert repr(tf.constant(0.1)) == "<tf.Tensor: shape=(), dtype=float32, numpy=0.10000000149011612>"
+    assert (
+        repr(tf.constant(0.1)) == "<tf.Tensor: shape=(), dtype=float32, numpy=0.10000000149011612>"
+    )
     assert str(tf.constant(0.1)) == "tf.Tensor(0.1, shape=(), dtype=float32)"
     assert repr(tf.constant("ab")) == "<tf.Tensor: shape=(), dtype=string, numpy=b'ab'>"
     assert repr(tf.constant([[1, 2], [3, 4]])) == (
@@ -77,7 +79,10 @@ def test_constant_copies_numpy_input():
 
 
 def test_mixed_dtypes_raise_invalid_argument_with_op_name():
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"cannot compute AddV2 as input #1\(zero-based\) was expected to be a int32 tensor but is a float tensor"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"cannot compute AddV2 as input #1\(zero-based\) was expected to be a int32 tensor but is a float tensor",
+    ):
         tf.constant(1) + tf.constant(1.0)
 
 
@@ -87,7 +92,9 @@ def test_python_float_into_int_tensor_is_a_type_error():
 
 
 def test_incompatible_shapes_name_both_shapes():
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Incompatible shapes: \[2\] vs. \[3\] \[Op:AddV2\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Incompatible shapes: \[2\] vs. \[3\] \[Op:AddV2\]"
+    ):
         tf.constant([1.0, 2.0]) + tf.constant([1.0, 2.0, 3.0])
 
 
@@ -98,7 +105,9 @@ def test_python_scalar_takes_tensor_dtype():
 
 
 def test_convert_to_tensor_rejects_a_dtype_change():
-    with pytest.raises(ValueError, match="Tensor conversion requested dtype float32 for Tensor with dtype int32"):
+    with pytest.raises(
+        ValueError, match="Tensor conversion requested dtype float32 for Tensor with dtype int32"
+    ):
         tf.convert_to_tensor(tf.constant(1), dtype=tf.float32)
 
 

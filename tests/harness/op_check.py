@@ -45,7 +45,9 @@ def check_grads(
         out = fn(*tensors)
     outs = list(out) if isinstance(out, (list, tuple)) else [out]
     cots = [rng.standard_normal(o.shape.as_list()) for o in outs]
-    grads = tape.gradient(outs, [tensors[i] for i in wrt], output_gradients=[nd.constant(c) for c in cots])
+    grads = tape.gradient(
+        outs, [tensors[i] for i in wrt], output_gradients=[nd.constant(c) for c in cots]
+    )
     dirs = [rng.standard_normal(inputs[i].shape) for i in wrt]
     analytic = 0.0
     for g, d in zip(grads, dirs):
@@ -62,12 +64,17 @@ def check_grads(
     np.testing.assert_allclose(analytic, numeric, rtol=rtol, atol=atol, err_msg="gradient check")
 
 
-def check_forward(nd_fn: Callable, np_fn: Callable, inputs: Sequence[Any], rtol: float = 1e-6, atol: float = 1e-7) -> Any:
+def check_forward(
+    nd_fn: Callable, np_fn: Callable, inputs: Sequence[Any], rtol: float = 1e-6, atol: float = 1e-7
+) -> Any:
     """Asserts ndflow's result equals NumPy's (values and dtype); returns ndflow's."""
     out = nd_fn(*[nd.constant(x) if isinstance(x, np.ndarray) else x for x in inputs])
     expected = np_fn(*inputs)
     got = out.numpy()
-    assert np.asarray(got).dtype == np.asarray(expected).dtype, (np.asarray(got).dtype, np.asarray(expected).dtype)
+    assert np.asarray(got).dtype == np.asarray(expected).dtype, (
+        np.asarray(got).dtype,
+        np.asarray(expected).dtype,
+    )
     if np.asarray(expected).dtype.kind in "fc":
         np.testing.assert_allclose(got, expected, rtol=rtol, atol=atol)
     else:

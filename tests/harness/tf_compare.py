@@ -63,9 +63,7 @@ def compare_op(
 
     nd_args = [nd.constant(a) if isinstance(a, np.ndarray) else a for a in args]
     tf_args = [tf.constant(a) if isinstance(a, np.ndarray) else a for a in args]
-    float_idx = [
-        i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"
-    ]
+    float_idx = [i for i, a in enumerate(args) if isinstance(a, np.ndarray) and a.dtype.kind == "f"]
     with nd.GradientTape(persistent=True) as nd_tape:
         for i in float_idx:
             nd_tape.watch(nd_args[i])
@@ -86,8 +84,12 @@ def compare_op(
         if not b.dtype.is_floating:
             continue
         cot = rng.standard_normal(tuple(b.shape)).astype(b.dtype.as_numpy_dtype)
-        nd_g = nd_tape.gradient(a, [nd_args[i] for i in float_idx], output_gradients=nd.constant(cot))
-        tf_g = tf_tape.gradient(b, [tf_args[i] for i in float_idx], output_gradients=tf.constant(cot))
+        nd_g = nd_tape.gradient(
+            a, [nd_args[i] for i in float_idx], output_gradients=nd.constant(cot)
+        )
+        tf_g = tf_tape.gradient(
+            b, [tf_args[i] for i in float_idx], output_gradients=tf.constant(cot)
+        )
         for g1, g2 in zip(nd_g, tf_g):
             if g2 is None:
                 assert g1 is None or not np.any(g1.numpy())

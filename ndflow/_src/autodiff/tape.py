@@ -91,7 +91,9 @@ class GradientTape:
     # ------------------------------------------------------------------ context
     def __enter__(self) -> GradientTape:
         if self._recording:
-            raise ValueError("Tape is still recording, This can happen if you try to re-enter an already-active tape.")
+            raise ValueError(
+                "Tape is still recording, This can happen if you try to re-enter an already-active tape."
+            )
         ctx.tapes = ctx.tapes + [self]
         self._recording = True
         return self
@@ -138,8 +140,8 @@ class GradientTape:
                 )
             if not _is_differentiable(t.dtype):
                 _logger.warning(
-                    "The dtype of the watched tensor must be floating (e.g. tf.float32), "
-                    "got %r", t.dtype
+                    "The dtype of the watched tensor must be floating (e.g. tf.float32), got %r",
+                    t.dtype,
                 )
             self._watched.add(id(t))
             self._keep.append(t)
@@ -206,7 +208,8 @@ class GradientTape:
             if isinstance(t, Tensor) and not _is_differentiable(t.dtype):
                 _logger.warning(
                     "The dtype of the target tensor must be floating (e.g. tf.float32) when "
-                    "calling GradientTape.gradient, got %r", t.dtype
+                    "calling GradientTape.gradient, got %r",
+                    t.dtype,
                 )
         flat_out_grads = None
         if output_gradients is not None:
@@ -229,7 +232,8 @@ class GradientTape:
                 if not _is_differentiable(s.dtype):
                     _logger.warning(
                         "The dtype of the source tensor must be floating (e.g. tf.float32) "
-                        "when calling GradientTape.gradient, got %r", s.dtype
+                        "when calling GradientTape.gradient, got %r",
+                        s.dtype,
                     )
             elif s is None:
                 raise ValueError(
@@ -284,9 +288,7 @@ class GradientTape:
                     for o, g in zip(outs, out_grads_list)
                 )
             inputs = rec.inputs
-            rec.skip_input_indices = tuple(
-                i for i, x in enumerate(inputs) if id(x) not in needed
-            )
+            rec.skip_input_indices = tuple(i for i, x in enumerate(inputs) if id(x) not in needed)
             in_grads = rec.opdef.grad(rec, *out_grads_list)
             if not isinstance(in_grads, (tuple, list)):
                 in_grads = (in_grads,)
@@ -296,7 +298,10 @@ class GradientTape:
                 if x.dtype is not dtypes.resource and not _same_shape(g, x):
                     g = math_ops.reduce_to_like(g, x)
                 _accumulate(grads, id(x), g)
-        return [grads.get(sid) for sid in source_ids]
+        return [
+            grads.get(sid) if _is_differentiable(s.dtype) else None
+            for s, sid in zip(sources, source_ids)
+        ]
 
     # ------------------------------------------------------------------ jacobians
     def jacobian(

@@ -92,13 +92,15 @@ class DType:
     @property
     def size(self) -> int:
         if self._np is None or self._name == "string":
-            return 1
+            return 0  # TensorFlow's size for variable-length and handle types
         return self._np.itemsize
 
     @property
     def min(self):
         if self.is_floating:
-            return self._np.type(np.finfo(self._np).min) if self is not bfloat16 else _bf16_info().min
+            return (
+                self._np.type(np.finfo(self._np).min) if self is not bfloat16 else _bf16_info().min
+            )
         if self.is_integer:
             return np.iinfo(self._np).min
         if self.is_bool:
@@ -108,7 +110,9 @@ class DType:
     @property
     def max(self):
         if self.is_floating:
-            return self._np.type(np.finfo(self._np).max) if self is not bfloat16 else _bf16_info().max
+            return (
+                self._np.type(np.finfo(self._np).max) if self is not bfloat16 else _bf16_info().max
+            )
         if self.is_integer:
             return np.iinfo(self._np).max
         if self.is_bool:
@@ -222,7 +226,9 @@ def from_numpy(np_dtype: np.dtype) -> DType:
         return d
     if np_dtype.kind in "SUO":
         return string
-    raise TypeError(f"Cannot convert the argument `type_value`: {np_dtype!r} to a TensorFlow DType.")
+    raise TypeError(
+        f"Cannot convert the argument `type_value`: {np_dtype!r} to a TensorFlow DType."
+    )
 
 
 def as_dtype(type_value: Any) -> DType:

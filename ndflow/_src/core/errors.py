@@ -53,7 +53,7 @@ class OpError(Exception):
 
 
 def _make(name: str, code: int, doc: str) -> type:
-    def __init__(self, node_def=None, op=None, message="", *args):
+    def __init__(self, node_def=None, op=None, message="", *args):  # noqa: N807
         OpError.__init__(self, node_def, op, message, *args)
 
     return type(name, (OpError,), {"__init__": __init__, "__doc__": doc, "error_code": code})

@@ -92,9 +92,7 @@ def pack_sequence_as(structure: Any, flat_sequence: Any, expand_composites: bool
     flat = list(flat_sequence)
     if not is_nested(structure):
         if len(flat) != 1:
-            raise ValueError(
-                f"Structure is a scalar but len(flat_sequence) == {len(flat)} > 1"
-            )
+            raise ValueError(f"Structure is a scalar but len(flat_sequence) == {len(flat)} > 1")
         return flat[0]
     n = len(flatten(structure))
     if n != len(flat):
@@ -137,8 +135,10 @@ def map_structure(func: Callable, *structures: Any, **kwargs: Any) -> Any:
     check_types = kwargs.pop("check_types", True)
     kwargs.pop("expand_composites", None)
     if kwargs:
-        raise ValueError(f"Only valid keyword arguments are `check_types` and "
-                         f"`expand_composites`, not: `{', '.join(kwargs)}`")
+        raise ValueError(
+            f"Only valid keyword arguments are `check_types` and "
+            f"`expand_composites`, not: `{', '.join(kwargs)}`"
+        )
     for other in structures[1:]:
         assert_same_structure(structures[0], other, check_types=check_types)
     flats = [flatten(s) for s in structures]
@@ -148,14 +148,18 @@ def map_structure(func: Callable, *structures: Any, **kwargs: Any) -> Any:
 def _structure_signature(x: Any, check_types: bool) -> Any:
     if not is_nested(x):
         return None
-    kind: Any = type(x) if check_types else (dict if isinstance(x, collections.abc.Mapping) else list)
+    kind: Any = (
+        type(x) if check_types else (dict if isinstance(x, collections.abc.Mapping) else list)
+    )
     if check_types and isinstance(x, list):
         kind = list
     keys = tuple(_sorted_keys(x)) if isinstance(x, collections.abc.Mapping) else None
     return (kind, keys, len(_children(x)))
 
 
-def assert_same_structure(nest1: Any, nest2: Any, check_types: bool = True, expand_composites: bool = False) -> None:
+def assert_same_structure(
+    nest1: Any, nest2: Any, check_types: bool = True, expand_composites: bool = False
+) -> None:
     """Raises ValueError (or TypeError for differing sequence types) if shapes differ."""
     stack = [(nest1, nest2)]
     while stack:
@@ -165,13 +169,15 @@ def assert_same_structure(nest1: Any, nest2: Any, check_types: bool = True, expa
             raise ValueError(
                 "The two structures don't have the same nested structure.\n\n"
                 f"First structure: {nest1}\n\nSecond structure: {nest2}\n\n"
-                f"More specifically: Substructure \"{a if na else b}\" is a sequence, while "
-                f"substructure \"{b if na else a}\" is not"
+                f'More specifically: Substructure "{a if na else b}" is a sequence, while '
+                f'substructure "{b if na else a}" is not'
             )
         if not na:
             continue
         if check_types and type(a) is not type(b):
-            both_maps = isinstance(a, collections.abc.Mapping) and isinstance(b, collections.abc.Mapping)
+            both_maps = isinstance(a, collections.abc.Mapping) and isinstance(
+                b, collections.abc.Mapping
+            )
             if not both_maps:
                 raise TypeError(
                     "The two structures don't have the same sequence type. Input structure has "

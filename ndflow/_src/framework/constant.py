@@ -79,7 +79,7 @@ def _python_to_array(value: Any, dtype: DType | None) -> np.ndarray:
         try:
             arr = np.asarray(value)
         except ValueError as e:
-            raise ValueError(f"Can't convert non-rectangular Python sequence to Tensor.") from e
+            raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from e
         if arr.dtype.kind in "USO" and dtype is not dtypes.string:
             raise _cannot_convert(value, dtype)
         if arr.dtype == np_dtype:
@@ -112,9 +112,7 @@ def _python_to_array(value: Any, dtype: DType | None) -> np.ndarray:
     try:
         arr = np.asarray(value)
     except ValueError as e:
-        raise ValueError(
-            f"Can't convert non-rectangular Python sequence to Tensor."
-        ) from e
+        raise ValueError("Can't convert non-rectangular Python sequence to Tensor.") from e
     kind = arr.dtype.kind
     if kind == "f":
         return arr.astype(np.float32) if arr.dtype == np.float64 else arr
@@ -206,8 +204,10 @@ def convert_to_tensor(
             arr = arr.astype(dtype._np)
         return wrap(arr)
     if value is None:
-        raise ValueError("Attempt to convert a value (None) with an unsupported type "
-                         "(<class 'NoneType'>) to a Tensor.")
+        raise ValueError(
+            "Attempt to convert a value (None) with an unsupported type "
+            "(<class 'NoneType'>) to a Tensor."
+        )
     arr = _python_to_array(value, dtype)
     return wrap_with_dtype(arr, dtype) if dtype is not None else wrap(arr)
 

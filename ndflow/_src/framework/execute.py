@@ -57,6 +57,4 @@ def kernel_error(opdef: OpDef, inputs: Sequence[Tensor], attrs: dict, e: Excepti
         except (ValueError, TypeError) as shape_error:
             return errors.op_error(errors.InvalidArgumentError, opdef.name, str(shape_error))
     shapes = ", ".join(str(list(t.shape)) for t in inputs)
-    return errors.op_error(
-        errors.InvalidArgumentError, opdef.name, f"{e} (input shapes: {shapes})"
-    )
+    return errors.op_error(errors.InvalidArgumentError, opdef.name, f"{e} (input shapes: {shapes})")

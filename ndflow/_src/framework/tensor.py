@@ -106,8 +106,8 @@ class Tensor:
         v = self._value
         if v.size != 1:
             raise ValueError(
-                f"The truth value of an array with more than one element is ambiguous. "
-                f"Use a.any() or a.all()"
+                "The truth value of an array with more than one element is ambiguous. "
+                "Use a.any() or a.all()"
                 if what == "bool"
                 else f"only size-1 tensors can be converted to Python {what}s"
             )
@@ -140,9 +140,7 @@ class Tensor:
         return format(str(self), format_spec)
 
     def __hash__(self) -> int:
-        raise TypeError(
-            "Tensor is unhashable. Instead, use tensor.ref() as the key."
-        )
+        raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
 
     def ref(self) -> Reference:
         """A hashable handle to this tensor, for sets and dict keys."""

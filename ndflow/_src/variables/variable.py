@@ -53,18 +53,18 @@ def _read_kernel(r: _Resource) -> np.ndarray:
 register_op("ReadVariableOp", _read_kernel, _resource_rule, lambda op, g: (g,), stateful=True)
 
 
-def _check_assign_shape(var: Variable, value: np.ndarray) -> None:
-    if value.shape != var._array.shape and not var._dynamic_shape:
+def _check_assign_shape(var: Variable, shape: tuple) -> None:
+    if shape != var._array.shape and not var._dynamic_shape:
         raise ValueError(
             f"Cannot assign value to variable ' {var.name}': Shape mismatch.The variable "
-            f"shape {var.shape}, and the assigned value shape {TensorShape(value.shape)} are "
+            f"shape {var.shape}, and the assigned value shape {TensorShape(shape)} are "
             f"incompatible."
         )
 
 
 def _assign_kernel(r: _Resource, value: np.ndarray) -> np.ndarray:
     var = r.var
-    _check_assign_shape(var, value)
+    _check_assign_shape(var, value.shape)
     var._array = np.array(value, dtype=var._array.dtype, copy=True)
     return var._array
 
@@ -72,7 +72,7 @@ def _assign_kernel(r: _Resource, value: np.ndarray) -> np.ndarray:
 def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
     new = np.add(var._array, delta, dtype=var._array.dtype)
-    _check_assign_shape(var, new)
+    _check_assign_shape(var, new.shape)
     var._array = new
     return new
 
@@ -80,7 +80,7 @@ def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
 def _assign_sub_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
     new = np.subtract(var._array, delta, dtype=var._array.dtype)
-    _check_assign_shape(var, new)
+    _check_assign_shape(var, new.shape)
     var._array = new
     return new
 
@@ -204,18 +204,27 @@ class Variable(VariableBase):
     # ------------------------------------------------------------------ writes
     def _write(self, op_type: str, value: Any, read_value: bool) -> Any:
         v = convert_to_tensor(value, dtype=self._dtype)
+        dims = v.shape._dims
+        if not self._dynamic_shape and dims is not None and None not in dims:
+            _check_assign_shape(self, dims)  # TF never broadcasts into a variable
         execute(op_type, (self.handle, v))
         return self if read_value else None
 
-    def assign(self, value: Any, use_locking: Any = None, name: Any = None, read_value: bool = True) -> Any:
+    def assign(
+        self, value: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
+    ) -> Any:
         """Sets the variable to `value` (same shape and dtype); returns the variable."""
         return self._write("AssignVariableOp", value, read_value)
 
-    def assign_add(self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True) -> Any:
+    def assign_add(
+        self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
+    ) -> Any:
         """Adds `delta` to the variable; returns the variable."""
         return self._write("AssignAddVariableOp", delta, read_value)
 
-    def assign_sub(self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True) -> Any:
+    def assign_sub(
+        self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
+    ) -> Any:
         """Subtracts `delta` from the variable; returns the variable."""
         return self._write("AssignSubVariableOp", delta, read_value)
 
@@ -230,9 +239,7 @@ class Variable(VariableBase):
 
     @property
     def shape(self) -> TensorShape:
-        return TensorShape._from_tuple(
-            self._shape_dims if self._shape_dims is not None else None
-        )
+        return TensorShape._from_tuple(self._shape_dims if self._shape_dims is not None else None)
 
     def get_shape(self) -> TensorShape:
         return self.shape
@@ -307,7 +314,9 @@ class Variable(VariableBase):
         return self.__repr__()
 
     def __deepcopy__(self, memo: dict) -> Variable:
-        v = Variable(self._array.copy(), trainable=self._trainable, name=self._name[:-2], dtype=self._dtype)
+        v = Variable(
+            self._array.copy(), trainable=self._trainable, name=self._name[:-2], dtype=self._dtype
+        )
         memo[id(self)] = v
         return v
 
@@ -342,7 +351,9 @@ for _op in ("neg", "abs", "invert", "lt", "le", "gt", "ge", "eq", "ne", "getitem
 del _op
 
 
-def _convert_variable(value: Variable, dtype: Any = None, name: Any = None, as_ref: bool = False) -> Tensor:
+def _convert_variable(
+    value: Variable, dtype: Any = None, name: Any = None, as_ref: bool = False
+) -> Tensor:
     if dtype is not None and dtypes.as_dtype(dtype) is not value.dtype:
         raise ValueError(
             f"Incompatible type conversion requested to type '{dtypes.as_dtype(dtype).name}' "
