@@ -216,3 +216,14 @@ def test_watch_rejects_non_tensors():
     with tf.GradientTape() as tape:
         with pytest.raises(ValueError, match="not tf.Tensor"):
             tape.watch("not a tensor")
+
+
+def test_second_derivative_through_fused_square_gradient():
+    def inner_grad(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = tf.reduce_sum(tf.square(x) * x)
+        return tape.gradient(y, x)
+
+    check_grads(inner_grad, [np.array([0.5, -1.2, 2.0])])
+    check_grads(lambda x, g: tf.square(x) * g, [np.array([0.5, -1.2]), np.array([2.0, 3.0])])

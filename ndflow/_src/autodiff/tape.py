@@ -17,7 +17,9 @@ from typing import Any, Iterator
 from ndflow._src.core import dtypes, nest
 from ndflow._src.core.context import ctx
 from ndflow._src.framework.op_registry import OpDef
-from ndflow._src.framework.tensor import Tensor
+import numpy as np
+
+from ndflow._src.framework.tensor import Tensor, wrap_with_dtype
 from ndflow._src.framework.tensor import VariableBase as Variable
 from ndflow._src.ops import math_ops
 
@@ -34,14 +36,16 @@ class UnconnectedGradients:
 class _Record:
     """One recorded op, shaped like a graph node for the gradient functions."""
 
-    __slots__ = ("opdef", "inputs", "outputs", "attrs", "skip_input_indices")
+    __slots__ = ("opdef", "inputs", "outputs", "attrs", "skip_input_indices", "in_ids", "out_ids")
 
-    def __init__(self, opdef: OpDef, inputs: tuple, outputs: tuple, attrs: dict) -> None:
+    def __init__(self, opdef: OpDef, inputs: tuple, outputs: tuple, attrs: dict, in_ids: tuple) -> None:
         self.opdef = opdef
         self.inputs = inputs
         self.outputs = outputs
         self.attrs = attrs
         self.skip_input_indices = ()
+        self.in_ids = in_ids
+        self.out_ids = tuple(map(id, outputs))
 
     @property
     def type(self) -> str:
@@ -49,6 +53,9 @@ class _Record:
 
     def get_attr(self, name: str) -> Any:
         return self.attrs[name]
+
+
+_RESOURCE = dtypes.resource
 
 
 def _is_differentiable(dtype: dtypes.DType) -> bool:
@@ -161,23 +168,19 @@ class GradientTape:
     def record(self, opdef: OpDef, inputs: Any, outputs: Any, attrs: dict) -> None:
         """Called by execute() for every differentiable op while this tape is active."""
         watched = self._watched
+        in_ids = tuple(map(id, inputs))
         if opdef.name == "ReadVariableOp":
-            h = inputs[0]
-            if id(h) not in watched:
-                var = h._value.var
+            if in_ids[0] not in watched:
+                var = inputs[0]._value.var
                 if not (self._watch_accessed_variables and var._trainable):
                     return
                 self._watch_variable(var)
-        else:
-            for t in inputs:
-                if id(t) in watched:
-                    break
-            else:
-                return
+        elif watched.isdisjoint(in_ids):
+            return
         outs = outputs if type(outputs) is tuple else (outputs,)
-        self._records.append(_Record(opdef, tuple(inputs), outs, attrs))
-        for o in outs:
-            watched.add(id(o))
+        rec = _Record(opdef, tuple(inputs), outs, attrs, in_ids)
+        self._records.append(rec)
+        watched.update(rec.out_ids)
 
     # ------------------------------------------------------------------ gradients
     def gradient(
@@ -244,17 +247,13 @@ class GradientTape:
                 raise ValueError(
                     f"Argument `sources` must be tensors or variables. Received: {s!r}"
                 )
-        records = list(self._records)
         # Forward: which records lie downstream of a source.
         needed = set(source_ids)
         relevant = []
-        for rec in records:
-            for t in rec.inputs:
-                if id(t) in needed:
-                    relevant.append(rec)
-                    for o in rec.outputs:
-                        needed.add(id(o))
-                    break
+        for rec in list(self._records):
+            if not needed.isdisjoint(rec.in_ids):
+                relevant.append(rec)
+                needed.update(rec.out_ids)
         keep = set(source_ids)
         grads: dict[int, Tensor] = {}
         for i, t in enumerate(targets):
@@ -264,7 +263,7 @@ class GradientTape:
                 continue
             g = None if out_grads is None else out_grads[i]
             if g is None:
-                g = math_ops.ones_like(t)
+                g = _ones_like(t)
             elif not isinstance(g, Tensor):
                 from ndflow._src.framework.constant import convert_to_tensor
 
@@ -273,31 +272,38 @@ class GradientTape:
         for rec in reversed(relevant):
             outs = rec.outputs
             if len(outs) == 1:
-                og = grads.get(id(outs[0]))
+                oid = rec.out_ids[0]
+                og = grads.get(oid)
                 if og is None:
                     continue
-                if id(outs[0]) not in keep:
-                    del grads[id(outs[0])]
+                if oid not in keep:
+                    del grads[oid]
                 out_grads_list = (og,)
             else:
-                out_grads_list = tuple(grads.get(id(o)) for o in outs)
+                out_grads_list = tuple(grads.get(o) for o in rec.out_ids)
                 if all(g is None for g in out_grads_list):
                     continue
                 out_grads_list = tuple(
                     math_ops.zeros_like(o) if g is None and _is_differentiable(o.dtype) else g
                     for o, g in zip(outs, out_grads_list)
                 )
-            inputs = rec.inputs
-            rec.skip_input_indices = tuple(i for i, x in enumerate(inputs) if id(x) not in needed)
+            in_ids = rec.in_ids
+            if needed.issuperset(in_ids):
+                rec.skip_input_indices = ()
+            else:
+                rec.skip_input_indices = tuple(
+                    i for i, xid in enumerate(in_ids) if xid not in needed
+                )
             in_grads = rec.opdef.grad(rec, *out_grads_list)
             if not isinstance(in_grads, (tuple, list)):
                 in_grads = (in_grads,)
-            for x, g in zip(inputs, in_grads):
-                if g is None or id(x) not in needed:
+            for x, xid, g in zip(rec.inputs, in_ids, in_grads):
+                if g is None or xid not in needed:
                     continue
-                if x.dtype is not dtypes.resource and not _same_shape(g, x):
+                if x._dtype is not _RESOURCE and not _same_shape(g, x):
                     g = math_ops.reduce_to_like(g, x)
-                _accumulate(grads, id(x), g)
+                prev = grads.get(xid)
+                grads[xid] = g if prev is None else math_ops.add(prev, g)
         return [
             grads.get(sid) if _is_differentiable(s.dtype) else None
             for s, sid in zip(sources, source_ids)
@@ -329,6 +335,13 @@ class GradientTape:
         from ndflow._src.autodiff import jacobians
 
         return jacobians.batch_jacobian(self, target, source, unconnected_gradients)
+
+
+def _ones_like(t: Tensor) -> Tensor:
+    if type(t) is Tensor:  # eager: skip the op, nothing records the seed gradient
+        v = t._value
+        return wrap_with_dtype(np.ones(v.shape, v.dtype), t._dtype)
+    return math_ops.ones_like(t)
 
 
 def _accumulate(grads: dict, key: int, g: Tensor) -> None:

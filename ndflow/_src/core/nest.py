@@ -19,9 +19,18 @@ def _is_attrs(x: Any) -> bool:
     return hasattr(type(x), "__attrs_attrs__")
 
 
+_LEAF_TYPES: set = set()  # types seen to be leaves, to skip the slower checks
+
+
 def is_nested(x: Any) -> bool:
     """True for the containers nest recurses into."""
-    return isinstance(x, (list, tuple, dict, collections.abc.Mapping)) or _is_attrs(x)
+    cls = type(x)
+    if cls in _LEAF_TYPES:
+        return False
+    if isinstance(x, (list, tuple, dict, collections.abc.Mapping)) or _is_attrs(x):
+        return True
+    _LEAF_TYPES.add(cls)
+    return False
 
 
 is_sequence = is_nested
@@ -51,6 +60,13 @@ def flatten(structure: Any, expand_composites: bool = False) -> list:
     """
     if not is_nested(structure):
         return [structure]
+    cls = type(structure)
+    if cls is list or cls is tuple:  # the common flat case, without the stack walk
+        for x in structure:
+            if is_nested(x):
+                break
+        else:
+            return list(structure)
     out: list = []
     stack = [structure]
     while stack:
@@ -94,6 +110,15 @@ def pack_sequence_as(structure: Any, flat_sequence: Any, expand_composites: bool
         if len(flat) != 1:
             raise ValueError(f"Structure is a scalar but len(flat_sequence) == {len(flat)} > 1")
         return flat[0]
+    cls = type(structure)
+    if (cls is list or cls is tuple) and not any(is_nested(x) for x in structure):
+        if len(structure) != len(flat):
+            raise ValueError(
+                "Could not pack sequence. Structure had "
+                f"{len(structure)} atoms, but flat_sequence had {len(flat)} items. "
+                f"Structure: {structure}, flat_sequence: {flat}."
+            )
+        return flat if cls is list else tuple(flat)
     n = len(flatten(structure))
     if n != len(flat):
         raise ValueError(

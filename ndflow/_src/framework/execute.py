@@ -29,7 +29,10 @@ def execute(op_type: str, inputs: Sequence[Tensor], attrs: dict = _EMPTY) -> Any
     graph = ctx.graph
     if graph is None:
         try:
-            out = opdef.kernel(*[t._value for t in inputs], **attrs)
+            if len(inputs) == 2:
+                out = opdef.kernel(inputs[0]._value, inputs[1]._value, **attrs)
+            else:
+                out = opdef.kernel(*[t._value for t in inputs], **attrs)
         except errors.OpError:
             raise
         except _KERNEL_ERRORS as e:

@@ -13,9 +13,13 @@ import numpy as np
 from ndflow._src.core import dtypes
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
-from ndflow._src.framework.tensor import Tensor, register_operator
+from ndflow._src.framework.tensor import Tensor, register_operator, wrap_with_dtype
 from ndflow._src.ops import op_util
 from ndflow._src.ops.op_util import binary_operands, binary_shape, dims_of, to_tensor, unary_shape
+
+
+def _scalar_like(value: Any, x: Tensor) -> Tensor:
+    return wrap_with_dtype(np.asarray(value, x.dtype.as_numpy_dtype), x.dtype)
 
 
 def _skip(op: Any, i: int) -> bool:
@@ -163,11 +167,24 @@ def negative(x: Any, name: str | None = None) -> Tensor:
 
 
 def _square_grad(op, g):
-    x = op.inputs[0]
-    return (multiply(g, multiply(x, 2)),)
+    return (execute("SquareGrad", (op.inputs[0], g)),)
 
 
 register_op("Square", np.square, unary_shape(), _square_grad)
+
+
+def _square_grad_kernel(x, g):
+    return np.multiply(np.multiply(x, 2, dtype=x.dtype), g)
+
+
+def _square_grad_grad(op, dz):
+    x, g = op.inputs
+    two = _scalar_like(2, x)
+    return multiply(multiply(dz, g), two), multiply(multiply(dz, x), two)
+
+
+# d(x^2) = 2 x g in one pass: the backward of every squared-error loss.
+register_op("SquareGrad", _square_grad_kernel, binary_shape("SquareGrad"), _square_grad_grad)
 
 
 def square(x: Any, name: str | None = None) -> Tensor:
@@ -308,9 +325,7 @@ def _mean_kernel(x, axis, keepdims):
 
 def _mean_grad(op, g):
     x = op.inputs[0]
-    y = op.outputs[0]
-    count = execute("SizeRatio", (x, y))
-    return (divide_(broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]), cast(count, g.dtype)),)
+    return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"], mean=True),)
 
 
 register_op("Mean", _mean_kernel, _reduction_shape("Mean"), _mean_grad)
@@ -322,30 +337,28 @@ def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, nam
     return execute("Mean", (x,), {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)})
 
 
-register_op(
-    "SizeRatio",
-    lambda x, y: np.asarray(x.size // max(y.size, 1), np.int32),
-    lambda inputs, attrs: [((), dtypes.int32)],
-)
-
 
 # ---------------------------------------------------------------------------- gradient plumbing
 # Ops that take a reference tensor only for its shape, so the gradient walker and reduction
 # gradients work the same whether shapes are static or known only when the graph runs.
 
 
-def _broadcast_like_kernel(g, like, axis, keepdims):
-    if axis is not None and not keepdims:
-        axes = sorted(a % like.ndim for a in axis) if like.ndim else []
-        for a in axes:
-            g = np.expand_dims(g, a)
-    elif axis is None and not keepdims:
-        g = np.reshape(g, (1,) * like.ndim)
+def _broadcast_like_kernel(g, like, axis, keepdims, mean):
+    if not keepdims:
+        if axis is None:
+            g = np.reshape(g, (1,) * like.ndim)
+        elif like.ndim:
+            for a in sorted(a % like.ndim for a in axis):
+                g = np.expand_dims(g, a)
+    if mean:
+        count = like.size // max(g.size, 1)
+        g = np.true_divide(g, count, dtype=g.dtype) if count else g
     return np.broadcast_to(g, like.shape)
 
 
 def _broadcast_like_grad(op, dy):
-    return reduce_sum(dy, op.attrs["axis"], op.attrs["keepdims"]), None
+    reduce = reduce_mean if op.attrs["mean"] else reduce_sum
+    return reduce(dy, op.attrs["axis"], op.attrs["keepdims"]), None
 
 
 register_op(
@@ -356,15 +369,22 @@ register_op(
 )
 
 
-def broadcast_like(g: Tensor, like: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
-    """Reshapes a reduction's gradient `g` back to the shape of `like` (broadcasting)."""
-    return execute("BroadcastLike", (g, like), {"axis": axis, "keepdims": keepdims})
+def broadcast_like(
+    g: Tensor, like: Tensor, axis: Any = None, keepdims: bool = False, mean: bool = False
+) -> Tensor:
+    """Spreads a reduction's gradient `g` back over the shape of `like` (divided by the
+    number of reduced elements when `mean`): the gradient of reduce_sum / reduce_mean."""
+    return execute(
+        "BroadcastLike", (g, like), {"axis": axis, "keepdims": keepdims, "mean": mean}
+    )
 
 
 def _reduce_to_like_kernel(g, like):
     shape = like.shape
     if g.shape == shape:
         return g
+    if not shape:
+        return np.add.reduce(g, axis=None, dtype=g.dtype)
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, d in enumerate(shape) if d == 1 and g.shape[i + lead] != 1
@@ -376,7 +396,7 @@ register_op(
     "ReduceToLike",
     _reduce_to_like_kernel,
     lambda inputs, attrs: [(dims_of(inputs[1]), inputs[0].dtype)],
-    lambda op, dy: (execute("BroadcastLike", (dy, op.inputs[0]), {"axis": (), "keepdims": True}), None),
+    lambda op, dy: (broadcast_like(dy, op.inputs[0], (), True), None),
 )
 
 
