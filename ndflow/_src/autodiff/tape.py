@@ -38,7 +38,9 @@ class _Record:
 
     __slots__ = ("opdef", "inputs", "outputs", "attrs", "skip_input_indices", "in_ids", "out_ids")
 
-    def __init__(self, opdef: OpDef, inputs: tuple, outputs: tuple, attrs: dict, in_ids: tuple) -> None:
+    def __init__(
+        self, opdef: OpDef, inputs: tuple, outputs: tuple, attrs: dict, in_ids: tuple
+    ) -> None:
         self.opdef = opdef
         self.inputs = inputs
         self.outputs = outputs
@@ -218,6 +220,11 @@ class GradientTape:
         if output_gradients is not None:
             flat_out_grads = nest.flatten(output_gradients)
         results = self._backward(flat_targets, flat_sources, flat_out_grads)
+        if not self._persistent:
+            # Release what the tape holds (the values it read), as TF does: it also lets
+            # optimizers update variable buffers in place without a defensive copy.
+            self._records = []
+            self._keep = []
         out = []
         for s, g in zip(flat_sources, results):
             if g is None and unconnected_gradients == UnconnectedGradients.ZERO:

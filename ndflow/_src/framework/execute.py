@@ -39,6 +39,8 @@ def execute(op_type: str, inputs: Sequence[Tensor], attrs: dict = _EMPTY) -> Any
             raise kernel_error(opdef, inputs, attrs, e) from None
         if opdef.num_outputs == 1:
             outputs = wrap(out)
+        elif opdef.num_outputs == 0:
+            outputs = ()
         else:
             outputs = tuple(wrap(o) for o in out)
     else:
