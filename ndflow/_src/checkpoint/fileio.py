@@ -24,7 +24,8 @@ import re
 import uuid
 import zipfile
 import zlib
-from typing import Any, BinaryIO, Callable
+from typing import Any, BinaryIO
+from collections.abc import Callable
 
 import numpy as np
 

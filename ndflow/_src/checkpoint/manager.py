@@ -13,7 +13,8 @@ from __future__ import annotations
 import collections
 import os
 import time
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 

@@ -31,7 +31,8 @@ never imports it.
 from __future__ import annotations
 
 import collections.abc
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ndflow._src.framework.tensor import VariableBase
 
