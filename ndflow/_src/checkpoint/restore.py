@@ -6,8 +6,10 @@ pairing nodes with objects by child name, and assigns each matched variable (or 
 a *pending slot*: (anchor object, path below it, node). The anchor is the nearest ancestor
 that can be weakly referenced (containers cannot), so pending values never keep a model
 alive. A slot is retried when its anchor gains the attribute the path starts with
-(`tf.Module.__setattr__` reports it through `trackable.notify_attached`), and, for paths
-through containers or anchors with custom children, after new variables appear.
+(`tf.Module.__setattr__` reports it through `trackable.notify_attached`). Children that
+appear without an assignment (an item appended to a plain list attribute, or children of an
+object with a custom `_trackable_children`) are looked for at every attribute assignment on
+any module and at every status check.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from ndflow._src.core.context import eager_scope
 from ndflow._src.framework.tensor import wrap_with_dtype
 from ndflow._src.module import trackable
 from ndflow._src.module.module import Module
-from ndflow._src.variables import variable as variable_lib
 from ndflow._src.checkpoint import graph as graph_lib
 
 # `_trackable_children` implementations whose children are exactly the object's
@@ -178,8 +179,6 @@ class _Anchor:
 # anchor id -> _Anchor. Pending restorations live here, not on the objects, so objects
 # that know nothing about checkpoints can still receive deferred values.
 _pending: dict[int, _Anchor] = {}
-# Set when a variable is created while something is pending; the next attachment sweeps.
-_dirty = [False]
 
 
 def _forget(key: int, ref: Any) -> None:
@@ -235,27 +234,30 @@ def _on_attached(parent: Any, name: str, value: Any) -> None:
         for slot in list(a.slots):
             if slot.path[0] == name:
                 _try_slot(id(parent), a, slot)
-    if _dirty[0]:
-        sweep(only_indirect=True)
+    # Children that appear without an attribute assignment (an item appended to a list
+    # attribute, a custom _trackable_children) are looked for at every assignment.
+    sweep(only_indirect=True)
+
+
+def _is_direct(a: _Anchor, slot: _Slot) -> bool:
+    """True when only `anchor.<path[0]> = value` can satisfy the slot (the hook sees it)."""
+    if not a.attribute_children or len(slot.path) != 1:
+        return False
+    anchor = a.ref()
+    current = getattr(anchor, "__dict__", {}).get(slot.path[0])
+    return not trackable.is_container(current)
 
 
 def sweep(only_indirect: bool = False) -> None:
     """Retries pending slots (all, or those an attribute hook cannot see)."""
-    _dirty[0] = False
     for key, a in list(_pending.items()):
         for slot in list(a.slots):
-            if only_indirect and a.attribute_children and len(slot.path) == 1:
+            if only_indirect and _is_direct(a, slot):
                 continue
             _try_slot(key, a, slot)
 
 
-def _on_variable_created(var: Any) -> None:
-    if _pending:
-        _dirty[0] = True
-
-
 trackable._attach_hooks.append(_on_attached)
-variable_lib._creation_hooks.append(_on_variable_created)
 
 
 # ----------------------------------------------------------------------------- statuses
