@@ -261,7 +261,9 @@ def test_dtypes_round_trip_without_pickle(tmp_path, value):
     path = nd.train.Checkpoint(v=v).save(str(tmp_path / "w"))
     got = nd.train.load_checkpoint(path).get_tensor("v/.ATTRIBUTES/VARIABLE_VALUE")
     np.testing.assert_array_equal(np.asarray(got), value)
-    w = nd.Variable(np.zeros_like(value) if value.dtype != object else np.full(value.shape, b"", object))
+    w = nd.Variable(
+        np.zeros_like(value) if value.dtype != object else np.full(value.shape, b"", object)
+    )
     nd.train.Checkpoint(v=w).restore(path).assert_consumed()
     np.testing.assert_array_equal(np.asarray(w.numpy()), value)
 

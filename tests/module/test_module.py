@@ -26,7 +26,10 @@ def build_tree(tf):
             self.b = tf.Variable(1.0, name="b")
             self.a = [
                 tf.Variable(2.0, name="a0"),
-                {"y": tf.Variable(3.0, name="ay"), "x": tf.Variable(4.0, name="ax", trainable=False)},
+                {
+                    "y": tf.Variable(3.0, name="ay"),
+                    "x": tf.Variable(4.0, name="ax", trainable=False),
+                },
             ]
             self.dup = self.b
             self.sub = Leaf()
