@@ -3,7 +3,7 @@
 
 >>> import ndflow as tf, tempfile
 >>> path = tf.train.Checkpoint(v=tf.Variable([1.0, 2.0])).save(tempfile.mkdtemp() + "/c")
->>> tf.train.list_variables(path)[1]
+>>> tf.train.list_variables(path)[-1]
 ('v/.ATTRIBUTES/VARIABLE_VALUE', [2])
 >>> tf.train.load_checkpoint(path).get_tensor("v/.ATTRIBUTES/VARIABLE_VALUE")
 array([1., 2.], dtype=float32)

@@ -70,8 +70,8 @@ class Module:
     >>> class Dense(tf.Module):
     ...     def __init__(self, n, name=None):
     ...         super().__init__(name=name)
-    ...         self.w = tf.Variable(tf.ones([n, n]), name="w")
-    ...         self.b = tf.Variable(tf.zeros([n]), name="b")
+    ...         self.w = tf.Variable([[1.0] * n] * n, name="w")
+    ...         self.b = tf.Variable([0.0] * n, name="b")
     >>> d = Dense(2)
     >>> d.name, [v.name for v in d.variables]
     ('dense', ['b:0', 'w:0'])
