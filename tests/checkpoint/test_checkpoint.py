@@ -286,3 +286,32 @@ def test_non_string_dict_key_cannot_be_saved(tmp_path):
     m.d = {1: nd.Variable(1.0)}
     with pytest.raises(ValueError, match="non-string key"):
         nd.train.Checkpoint(model=m).write(str(tmp_path / "w"))
+
+
+def test_pending_values_do_not_keep_a_model_alive(tmp_path):
+    import gc
+    import weakref
+
+    from ndflow._src.checkpoint import restore as restore_lib
+
+    path = nd.train.Checkpoint(model=Net()).save(str(tmp_path / "c"))
+    partial = nd.Module()
+    nd.train.Checkpoint(model=partial).restore(path)  # everything stays pending
+    assert restore_lib._pending
+    ref = weakref.ref(partial)
+    del partial
+    gc.collect()
+    assert ref() is None
+    assert not restore_lib._pending
+
+
+def test_objects_attached_to_the_checkpoint_after_restore_are_restored(tmp_path):
+    path = nd.train.Checkpoint(model=Net(), opt={"lr": nd.Variable(0.5)}).save(str(tmp_path / "c"))
+    ckpt = nd.train.Checkpoint()
+    status = ckpt.restore(path)
+    ckpt.model = Net()
+    ckpt.model.w.assign(0.0)  # restored on attachment, before this assignment
+    assert ckpt.model.w.numpy() == 0.0
+    ckpt.opt = {"lr": nd.Variable(0.0)}
+    assert ckpt.opt["lr"].numpy() == 0.5
+    status.assert_consumed()

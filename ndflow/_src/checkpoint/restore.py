@@ -49,24 +49,27 @@ class Restoration:
         self.save_path = save_path
         self.nodes: list[dict] = index["object_graph"]["nodes"]
         self.values = values
-        self.root = root
-        self.extra_fn = extra_fn
-        self.matched: dict[int, Any] = {}
+        # Weak references only: a pending restoration must not keep a model alive.
+        self._root_ref = _weak(root)
+        self._extra_ref = weakref.WeakMethod(extra_fn) if extra_fn is not None else None
+        # node id -> id() of the object it matched (ids, not objects, for the same reason).
+        self.matched: dict[int, int] = {}
         self.unused_attributes: dict[int, list[str]] = {}
         self.node_paths = _node_paths(self.nodes)
 
     def children_of(self, obj: Any) -> dict:
-        extra = self.extra_fn() if self.extra_fn is not None else None
-        return graph_lib.children_of(obj, self.root, extra, trackable.CHECKPOINT)
+        fn = self._extra_ref() if self._extra_ref is not None else None
+        extra = fn() if fn is not None else None
+        return graph_lib.children_of(obj, self._root_ref(), extra, trackable.CHECKPOINT)
 
     def bind(self, node_id: int, obj: Any, anchor: Any, anchor_path: tuple) -> None:
         """Matches `obj` to `node_id`, restores it, and walks their children together."""
         queue = collections.deque([(node_id, obj, anchor, anchor_path)])
         while queue:
             nid, o, anc, apath = queue.popleft()
-            if self.matched.get(nid) is o:
+            if self.matched.get(nid) == id(o):
                 continue
-            self.matched[nid] = o
+            self.matched[nid] = id(o)
             self._apply(nid, o)
             if _can_anchor(o):
                 anc, apath = o, ()
@@ -114,6 +117,13 @@ class Restoration:
                 "}",
             ]
         return "\n".join(lines) + "\n"
+
+
+def _weak(obj: Any) -> Callable[[], Any]:
+    try:
+        return weakref.ref(obj)
+    except TypeError:
+        return lambda: obj
 
 
 def _c_name(dtype: Any) -> str:
@@ -274,7 +284,7 @@ class CheckpointLoadStatus:
         self._expect_partial = False
 
     def _unmatched_python_objects(self) -> list:
-        matched = {id(o) for o in self._restoration.matched.values()}
+        matched = set(self._restoration.matched.values())
         return [o for o in self._graph_fn() if id(o) not in matched]
 
     def _raise_unbound(self) -> None:
