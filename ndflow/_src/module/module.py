@@ -185,11 +185,20 @@ class Module:
         """Attributes holding trackables (variables, modules, containers of them), in
         assignment order, which is the order TensorFlow's object graph uses."""
         ignored = self._TF_MODULE_IGNORED_PROPERTIES
-        return {
+        kids = {
             k: v
             for k, v in vars(self).items()
             if k not in ignored and trackable.holds_trackable(v, save_type)
         }
+        extra_types = trackable._extra_types.get(save_type, ())
+        if extra_types:
+            # Objects registered for this save type that live on the class (a decorated
+            # method such as `@tf.function def __call__`), bound to this instance.
+            for k in dir(type(self)):
+                if k not in kids and k not in ignored:
+                    if isinstance(getattr(type(self), k, None), extra_types):
+                        kids[k] = getattr(self, k)
+        return kids
 
 
 def _walk(
