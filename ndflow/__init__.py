@@ -87,3 +87,7 @@ from ndflow._src.ops.array_ops import where as where
 from ndflow import math as math
 
 __version__ = "0.1.0"
+
+# --- module and checkpoint (ndflow/_src/module, ndflow/_src/checkpoint) -------------------
+from ndflow import train as train
+from ndflow._src.module.module import Module as Module
