@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ndflow._src.core import dtypes
+from ndflow._src.core import dtypes, errors
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, register_operator
@@ -20,6 +20,55 @@ from ndflow._src.ops.op_util import binary_operands, binary_shape, dims_of, to_t
 
 def _skip(op: Any, i: int) -> bool:
     return i in op.skip_input_indices
+
+
+# TensorFlow's allowed-type lists, in the order its error messages print them.
+_F = tuple(d for d in (dtypes.bfloat16, dtypes.float16, dtypes.float32, dtypes.float64) if d)
+_C = (dtypes.complex64, dtypes.complex128)
+_SI = (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64)
+_UI = (dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64)
+FLOAT_TYPES = _F
+FLOAT_COMPLEX = _F + _C
+SIGNED_TYPES = _F + _SI + _C
+ABS_TYPES = _F + _SI
+NUMERIC_TYPES = _F + _SI + _UI + _C
+REAL_TYPES = _F + (
+    dtypes.int8,
+    dtypes.uint8,
+    dtypes.int16,
+    dtypes.uint16,
+    dtypes.int32,
+    dtypes.uint32,
+    dtypes.int64,
+    dtypes.uint64,
+)
+INTEGER_TYPES = _SI + _UI
+
+
+def _public_name(doc: str) -> str:
+    """`tf.math.sign`: ... -> "sign" (names the functions the op tables generate)."""
+    return doc.split("`")[1].split("(")[0].rsplit(".", 1)[-1]
+
+
+def check_type(x: Tensor, allowed: tuple, op_type: str) -> None:
+    """Raises TensorFlow's InvalidArgumentError when `x`'s dtype is not in `allowed`."""
+    if x._dtype not in allowed:
+        names = ", ".join(op_util.cpp_name(d) for d in allowed)
+        raise op_util.invalid(
+            op_type,
+            f"Value for attr 'T' of {op_util.cpp_name(x._dtype)} is not in the list of "
+            f"allowed values: {names}",
+        )
+
+
+def check_bool(x: Tensor, op_type: str, index: int = 0) -> None:
+    """The error TensorFlow gives when a bool-only op receives another dtype."""
+    if x._dtype is not dtypes.bool:
+        raise op_util.invalid(
+            op_type,
+            f"cannot compute {op_type} as input #{index}(zero-based) was expected to be a "
+            f"bool tensor but is a {op_util.cpp_name(x._dtype)} tensor",
+        )
 
 
 # ---------------------------------------------------------------------------- binary
@@ -144,6 +193,7 @@ register_op("Pow", _pow_kernel, binary_shape("Pow"), _pow_grad)
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
     """`tf.math.pow`: x ** y, element-wise."""
     x, y = binary_operands(x, y, "Pow")
+    check_type(x, SIGNED_TYPES, "Pow")
     return execute("Pow", (x, y))
 
 
@@ -159,7 +209,9 @@ register_op("Neg", np.negative, unary_shape(), _neg_grad)
 
 def negative(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.negative`: -x."""
-    return execute("Neg", (to_tensor(x),))
+    x = to_tensor(x)
+    check_type(x, SIGNED_TYPES, "Neg")
+    return execute("Neg", (x,))
 
 
 def _square_grad(op, g):
@@ -172,7 +224,9 @@ register_op("Square", np.square, unary_shape(), _square_grad)
 
 def square(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.square`: x * x."""
-    return execute("Square", (to_tensor(x),))
+    x = to_tensor(x)
+    check_type(x, NUMERIC_TYPES, "Square")
+    return execute("Square", (x,))
 
 
 def _log_kernel(x):
@@ -185,7 +239,9 @@ register_op("Log", _log_kernel, unary_shape(), lambda op, g: (divide_(g, op.inpu
 
 def log(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.log`: natural logarithm."""
-    return execute("Log", (to_tensor(x),))
+    x = to_tensor(x)
+    check_type(x, FLOAT_COMPLEX, "Log")
+    return execute("Log", (x,))
 
 
 def _exp_grad(op, g):
@@ -197,7 +253,9 @@ register_op("Exp", np.exp, unary_shape(), _exp_grad)
 
 def exp(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.exp`: e ** x."""
-    return execute("Exp", (to_tensor(x),))
+    x = to_tensor(x)
+    check_type(x, FLOAT_COMPLEX, "Exp")
+    return execute("Exp", (x,))
 
 
 def _cast_kernel(x, DstT):  # noqa: N803 - TensorFlow's attr name
@@ -232,23 +290,387 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     return execute("Cast", (x,), {"DstT": dtype})
 
 
+# ---------------------------------------------------------------------------- more binary math
+
+
+def _quiet(np_fn):
+    """A NumPy kernel that returns inf/nan silently, as TensorFlow's kernels do."""
+
+    def kernel(*arrays):
+        with np.errstate(all="ignore"):
+            return np_fn(*arrays)
+
+    kernel.__name__ = getattr(np_fn, "__name__", "kernel")
+    return kernel
+
+
+def _binary(op_type: str, kernel, grad, allowed: tuple | None, doc: str, out_dtype=None):
+    """Registers a broadcasting two-input op and returns its public function."""
+    register_op(op_type, kernel, binary_shape(op_type, out_dtype), grad)
+
+    def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
+        x, y = binary_operands(x, y, op_type)
+        if allowed is not None:
+            check_type(x, allowed, op_type)
+        return execute(op_type, (x, y))
+
+    fn.__doc__ = doc
+    fn.__name__ = fn.__qualname__ = _public_name(doc)
+    return fn
+
+
+def _select(cond: Tensor, a: Tensor, b: Tensor) -> Tensor:
+    return execute("SelectV2", (cond, a, b))
+
+
+def _maximum_grad(op, g):
+    # The gradient goes to x where x >= y (ties to x), as in TensorFlow.
+    x, y = op.inputs
+    mask = greater_equal(x, y)
+    zeros = zeros_like(g)
+    return _select(mask, g, zeros), _select(mask, zeros, g)
+
+
+def _minimum_grad(op, g):
+    x, y = op.inputs
+    mask = less_equal(x, y)
+    zeros = zeros_like(g)
+    return _select(mask, g, zeros), _select(mask, zeros, g)
+
+
+maximum = _binary(
+    "Maximum",
+    np.maximum,
+    _maximum_grad,
+    REAL_TYPES,
+    "`tf.math.maximum`: the larger of x and y, element-wise (nan propagates).",
+)
+minimum = _binary(
+    "Minimum",
+    np.minimum,
+    _minimum_grad,
+    REAL_TYPES,
+    "`tf.math.minimum`: the smaller of x and y, element-wise (nan propagates).",
+)
+
+
+def _squared_difference_grad(op, g):
+    x, y = op.inputs
+    gx = multiply(multiply(g, 2), subtract(x, y))
+    return gx, None if _skip(op, 1) else negative(gx)
+
+
+squared_difference = _binary(
+    "SquaredDifference",
+    lambda x, y: np.square(x - y),
+    _squared_difference_grad,
+    SIGNED_TYPES,
+    "`tf.math.squared_difference`: (x - y) ** 2, element-wise.",
+)
+
+
+def _atan2_grad(op, g):
+    y, x = op.inputs
+    scale = divide_(g, add(square(x), square(y)))
+    return multiply(x, scale), negative(multiply(y, scale))
+
+
+atan2 = _binary(
+    "Atan2",
+    _quiet(np.arctan2),
+    _atan2_grad,
+    FLOAT_TYPES,
+    "`tf.math.atan2(y, x)`: the angle of the point (x, y), in [-pi, pi].",
+)
+
+
+def _check_int_divisor(x, y, op_type: str):
+    if x.dtype.kind in "iu" and np.any(y == 0):
+        raise op_util.invalid(op_type, "Integer division by zero")
+
+
+def _floordiv_kernel(x, y):
+    _check_int_divisor(x, y, "FloorDiv")
+    with np.errstate(all="ignore"):
+        if x.dtype.kind in "iu":
+            return np.floor_divide(x, y)
+        # floor(x / y), as TensorFlow computes it (np.floor_divide differs in edge cases).
+        return np.floor(np.true_divide(x, y)).astype(x.dtype, copy=False)
+
+
+def _floormod_kernel(x, y):
+    _check_int_divisor(x, y, "FloorMod")
+    with np.errstate(all="ignore"):
+        return np.mod(x, y)
+
+
+def _floormod_grad(op, g):
+    x, y = op.inputs
+    gy = None if _skip(op, 1) else multiply(g, negative(floordiv(x, y)))
+    return g, gy
+
+
+register_op("FloorDiv", _floordiv_kernel, binary_shape("FloorDiv"))  # no gradient, as in TF
+register_op("FloorMod", _floormod_kernel, binary_shape("FloorMod"), _floormod_grad)
+
+
+def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.floordiv` (and `//`): floor(x / y); integer division by zero raises.
+
+    >>> import ndflow as tf
+    >>> tf.math.floordiv(tf.constant([-7, 7]), 2)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([-4,  3], dtype=int32)>
+    """
+    x, y = binary_operands(x, y, "FloorDiv")
+    check_type(x, REAL_TYPES, "FloorDiv")
+    return execute("FloorDiv", (x, y))
+
+
+def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.floormod` (`tf.math.mod`, `%`): the remainder with the sign of y.
+
+    >>> import ndflow as tf
+    >>> tf.math.floormod(tf.constant([-7, 7]), 2)
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([1, 1], dtype=int32)>
+    """
+    x, y = binary_operands(x, y, "FloorMod")
+    check_type(x, REAL_TYPES, "FloorMod")
+    return execute("FloorMod", (x, y))
+
+
+mod = floormod
+
+
+def _div_no_nan_kernel(x, y):
+    with np.errstate(all="ignore"):
+        out = np.true_divide(x, y).astype(x.dtype, copy=False)
+    return np.where(y == 0, np.zeros((), x.dtype), out)
+
+
+def _div_no_nan_grad(op, g):
+    x, y = op.inputs
+    gx = None if _skip(op, 0) else divide_no_nan(g, y)
+    gy = None
+    if not _skip(op, 1):
+        gy = multiply(g, divide_no_nan(divide_no_nan(negative(x), y), y))
+    return gx, gy
+
+
+register_op("DivNoNan", _div_no_nan_kernel, binary_shape("DivNoNan"), _div_no_nan_grad)
+
+
+def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.divide_no_nan`: x / y, but 0 wherever y is 0 (integers divide as truediv).
+
+    >>> import ndflow as tf
+    >>> tf.math.divide_no_nan(tf.constant([1.0, 2.0]), tf.constant([0.0, 4.0]))
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([0. , 0.5], dtype=float32)>
+    """
+    x, y = binary_operands(x, y, "DivNoNan")
+    if x.dtype.is_integer:
+        x, y = _int_truediv_cast(x), _int_truediv_cast(y)
+    check_type(x, FLOAT_COMPLEX, "DivNoNan")
+    return execute("DivNoNan", (x, y))
+
+
+# ---------------------------------------------------------------------------- add_n
+
+
+def _add_n_kernel(*arrays):
+    out = arrays[0].copy()
+    for a in arrays[1:]:
+        out += a
+    return out
+
+
+def _add_n_shape(inputs, attrs):
+    first = dims_of(inputs[0])
+    for i, t in enumerate(inputs[1:], 1):
+        d = dims_of(t)
+        if (
+            first is not None
+            and d is not None
+            and (
+                len(first) != len(d)
+                or any(a is not None and b is not None and a != b for a, b in zip(first, d))
+            )
+        ):
+            raise op_util.invalid(
+                "AddN",
+                f"Inputs to operation AddN of type AddN must have the same size and shape.  "
+                f"Input 0: {op_util.dims_str(first)} != input {i}: {op_util.dims_str(d)}",
+            )
+    return [(first, inputs[0].dtype)]
+
+
+def _add_n_kernel_checked(*arrays):
+    shape = arrays[0].shape
+    if any(a.shape != shape for a in arrays):
+        raise ValueError("AddN inputs differ in shape")
+    return _add_n_kernel(*arrays)
+
+
+register_op("AddN", _add_n_kernel_checked, _add_n_shape, lambda op, g: (g,) * len(op.inputs))
+
+
+def add_n(inputs: Any, name: str | None = None) -> Tensor:
+    """`tf.math.add_n`: the element-wise sum of a list of same-shape, same-dtype tensors.
+
+    >>> import ndflow as tf
+    >>> tf.add_n([tf.constant([1, 2]), tf.constant([3, 4])])
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 6], dtype=int32)>
+    """
+    if isinstance(inputs, Tensor) or not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError(
+            "Inputs must be an iterable of at least one Tensor/IndexedSlices with the same "
+            "dtype and shape."
+        )
+    tensors = [
+        to_tensor(t) if isinstance(t, Tensor) or not isinstance(t, (int, float)) else t
+        for t in inputs
+    ]
+    first = next((t for t in tensors if isinstance(t, Tensor)), None)
+    dtype = first._dtype if first is not None else None
+    tensors = [t if isinstance(t, Tensor) else to_tensor(t, dtype) for t in tensors]
+    for i, t in enumerate(tensors):
+        if t._dtype is not tensors[0]._dtype:
+            raise op_util.invalid(
+                "AddN",
+                f"cannot compute AddN as input #{i}(zero-based) was expected to be a "
+                f"{op_util.cpp_name(tensors[0]._dtype)} tensor but is a "
+                f"{op_util.cpp_name(t._dtype)} tensor",
+            )
+    check_type(tensors[0], NUMERIC_TYPES, "AddN")
+    return execute("AddN", tuple(tensors))
+
+
 # ---------------------------------------------------------------------------- comparisons
 
 
-def _compare(op_type: str, kernel):
+def _compare(op_type: str, kernel, symbol: str, public: str):
     register_op(op_type, kernel, binary_shape(op_type, dtypes.bool))
 
     def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
         x, y = binary_operands(x, y, op_type)
+        check_type(x, REAL_TYPES, op_type)
         return execute(op_type, (x, y))
 
+    fn.__doc__ = f"`tf.math.{public}`: x {symbol} y element-wise, as a bool tensor."
+    fn.__name__ = fn.__qualname__ = public
     return fn
 
 
-greater = _compare("Greater", np.greater)
-greater_equal = _compare("GreaterEqual", np.greater_equal)
-less = _compare("Less", np.less)
-less_equal = _compare("LessEqual", np.less_equal)
+greater = _compare("Greater", np.greater, ">", "greater")
+greater_equal = _compare("GreaterEqual", np.greater_equal, ">=", "greater_equal")
+less = _compare("Less", np.less, "<", "less")
+less_equal = _compare("LessEqual", np.less_equal, "<=", "less_equal")
+
+
+def _broadcastable(a: tuple, b: tuple) -> bool:
+    return all(x == y or x == 1 or y == 1 for x, y in zip(reversed(a), reversed(b)))
+
+
+def _equality_kernel(np_fn, mismatch: bool):
+    def kernel(x, y, incompatible_shape_error=True):
+        if not incompatible_shape_error and not _broadcastable(x.shape, y.shape):
+            return np.asarray(mismatch)
+        out = np_fn(x, y)
+        return out if out.dtype == np.bool_ else out.astype(np.bool_)
+
+    return kernel
+
+
+def _equality_shape(op_type: str):
+    def rule(inputs, attrs):
+        a, b = dims_of(inputs[0]), dims_of(inputs[1])
+        if attrs.get("incompatible_shape_error", True):
+            return [(op_util.broadcast_dims(a, b, op_type), dtypes.bool)]
+        try:
+            return [(op_util.broadcast_dims(a, b, op_type), dtypes.bool)]
+        except errors.OpError:
+            return [((), dtypes.bool)]
+
+    return rule
+
+
+register_op("Equal", _equality_kernel(np.equal, False), _equality_shape("Equal"))
+register_op("NotEqual", _equality_kernel(np.not_equal, True), _equality_shape("NotEqual"))
+
+
+def equal(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.equal`: x == y element-wise with broadcasting (any dtype, strings too).
+
+    >>> import ndflow as tf
+    >>> tf.equal(tf.constant([1, 2]), 2)
+    <tf.Tensor: shape=(2,), dtype=bool, numpy=array([False,  True])>
+    """
+    x, y = binary_operands(x, y, "Equal")
+    return execute("Equal", (x, y), {"incompatible_shape_error": True})
+
+
+def not_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.not_equal`: x != y element-wise with broadcasting."""
+    x, y = binary_operands(x, y, "NotEqual")
+    return execute("NotEqual", (x, y), {"incompatible_shape_error": True})
+
+
+def _tensor_eq(self: Tensor, other: Any) -> Any:
+    # TF2's Tensor.__eq__: element-wise, but shapes that cannot broadcast compare unequal
+    # (a scalar False) instead of raising, and None is never equal.
+    if other is None:
+        return False
+    x, y = binary_operands(self, other, "Equal")
+    return execute("Equal", (x, y), {"incompatible_shape_error": False})
+
+
+def _tensor_ne(self: Tensor, other: Any) -> Any:
+    if other is None:
+        return True
+    x, y = binary_operands(self, other, "NotEqual")
+    return execute("NotEqual", (x, y), {"incompatible_shape_error": False})
+
+
+# ---------------------------------------------------------------------------- logical
+
+
+def _logical_binary(op_type: str, kernel, doc: str):
+    register_op(op_type, kernel, binary_shape(op_type, dtypes.bool))
+
+    def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
+        x, y = to_tensor(x), to_tensor(y)
+        check_bool(x, op_type, 0)
+        check_bool(y, op_type, 1)
+        return execute(op_type, (x, y))
+
+    fn.__doc__ = doc
+    fn.__name__ = fn.__qualname__ = _public_name(doc)
+    return fn
+
+
+logical_and = _logical_binary(
+    "LogicalAnd", np.logical_and, "`tf.math.logical_and`: x AND y for bool tensors."
+)
+logical_or = _logical_binary(
+    "LogicalOr", np.logical_or, "`tf.math.logical_or`: x OR y for bool tensors."
+)
+register_op("LogicalNot", np.logical_not, unary_shape(dtypes.bool))
+
+
+def logical_not(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.logical_not`: NOT x for a bool tensor."""
+    x = to_tensor(x)
+    check_bool(x, "LogicalNot")
+    return execute("LogicalNot", (x,))
+
+
+def logical_xor(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.logical_xor`: (x OR y) AND NOT (x AND y), composed as TensorFlow does.
+
+    >>> import ndflow as tf
+    >>> tf.math.logical_xor(tf.constant([True, False]), tf.constant([True, True]))
+    <tf.Tensor: shape=(2,), dtype=bool, numpy=array([False,  True])>
+    """
+    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)))
 
 
 # ---------------------------------------------------------------------------- reductions
@@ -264,12 +686,41 @@ def _axes_attr(x: Tensor, axis: Any) -> tuple | None:
     return (int(axis),)
 
 
-def _reduction_shape(op_type: str, out_dtype=None):
+def reduced_dims(dims: Any, axes: Any, keepdims: bool, op_type: str) -> Any:
+    """The static shape after reducing `axes`, with TensorFlow's invalid-axis error."""
+    if dims is None:
+        return None
+    rank = len(dims)
+    if axes is None:
+        return (1,) * rank if keepdims else ()
+    norm = set()
+    for a in axes:
+        if not -rank <= a < max(rank, 1) or (rank == 0 and a not in (0, -1)):
+            raise op_util.invalid(
+                op_type,
+                f"Invalid reduction dimension ({a} for input with {rank} dimension(s)",
+            )
+        norm.add(a % rank if rank else 0)
+    if keepdims:
+        return tuple(1 if i in norm else d for i, d in enumerate(dims))
+    return tuple(d for i, d in enumerate(dims) if i not in norm)
+
+
+def reduction_shape(op_type: str, out_dtype=None):
+    """The shape rule of a reduction op with `axis` and `keepdims` attrs."""
+
     def rule(inputs, attrs):
-        dims = op_util.reduced_dims(dims_of(inputs[0]), attrs["axis"], attrs["keepdims"], op_type)
+        dims = reduced_dims(dims_of(inputs[0]), attrs["axis"], attrs["keepdims"], op_type)
         return [(dims, out_dtype or inputs[0].dtype)]
 
     return rule
+
+
+_reduction_shape = reduction_shape
+
+
+def reduction_attrs(x: Tensor, axis: Any, keepdims: Any) -> dict:
+    return {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)}
 
 
 def _sum_kernel(x, axis, keepdims):
@@ -284,7 +735,9 @@ def _sum_grad(op, g):
 register_op("Sum", _sum_kernel, _reduction_shape("Sum"), _sum_grad)
 
 
-def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
+def reduce_sum(
+    input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
+) -> Tensor:
     """`tf.math.reduce_sum`: the sum over `axis` (all axes when None).
 
     >>> import ndflow as tf
@@ -292,7 +745,8 @@ def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 6], dtype=int32)>
     """
     x = to_tensor(input_tensor)
-    return execute("Sum", (x,), {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)})
+    check_type(x, NUMERIC_TYPES, "Sum")
+    return execute("Sum", (x,), reduction_attrs(x, axis, keepdims))
 
 
 def _mean_kernel(x, axis, keepdims):
@@ -310,16 +764,21 @@ def _mean_grad(op, g):
     x = op.inputs[0]
     y = op.outputs[0]
     count = execute("SizeRatio", (x, y))
-    return (divide_(broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]), cast(count, g.dtype)),)
+    return (
+        divide_(broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]), cast(count, g.dtype)),
+    )
 
 
 register_op("Mean", _mean_kernel, _reduction_shape("Mean"), _mean_grad)
 
 
-def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
+def reduce_mean(
+    input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
+) -> Tensor:
     """`tf.math.reduce_mean`: the mean over `axis` (integer inputs give integer means)."""
     x = to_tensor(input_tensor)
-    return execute("Mean", (x,), {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)})
+    check_type(x, NUMERIC_TYPES, "Mean")
+    return execute("Mean", (x,), reduction_attrs(x, axis, keepdims))
 
 
 register_op(
@@ -376,7 +835,10 @@ register_op(
     "ReduceToLike",
     _reduce_to_like_kernel,
     lambda inputs, attrs: [(dims_of(inputs[1]), inputs[0].dtype)],
-    lambda op, dy: (execute("BroadcastLike", (dy, op.inputs[0]), {"axis": (), "keepdims": True}), None),
+    lambda op, dy: (
+        execute("BroadcastLike", (dy, op.inputs[0]), {"axis": (), "keepdims": True}),
+        None,
+    ),
 )
 
 
@@ -423,7 +885,14 @@ for _name, _fn in (
 ):
     register_operator(f"__{_name}__", _binary_operator(_fn))
     register_operator(f"__r{_name}__", _binary_operator(_fn, reflected=True))
+for _name, _fn in (("floordiv", floordiv), ("mod", floormod)):
+    register_operator(f"__{_name}__", _binary_operator(_fn))
+    register_operator(f"__r{_name}__", _binary_operator(_fn, reflected=True))
 for _name, _fn in (("gt", greater), ("ge", greater_equal), ("lt", less), ("le", less_equal)):
     register_operator(f"__{_name}__", _binary_operator(_fn))
 register_operator("__neg__", lambda self: negative(self))
+# Element-wise equality (TF2). Tensor keeps its own __hash__, which raises: tensors stay
+# unhashable, and tensor.ref() is the hashable handle.
+register_operator("__eq__", _tensor_eq)
+register_operator("__ne__", _tensor_ne)
 del _name, _fn
