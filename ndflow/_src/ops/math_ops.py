@@ -525,13 +525,9 @@ def add_n(inputs: Any, name: str | None = None) -> Tensor:
             "Inputs must be an iterable of at least one Tensor/IndexedSlices with the same "
             "dtype and shape."
         )
-    tensors = [
-        to_tensor(t) if isinstance(t, Tensor) or not isinstance(t, (int, float)) else t
-        for t in inputs
-    ]
-    first = next((t for t in tensors if isinstance(t, Tensor)), None)
-    dtype = first._dtype if first is not None else None
-    tensors = [t if isinstance(t, Tensor) else to_tensor(t, dtype) for t in tensors]
+    first = next((t for t in inputs if isinstance(t, Tensor)), None)
+    dtype = None if first is None else first._dtype
+    tensors = [t if isinstance(t, Tensor) else to_tensor(t, dtype) for t in inputs]
     for i, t in enumerate(tensors):
         if t._dtype is not tensors[0]._dtype:
             raise op_util.invalid(
