@@ -63,7 +63,17 @@ def test_reduction_parity_with_tensorflow(real_tf, name, ref, axis, keepdims):
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("name", ["reduce_sum", "reduce_mean", "reduce_max", "reduce_min", "reduce_prod", "reduce_euclidean_norm"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "reduce_sum",
+        "reduce_mean",
+        "reduce_max",
+        "reduce_min",
+        "reduce_prod",
+        "reduce_euclidean_norm",
+    ],
+)
 @pytest.mark.parametrize("dtype", [np.int32, np.int64, np.uint8, np.int8])
 def test_integer_reduction_dtypes_match_tensorflow(real_tf, name, dtype):
     x = np.array([[1, 7, 4], [3, 2, 6]], dtype)
@@ -128,11 +138,19 @@ def test_any_all_and_count_nonzero():
 
 
 def test_reduction_errors():
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Invalid reduction dimension \(3 for input with 1 dimension\(s\) \[Op:Sum\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"Invalid reduction dimension \(3 for input with 1 dimension\(s\) \[Op:Sum\]",
+    ):
         tf.reduce_sum(tf.constant([1, 2]), axis=3)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Invalid reduction dimension \(-3 for input with 1 dimension\(s\) \[Op:Max\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"Invalid reduction dimension \(-3 for input with 1 dimension\(s\) \[Op:Max\]",
+    ):
         tf.reduce_max(tf.constant([1, 2]), axis=-3)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of bool .*\[Op:Sum\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of bool .*\[Op:Sum\]"
+    ):
         tf.reduce_sum(tf.constant([True]))
     with pytest.raises(TypeError, match="Input must be either real or complex"):
         tf.math.reduce_variance(tf.constant([1, 2]))
@@ -153,7 +171,10 @@ def test_arg_reductions_match_numpy(name, ref, dtype):
 
 
 def test_argmax_axis_error():
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Expected dimension in the range \[-1, 1\), but got 3 \[Op:ArgMax\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"Expected dimension in the range \[-1, 1\), but got 3 \[Op:ArgMax\]",
+    ):
         tf.argmax(tf.constant([1, 2]), axis=3)
 
 
@@ -183,7 +204,9 @@ def _np_scan(fn, identity, x, axis, exclusive, reverse):
     return np.flip(out, axis) if reverse else out
 
 
-@pytest.mark.parametrize("name, fn, identity", [("cumsum", np.cumsum, 0), ("cumprod", np.cumprod, 1)])
+@pytest.mark.parametrize(
+    "name, fn, identity", [("cumsum", np.cumsum, 0), ("cumprod", np.cumprod, 1)]
+)
 @pytest.mark.parametrize("exclusive, reverse", SCAN_FLAGS)
 @pytest.mark.parametrize("axis", [0, 1, -1])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
@@ -210,11 +233,22 @@ def test_scan_parity_with_tensorflow(real_tf, name, exclusive, reverse):
     x = RNG.uniform(0.5, 1.5, (3, 4)).astype(np.float32)
     x[1, 1] = 0.0
     for axis in (0, 1):
-        compare_op(tf, real_tf, f"math.{name}", [x], {"axis": axis, "exclusive": exclusive, "reverse": reverse})
+        compare_op(
+            tf,
+            real_tf,
+            f"math.{name}",
+            [x],
+            {"axis": axis, "exclusive": exclusive, "reverse": reverse},
+        )
 
 
 def test_scan_errors():
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"ScanOp: Expected scan axis in the range \[-1, 1\), but got 3 \[Op:Cumsum\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"ScanOp: Expected scan axis in the range \[-1, 1\), but got 3 \[Op:Cumsum\]",
+    ):
         tf.cumsum(tf.constant([1, 2]), axis=3)
-    with pytest.raises(tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of bool .*\[Op:Cumsum\]"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of bool .*\[Op:Cumsum\]"
+    ):
         tf.cumsum(tf.constant([True]))

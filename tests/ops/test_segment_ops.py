@@ -1,0 +1,131 @@
+"""segment_sum, unsorted_segment_sum and bincount: NumPy, gradients, parity, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from harness.op_check import check_grads
+from harness.tf_compare import compare_op
+
+import ndflow as tf
+
+RNG = np.random.default_rng(3)
+
+
+def _np_segment_sum(data, ids, n):
+    out = np.zeros((n,) + data.shape[ids.ndim :], data.dtype)
+    for i, s in np.ndenumerate(ids):
+        if s >= 0:
+            out[s] += data[i]
+    return out
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
+def test_segment_sum_matches_numpy(dtype):
+    data = (RNG.standard_normal((5, 3)) * 4).astype(dtype)
+    ids = np.array([0, 0, 1, 3, 3], np.int32)
+    out = tf.math.segment_sum(tf.constant(data), tf.constant(ids))
+    assert out.dtype == tf.as_dtype(dtype) and out.shape == (4, 3)
+    np.testing.assert_allclose(out.numpy(), _np_segment_sum(data, ids, 4), rtol=1e-6)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.int32])
+def test_unsorted_segment_sum_matches_numpy(dtype):
+    data = (RNG.standard_normal((2, 3, 2)) * 4).astype(dtype)
+    ids = np.array([[2, -1, 0], [0, 2, 2]], np.int64)
+    out = tf.math.unsorted_segment_sum(tf.constant(data), tf.constant(ids), 4)
+    assert out.shape == (4, 2)
+    np.testing.assert_allclose(out.numpy(), _np_segment_sum(data, ids, 4), rtol=1e-6)
+
+
+def test_segment_gradients_match_finite_differences():
+    ids = tf.constant([0, 0, 2, 2, 3])
+    check_grads(lambda d: tf.math.segment_sum(d, ids), [RNG.standard_normal((5, 2))])
+    uids = tf.constant([3, -1, 0, 3, 1])
+    check_grads(lambda d: tf.math.unsorted_segment_sum(d, uids, 5), [RNG.standard_normal((5, 2))])
+
+
+def test_segment_sum_second_derivative():
+    ids = tf.constant([0, 1, 1])
+    x = tf.constant([1.0, 2.0, 3.0], tf.float64)
+    with tf.GradientTape() as outer:
+        outer.watch(x)
+        with tf.GradientTape() as inner:
+            inner.watch(x)
+            y = tf.reduce_sum(tf.square(tf.math.segment_sum(x * x, ids)))
+        g = inner.gradient(y, x)
+    h = outer.gradient(g, x)
+    # y = x0^4 + (x1^2 + x2^2)^2
+    np.testing.assert_allclose(g.numpy(), [4.0, 4 * 2 * 13.0, 4 * 3 * 13.0])
+    np.testing.assert_allclose(h.numpy(), [12.0, 4 * 13 + 8 * 4 + 8 * 6, 4 * 13 + 8 * 9 + 8 * 6])
+
+
+def test_segment_errors():
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"segment ids are not increasing \[Op:SegmentSum\]"
+    ):
+        tf.math.segment_sum(tf.constant([1.0, 2.0, 3.0]), tf.constant([0, 2, 1]))
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"segment_ids should be the same size as dimension 0 of input. \[Op:SegmentSum\]",
+    ):
+        tf.math.segment_sum(tf.constant([[1, 2], [3, 4]]), tf.constant([0, 1, 1]))
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"segment_ids\[1\] = 5 is out of range \[0, 3\) \[Op:UnsortedSegmentSum\]",
+    ):
+        tf.math.unsorted_segment_sum(tf.constant([1.0, 2.0, 3.0]), tf.constant([0, 5, 1]), 3)
+
+
+@pytest.mark.parity
+def test_segment_parity_with_tensorflow(real_tf):
+    data = RNG.standard_normal((6, 3)).astype(np.float32)
+    compare_op(tf, real_tf, "math.segment_sum", [data, np.array([0, 0, 1, 1, 4, 4], np.int32)])
+    compare_op(
+        tf, real_tf, "math.unsorted_segment_sum", [data, np.array([2, -1, 0, 2, 1, 0], np.int32), 4]
+    )
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {},
+        {"minlength": 8},
+        {"maxlength": 2},
+        {"minlength": 2, "maxlength": 3},
+        {"dtype": "float32"},
+        {"binary_output": True},
+    ],
+)
+def test_bincount_matches_numpy(kwargs):
+    arr = np.array([1, 0, 4, 4, 2, 1, 4], np.int32)
+    out = tf.math.bincount(tf.constant(arr), **kwargs)
+    size = max(arr.max() + 1, kwargs.get("minlength", 0))
+    size = min(size, kwargs.get("maxlength", size))
+    expected = np.bincount(arr[arr < size], minlength=size)
+    if kwargs.get("binary_output"):
+        expected = (expected > 0).astype(np.int32)
+    assert out.dtype == tf.as_dtype(kwargs.get("dtype", "int32"))
+    np.testing.assert_array_equal(out.numpy(), expected)
+
+
+def test_bincount_weights_axis_and_errors():
+    out = tf.math.bincount(tf.constant([1, 0, 2, 2]), weights=tf.constant([1.0, 2.0, 3.0, 4.0]))
+    assert out.dtype == tf.float32 and out.numpy().tolist() == [2.0, 1.0, 7.0]
+    rows = tf.math.bincount(tf.constant([[1, 0], [2, 2]]), axis=-1)
+    assert rows.numpy().tolist() == [[1, 1, 0], [0, 0, 2]]
+    assert tf.math.bincount(tf.constant(np.zeros(0, np.int32))).shape == (0,)
+    with pytest.raises(
+        tf.errors.InvalidArgumentError,
+        match=r"Input arr must be non-negative! \[Op:DenseBincount\]",
+    ):
+        tf.math.bincount(tf.constant([1, -1]))
+
+
+@pytest.mark.parity
+def test_bincount_parity_with_tensorflow(real_tf):
+    arr = np.array([[1, 0, 4], [4, 2, 1]], np.int32)
+    w = RNG.standard_normal((2, 3)).astype(np.float32)
+    for kwargs in ({}, {"minlength": 7}, {"maxlength": 3}, {"axis": -1}, {"binary_output": True}):
+        compare_op(tf, real_tf, "math.bincount", [arr], kwargs)
+    compare_op(tf, real_tf, "math.bincount", [arr, w], {"axis": -1}, grad=False)
