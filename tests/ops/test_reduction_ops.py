@@ -252,3 +252,12 @@ def test_scan_errors():
         tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of bool .*\[Op:Cumsum\]"
     ):
         tf.cumsum(tf.constant([True]))
+
+
+def test_duplicate_axes_and_bool_argmax():
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Axes contains duplicate dimension: 0 \[Op:Max\]"
+    ):
+        tf.reduce_max(tf.constant([[1, 2]]), axis=[0, 0])
+    assert int(tf.argmax(tf.constant([False, True]))) == 1
+    assert tf.reduce_sum(tf.constant([[1, 2]]), axis=tf.constant(1)).numpy().tolist() == [3]

@@ -13,7 +13,7 @@ import numpy as np
 from ndflow._src.core import dtypes, errors
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
-from ndflow._src.framework.tensor import Tensor, register_operator
+from ndflow._src.framework.tensor import Tensor, register_operator, static_value
 from ndflow._src.ops import op_util
 from ndflow._src.ops.op_util import binary_operands, binary_shape, dims_of, to_tensor, unary_shape
 
@@ -364,7 +364,7 @@ squared_difference = _binary(
     "SquaredDifference",
     lambda x, y: np.square(x - y),
     _squared_difference_grad,
-    SIGNED_TYPES,
+    _F + (dtypes.int32, dtypes.int64) + _C,
     "`tf.math.squared_difference`: (x - y) ** 2, element-wise.",
 )
 
@@ -676,7 +676,10 @@ def _axes_attr(x: Tensor, axis: Any) -> tuple | None:
     if axis is None:
         return None
     if isinstance(axis, Tensor):
-        axis = axis.numpy().tolist()
+        value = static_value(axis)
+        if value is None:
+            raise NotImplementedError("A reduction axis must be known when the op is built.")
+        axis = np.asarray(value).tolist()
     if isinstance(axis, (list, tuple)):
         return tuple(int(a) for a in axis)
     return (int(axis),)
@@ -696,7 +699,13 @@ def reduced_dims(dims: Any, axes: Any, keepdims: bool, op_type: str) -> Any:
                 op_type,
                 f"Invalid reduction dimension ({a} for input with {rank} dimension(s)",
             )
-        norm.add(a % rank if rank else 0)
+        n = a % rank if rank else 0
+        if n in norm:
+            raise op_util.invalid(
+                op_type,
+                f"Invalid reduction arguments: Axes contains duplicate dimension: {n}",
+            )
+        norm.add(n)
     if keepdims:
         return tuple(1 if i in norm else d for i, d in enumerate(dims))
     return tuple(d for i, d in enumerate(dims) if i not in norm)

@@ -335,7 +335,7 @@ register_op("ArgMin", _arg_kernel(np.argmin), _arg_shape("ArgMin"))
 
 def _arg(op_type: str, input: Any, axis: Any, output_type: Any) -> Tensor:  # noqa: A002
     x = to_tensor(input)
-    check_type(x, NUMERIC_TYPES, op_type)
+    check_type(x, NUMERIC_TYPES + (dtypes.bool,), op_type)
     if axis is None:
         axis = 0
     if isinstance(axis, Tensor):
