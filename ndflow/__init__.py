@@ -48,7 +48,14 @@ from ndflow._src.variables.variable import VariableSynchronization as VariableSy
 
 newaxis = None
 
-# --- math (ndflow/_src/ops/math_ops.py) ---------------------------------------------------
+# --- math (ndflow/_src/ops/{math,binary,unary,reduction,clip,sort,segment,bitwise}_ops.py) ---
+from ndflow._src.ops.binary_ops import atan2 as atan2
+from ndflow._src.ops.binary_ops import maximum as maximum
+from ndflow._src.ops.binary_ops import minimum as minimum
+from ndflow._src.ops.binary_ops import realdiv as realdiv
+from ndflow._src.ops.binary_ops import scalar_mul as scalar_mul
+from ndflow._src.ops.binary_ops import truncatediv as truncatediv
+from ndflow._src.ops.binary_ops import truncatemod as truncatemod
 from ndflow._src.ops.bitwise_ops import bitcast as bitcast
 from ndflow._src.ops.bitwise_ops import saturate_cast as saturate_cast
 from ndflow._src.ops.clip_ops import clip_by_global_norm as clip_by_global_norm
@@ -56,7 +63,6 @@ from ndflow._src.ops.clip_ops import clip_by_norm as clip_by_norm
 from ndflow._src.ops.clip_ops import clip_by_value as clip_by_value
 from ndflow._src.ops.math_ops import add as add
 from ndflow._src.ops.math_ops import add_n as add_n
-from ndflow._src.ops.math_ops import atan2 as atan2
 from ndflow._src.ops.math_ops import cast as cast
 from ndflow._src.ops.math_ops import divide as divide
 from ndflow._src.ops.math_ops import equal as equal
@@ -68,8 +74,6 @@ from ndflow._src.ops.math_ops import less_equal as less_equal
 from ndflow._src.ops.math_ops import logical_and as logical_and
 from ndflow._src.ops.math_ops import logical_not as logical_not
 from ndflow._src.ops.math_ops import logical_or as logical_or
-from ndflow._src.ops.math_ops import maximum as maximum
-from ndflow._src.ops.math_ops import minimum as minimum
 from ndflow._src.ops.math_ops import multiply as multiply
 from ndflow._src.ops.math_ops import negative as negative
 from ndflow._src.ops.math_ops import not_equal as not_equal

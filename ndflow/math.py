@@ -1,16 +1,25 @@
 """`tf.math`: element-wise math, reductions, scans, segment sums and comparisons."""
 
 # ruff: noqa: F401, A004
+from ndflow._src.ops.binary_ops import atan2 as atan2
+from ndflow._src.ops.binary_ops import divide_no_nan as divide_no_nan
+from ndflow._src.ops.binary_ops import floordiv as floordiv
+from ndflow._src.ops.binary_ops import floormod as floormod
+from ndflow._src.ops.binary_ops import maximum as maximum
+from ndflow._src.ops.binary_ops import minimum as minimum
+from ndflow._src.ops.binary_ops import mod as mod
+from ndflow._src.ops.binary_ops import multiply_no_nan as multiply_no_nan
+from ndflow._src.ops.binary_ops import reciprocal_no_nan as reciprocal_no_nan
+from ndflow._src.ops.binary_ops import scalar_mul as scalar_mul
+from ndflow._src.ops.binary_ops import squared_difference as squared_difference
+from ndflow._src.ops.binary_ops import xdivy as xdivy
+from ndflow._src.ops.binary_ops import xlogy as xlogy
 from ndflow._src.ops.clip_ops import l2_normalize as l2_normalize
 from ndflow._src.ops.math_ops import add as add
 from ndflow._src.ops.math_ops import add_n as add_n
-from ndflow._src.ops.math_ops import atan2 as atan2
 from ndflow._src.ops.math_ops import divide as divide
-from ndflow._src.ops.math_ops import divide_no_nan as divide_no_nan
 from ndflow._src.ops.math_ops import equal as equal
 from ndflow._src.ops.math_ops import exp as exp
-from ndflow._src.ops.math_ops import floordiv as floordiv
-from ndflow._src.ops.math_ops import floormod as floormod
 from ndflow._src.ops.math_ops import greater as greater
 from ndflow._src.ops.math_ops import greater_equal as greater_equal
 from ndflow._src.ops.math_ops import less as less
@@ -20,9 +29,6 @@ from ndflow._src.ops.math_ops import logical_and as logical_and
 from ndflow._src.ops.math_ops import logical_not as logical_not
 from ndflow._src.ops.math_ops import logical_or as logical_or
 from ndflow._src.ops.math_ops import logical_xor as logical_xor
-from ndflow._src.ops.math_ops import maximum as maximum
-from ndflow._src.ops.math_ops import minimum as minimum
-from ndflow._src.ops.math_ops import mod as mod
 from ndflow._src.ops.math_ops import multiply as multiply
 from ndflow._src.ops.math_ops import negative as negative
 from ndflow._src.ops.math_ops import not_equal as not_equal
@@ -30,7 +36,6 @@ from ndflow._src.ops.math_ops import pow as pow
 from ndflow._src.ops.math_ops import reduce_mean as reduce_mean
 from ndflow._src.ops.math_ops import reduce_sum as reduce_sum
 from ndflow._src.ops.math_ops import square as square
-from ndflow._src.ops.math_ops import squared_difference as squared_difference
 from ndflow._src.ops.math_ops import subtract as subtract
 from ndflow._src.ops.math_ops import truediv as truediv
 from ndflow._src.ops.reduction_ops import argmax as argmax

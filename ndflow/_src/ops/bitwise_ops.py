@@ -15,6 +15,7 @@ from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, register_operator, wrap_with_dtype
 from ndflow._src.ops import op_util
+from ndflow._src.ops.binary_ops import maximum, minimum
 from ndflow._src.ops.math_ops import (
     INTEGER_TYPES,
     NUMERIC_TYPES,
@@ -25,8 +26,6 @@ from ndflow._src.ops.math_ops import (
     logical_not,
     logical_or,
     logical_xor,
-    maximum,
-    minimum,
 )
 from ndflow._src.ops.op_util import binary_operands, binary_shape, dims_of, to_tensor, unary_shape
 

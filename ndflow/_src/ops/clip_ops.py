@@ -11,14 +11,13 @@ from typing import Any
 
 from ndflow._src.framework.tensor import Tensor
 from ndflow._src.ops.array_ops import identity, where
+from ndflow._src.ops.binary_ops import maximum, minimum
 from ndflow._src.ops.math_ops import (
     add,
     add_n,
     cast,
     divide_,
     greater,
-    maximum,
-    minimum,
     multiply,
     ones_like,
     reduce_sum,

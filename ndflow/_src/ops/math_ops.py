@@ -290,7 +290,7 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     return execute("Cast", (x,), {"DstT": dtype})
 
 
-# ---------------------------------------------------------------------------- more binary math
+# ---------------------------------------------------------------------------- op tables
 
 
 def _quiet(np_fn):
@@ -317,160 +317,6 @@ def _binary(op_type: str, kernel, grad, allowed: tuple | None, doc: str, out_dty
     fn.__doc__ = doc
     fn.__name__ = fn.__qualname__ = _public_name(doc)
     return fn
-
-
-def _select(cond: Tensor, a: Tensor, b: Tensor) -> Tensor:
-    return execute("SelectV2", (cond, a, b))
-
-
-def _maximum_grad(op, g):
-    # The gradient goes to x where x >= y (ties to x), as in TensorFlow.
-    x, y = op.inputs
-    mask = greater_equal(x, y)
-    zeros = zeros_like(g)
-    return _select(mask, g, zeros), _select(mask, zeros, g)
-
-
-def _minimum_grad(op, g):
-    x, y = op.inputs
-    mask = less_equal(x, y)
-    zeros = zeros_like(g)
-    return _select(mask, g, zeros), _select(mask, zeros, g)
-
-
-maximum = _binary(
-    "Maximum",
-    np.maximum,
-    _maximum_grad,
-    REAL_TYPES,
-    "`tf.math.maximum`: the larger of x and y, element-wise (nan propagates).",
-)
-minimum = _binary(
-    "Minimum",
-    np.minimum,
-    _minimum_grad,
-    REAL_TYPES,
-    "`tf.math.minimum`: the smaller of x and y, element-wise (nan propagates).",
-)
-
-
-def _squared_difference_grad(op, g):
-    x, y = op.inputs
-    gx = multiply(multiply(g, 2), subtract(x, y))
-    return gx, None if _skip(op, 1) else negative(gx)
-
-
-squared_difference = _binary(
-    "SquaredDifference",
-    lambda x, y: np.square(x - y),
-    _squared_difference_grad,
-    _F + (dtypes.int32, dtypes.int64) + _C,
-    "`tf.math.squared_difference`: (x - y) ** 2, element-wise.",
-)
-
-
-def _atan2_grad(op, g):
-    y, x = op.inputs
-    scale = divide_(g, add(square(x), square(y)))
-    return multiply(x, scale), negative(multiply(y, scale))
-
-
-atan2 = _binary(
-    "Atan2",
-    _quiet(np.arctan2),
-    _atan2_grad,
-    FLOAT_TYPES,
-    "`tf.math.atan2(y, x)`: the angle of the point (x, y), in [-pi, pi].",
-)
-
-
-def _check_int_divisor(x, y, op_type: str):
-    if x.dtype.kind in "iu" and np.any(y == 0):
-        raise op_util.invalid(op_type, "Integer division by zero")
-
-
-def _floordiv_kernel(x, y):
-    _check_int_divisor(x, y, "FloorDiv")
-    with np.errstate(all="ignore"):
-        if x.dtype.kind in "iu":
-            return np.floor_divide(x, y)
-        # floor(x / y), as TensorFlow computes it (np.floor_divide differs in edge cases).
-        return np.floor(np.true_divide(x, y)).astype(x.dtype, copy=False)
-
-
-def _floormod_kernel(x, y):
-    _check_int_divisor(x, y, "FloorMod")
-    with np.errstate(all="ignore"):
-        return np.mod(x, y)
-
-
-def _floormod_grad(op, g):
-    x, y = op.inputs
-    gy = None if _skip(op, 1) else multiply(g, negative(floordiv(x, y)))
-    return g, gy
-
-
-register_op("FloorDiv", _floordiv_kernel, binary_shape("FloorDiv"))  # no gradient, as in TF
-register_op("FloorMod", _floormod_kernel, binary_shape("FloorMod"), _floormod_grad)
-
-
-def floordiv(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """`tf.math.floordiv` (and `//`): floor(x / y); integer division by zero raises.
-
-    >>> import ndflow as tf
-    >>> tf.math.floordiv(tf.constant([-7, 7]), 2)
-    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([-4,  3], dtype=int32)>
-    """
-    x, y = binary_operands(x, y, "FloorDiv")
-    check_type(x, REAL_TYPES, "FloorDiv")
-    return execute("FloorDiv", (x, y))
-
-
-def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """`tf.math.floormod` (`tf.math.mod`, `%`): the remainder with the sign of y.
-
-    >>> import ndflow as tf
-    >>> tf.math.floormod(tf.constant([-7, 7]), 2)
-    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([1, 1], dtype=int32)>
-    """
-    x, y = binary_operands(x, y, "FloorMod")
-    check_type(x, REAL_TYPES, "FloorMod")
-    return execute("FloorMod", (x, y))
-
-
-mod = floormod
-
-
-def _div_no_nan_kernel(x, y):
-    with np.errstate(all="ignore"):
-        out = np.true_divide(x, y).astype(x.dtype, copy=False)
-    return np.where(y == 0, np.zeros((), x.dtype), out)
-
-
-def _div_no_nan_grad(op, g):
-    x, y = op.inputs
-    gx = None if _skip(op, 0) else divide_no_nan(g, y)
-    gy = None
-    if not _skip(op, 1):
-        gy = multiply(g, divide_no_nan(divide_no_nan(negative(x), y), y))
-    return gx, gy
-
-
-register_op("DivNoNan", _div_no_nan_kernel, binary_shape("DivNoNan"), _div_no_nan_grad)
-
-
-def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """`tf.math.divide_no_nan`: x / y, but 0 wherever y is 0 (integers divide as truediv).
-
-    >>> import ndflow as tf
-    >>> tf.math.divide_no_nan(tf.constant([1.0, 2.0]), tf.constant([0.0, 4.0]))
-    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([0. , 0.5], dtype=float32)>
-    """
-    x, y = binary_operands(x, y, "DivNoNan")
-    if x.dtype.is_integer:
-        x, y = _int_truediv_cast(x), _int_truediv_cast(y)
-    check_type(x, FLOAT_COMPLEX, "DivNoNan")
-    return execute("DivNoNan", (x, y))
 
 
 # ---------------------------------------------------------------------------- add_n
@@ -888,9 +734,6 @@ for _name, _fn in (
     ("truediv", truediv),
     ("pow", pow),
 ):
-    register_operator(f"__{_name}__", _binary_operator(_fn))
-    register_operator(f"__r{_name}__", _binary_operator(_fn, reflected=True))
-for _name, _fn in (("floordiv", floordiv), ("mod", floormod)):
     register_operator(f"__{_name}__", _binary_operator(_fn))
     register_operator(f"__r{_name}__", _binary_operator(_fn, reflected=True))
 for _name, _fn in (("gt", greater), ("ge", greater_equal), ("lt", less), ("le", less_equal)):

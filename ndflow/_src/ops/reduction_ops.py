@@ -17,6 +17,7 @@ from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, static_value
 from ndflow._src.ops import op_util
 from ndflow._src.ops.array_ops import stop_gradient, where
+from ndflow._src.ops.binary_ops import divide_no_nan, squared_difference
 from ndflow._src.ops.math_ops import (
     NUMERIC_TYPES,
     REAL_TYPES,
@@ -27,7 +28,6 @@ from ndflow._src.ops.math_ops import (
     check_bool,
     check_type,
     divide_,
-    divide_no_nan,
     equal,
     log,
     multiply,
@@ -36,7 +36,6 @@ from ndflow._src.ops.math_ops import (
     reduce_sum,
     reduction_attrs,
     reduction_shape,
-    squared_difference,
     subtract,
     zeros_like,
 )

@@ -15,6 +15,7 @@ from ndflow._src.core import dtypes
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, register_operator
+from ndflow._src.ops.binary_ops import divide_no_nan
 from ndflow._src.ops.math_ops import (
     ABS_TYPES,
     FLOAT_COMPLEX,
@@ -26,7 +27,6 @@ from ndflow._src.ops.math_ops import (
     cast,
     check_type,
     divide_,
-    divide_no_nan,
     exp,
     multiply,
     negative,
