@@ -53,7 +53,16 @@ from ndflow._src.ops.reduction_ops import reduce_prod as reduce_prod
 from ndflow._src.ops.reduction_ops import reduce_std as reduce_std
 from ndflow._src.ops.reduction_ops import reduce_variance as reduce_variance
 from ndflow._src.ops.segment_ops import bincount as bincount
+from ndflow._src.ops.segment_ops import segment_max as segment_max
+from ndflow._src.ops.segment_ops import segment_mean as segment_mean
+from ndflow._src.ops.segment_ops import segment_min as segment_min
+from ndflow._src.ops.segment_ops import segment_prod as segment_prod
 from ndflow._src.ops.segment_ops import segment_sum as segment_sum
+from ndflow._src.ops.segment_ops import unsorted_segment_max as unsorted_segment_max
+from ndflow._src.ops.segment_ops import unsorted_segment_mean as unsorted_segment_mean
+from ndflow._src.ops.segment_ops import unsorted_segment_min as unsorted_segment_min
+from ndflow._src.ops.segment_ops import unsorted_segment_prod as unsorted_segment_prod
+from ndflow._src.ops.segment_ops import unsorted_segment_sqrt_n as unsorted_segment_sqrt_n
 from ndflow._src.ops.segment_ops import unsorted_segment_sum as unsorted_segment_sum
 from ndflow._src.ops.sort_ops import top_k as top_k
 from ndflow._src.ops.unary_ops import abs as abs

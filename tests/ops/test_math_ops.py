@@ -184,6 +184,9 @@ BINARY = [
     ("atan2", np.arctan2, _normal, _normal),
     ("floormod", np.mod, _normal, _positive),
     ("divide_no_nan", np.divide, _normal, _positive),
+    ("multiply_no_nan", np.multiply, _normal, _normal),
+    ("xlogy", lambda x, y: x * np.log(y), _normal, _positive),
+    ("xdivy", np.divide, _normal, _positive),
 ]
 BINARY_IDS = [row[0] for row in BINARY]
 
@@ -598,3 +601,46 @@ def test_public_names_exist_where_tensorflow_puts_them():
         "reciprocal",
     ):
         assert hasattr(tf.math, name) and not hasattr(tf, name), name
+
+
+def test_truncating_division_rounds_toward_zero():
+    x, y = tf.constant([-7, 7, -6, 7]), tf.constant([2, -2, 3, 7])
+    np.testing.assert_array_equal(tf.truncatediv(x, y).numpy(), [-3, -3, -2, 1])
+    np.testing.assert_array_equal(tf.truncatemod(x, y).numpy(), [-1, 1, 0, 0])
+    np.testing.assert_array_equal(
+        tf.truncatediv(tf.constant([-7.5, 7.5]), 2.0).numpy(), [-3.0, 3.0]
+    )
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Integer division by zero \[Op:TruncateDiv\]"
+    ):
+        tf.truncatediv(tf.constant([1]), 0)
+
+
+def test_no_nan_variants_zero_out_where_defined():
+    inf = float("inf")
+    out = tf.math.multiply_no_nan(tf.constant([inf, np.nan, 2.0]), tf.constant([0.0, 0.0, 3.0]))
+    np.testing.assert_array_equal(out.numpy(), [0.0, 0.0, 6.0])
+    np.testing.assert_array_equal(
+        tf.math.xlogy(tf.constant([0.0, 1.0]), tf.constant([0.0, 1.0])).numpy(), [0.0, 0.0]
+    )
+    np.testing.assert_array_equal(
+        tf.math.xdivy(tf.constant([0.0, 1.0]), tf.constant([0.0, 2.0])).numpy(), [0.0, 0.5]
+    )
+    np.testing.assert_array_equal(
+        tf.math.reciprocal_no_nan(tf.constant([0.0, 4.0])).numpy(), [0.0, 0.25]
+    )
+    np.testing.assert_array_equal(
+        tf.realdiv(tf.constant([1.0]), tf.constant([4.0])).numpy(), [0.25]
+    )
+    assert tf.math.scalar_mul(2, tf.constant([1.5])).numpy().tolist() == [3.0]
+    with pytest.raises(ValueError, match="must be a 0-D tensor"):
+        tf.math.scalar_mul(tf.constant([1.0, 2.0]), tf.constant([1.0]))
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", ["truncatediv", "truncatemod"])
+@pytest.mark.parametrize("dtype", [np.int32, np.int64, np.float32])
+def test_truncating_parity(real_tf, name, dtype):
+    x = np.array([[-7, 7, -6], [5, -5, 9]], dtype)
+    y = np.array([2, -2, 4], dtype)
+    compare_op(tf, real_tf, name, [x, y], grad=False)

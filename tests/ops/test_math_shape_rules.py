@@ -134,6 +134,16 @@ def test_shape_rules_agree_with_kernels(checked_kernels):
     tf.argsort(x, direction="DESCENDING")
     tf.math.segment_sum(i, tf.constant([0, 2]))
     tf.math.unsorted_segment_sum(x, tf.constant([[0, 1, 0], [2, 2, 1]]), 3)
+    for fn in ("segment_mean", "segment_max", "segment_min", "segment_prod"):
+        getattr(tf.math, fn)(x, tf.constant([0, 2]))
+    for fn in (
+        "unsorted_segment_max",
+        "unsorted_segment_min",
+        "unsorted_segment_prod",
+        "unsorted_segment_mean",
+        "unsorted_segment_sqrt_n",
+    ):
+        getattr(tf.math, fn)(x, tf.constant([[0, 1, 0], [2, 2, -1]]), 4)
     tf.math.bincount(i)
     tf.math.bincount(i, axis=-1, weights=tf.cast(i, tf.float32))
     for fn in ("bitwise_and", "bitwise_or", "bitwise_xor", "left_shift", "right_shift"):

@@ -129,3 +129,76 @@ def test_bincount_parity_with_tensorflow(real_tf):
     for kwargs in ({}, {"minlength": 7}, {"maxlength": 3}, {"axis": -1}, {"binary_output": True}):
         compare_op(tf, real_tf, "math.bincount", [arr], kwargs)
     compare_op(tf, real_tf, "math.bincount", [arr, w], {"axis": -1}, grad=False)
+
+
+SORTED = [
+    ("segment_mean", np.mean, 0),
+    ("segment_max", np.max, 0),
+    ("segment_min", np.min, 0),
+    ("segment_prod", np.prod, 1),
+]
+
+
+@pytest.mark.parametrize("name, reduce, empty", SORTED, ids=[s[0] for s in SORTED])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32])
+def test_sorted_segment_reductions_match_numpy(name, reduce, empty, dtype):
+    data = (RNG.standard_normal((5, 2)) * 4).astype(dtype)
+    ids = np.array([0, 0, 0, 2, 2])
+    out = getattr(tf.math, name)(tf.constant(data), tf.constant(ids))
+    expected = np.stack([reduce(data[:3], 0), np.full(2, empty), reduce(data[3:], 0)])
+    if dtype == np.int32 and name == "segment_mean":
+        expected = np.trunc(np.stack([np.sum(data[:3], 0) / 3, [0, 0], np.sum(data[3:], 0) / 2]))
+    assert out.dtype == tf.as_dtype(dtype)
+    np.testing.assert_allclose(out.numpy(), expected.astype(dtype), rtol=1e-5)
+
+
+UNSORTED = ["unsorted_segment_max", "unsorted_segment_min", "unsorted_segment_prod",
+            "unsorted_segment_mean", "unsorted_segment_sqrt_n"]  # fmt: skip
+
+
+@pytest.mark.parametrize("name", [s[0] for s in SORTED] + UNSORTED)
+def test_segment_reduction_gradients_match_finite_differences(name):
+    data = RNG.standard_normal((6, 2))
+    if name.startswith("unsorted"):
+        # Every segment non-empty: an empty max/min segment holds -DBL_MAX, which
+        # overflows the finite-difference projection.
+        ids = tf.constant([2, 0, -1, 2, 0, 1])
+        check_grads(lambda d: getattr(tf.math, name)(d, ids, 3), [data])
+    else:
+        check_grads(lambda d: getattr(tf.math, name)(d, tf.constant([0, 0, 1, 3, 3, 3])), [data])
+
+
+def test_segment_max_gradient_splits_ties_and_prod_gradient_handles_zeros():
+    x = tf.constant([1.0, 3.0, 3.0, 0.0, 2.0, 0.0, 5.0, 4.0])
+    ids = tf.constant([0, 0, 0, 1, 1, 2, 2, 2])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        m = tf.math.segment_max(x, ids)
+        p = tf.math.segment_prod(x, ids)
+    np.testing.assert_allclose(tape.gradient(m, x).numpy(), [0, 0.5, 0.5, 0, 1, 0, 1, 0])
+    np.testing.assert_allclose(tape.gradient(p, x).numpy(), [9, 3, 3, 2, 0, 20, 0, 0])
+
+
+def test_unsorted_segment_empty_values():
+    out = tf.math.unsorted_segment_max(tf.constant([1.0, 2.0]), tf.constant([0, 0]), 2)
+    assert out.numpy()[1] == np.finfo(np.float32).min
+    out = tf.math.unsorted_segment_min(tf.constant([1, 2]), tf.constant([0, 0]), 2)
+    assert out.numpy()[1] == np.iinfo(np.int32).max
+    out = tf.math.unsorted_segment_mean(tf.constant([1.0, 2.0]), tf.constant([0, 0]), 2)
+    np.testing.assert_array_equal(out.numpy(), [1.5, 0.0])
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", [s[0] for s in SORTED])
+def test_sorted_segment_parity(real_tf, name):
+    data = RNG.standard_normal((6, 3)).astype(np.float32)
+    data[4, 1] = 0.0
+    compare_op(tf, real_tf, f"math.{name}", [data, np.array([0, 0, 1, 1, 4, 4], np.int32)])
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("name", UNSORTED)
+def test_unsorted_segment_parity(real_tf, name):
+    data = RNG.standard_normal((6, 3)).astype(np.float32)
+    ids = np.array([2, -1, 0, 2, 1, 0], np.int32)
+    compare_op(tf, real_tf, f"math.{name}", [data, ids, 4])
