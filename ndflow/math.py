@@ -53,6 +53,7 @@ from ndflow._src.ops.reduction_ops import reduce_prod as reduce_prod
 from ndflow._src.ops.reduction_ops import reduce_std as reduce_std
 from ndflow._src.ops.reduction_ops import reduce_variance as reduce_variance
 from ndflow._src.ops.segment_ops import bincount as bincount
+from ndflow._src.ops.segment_ops import confusion_matrix as confusion_matrix
 from ndflow._src.ops.segment_ops import segment_max as segment_max
 from ndflow._src.ops.segment_ops import segment_mean as segment_mean
 from ndflow._src.ops.segment_ops import segment_min as segment_min
@@ -64,6 +65,7 @@ from ndflow._src.ops.segment_ops import unsorted_segment_min as unsorted_segment
 from ndflow._src.ops.segment_ops import unsorted_segment_prod as unsorted_segment_prod
 from ndflow._src.ops.segment_ops import unsorted_segment_sqrt_n as unsorted_segment_sqrt_n
 from ndflow._src.ops.segment_ops import unsorted_segment_sum as unsorted_segment_sum
+from ndflow._src.ops.sort_ops import in_top_k as in_top_k
 from ndflow._src.ops.sort_ops import top_k as top_k
 from ndflow._src.ops.unary_ops import abs as abs
 from ndflow._src.ops.unary_ops import acos as acos
@@ -83,6 +85,7 @@ from ndflow._src.ops.unary_ops import is_inf as is_inf
 from ndflow._src.ops.unary_ops import is_nan as is_nan
 from ndflow._src.ops.unary_ops import log1p as log1p
 from ndflow._src.ops.unary_ops import reciprocal as reciprocal
+from ndflow._src.ops.unary_ops import rint as rint
 from ndflow._src.ops.unary_ops import round as round
 from ndflow._src.ops.unary_ops import rsqrt as rsqrt
 from ndflow._src.ops.unary_ops import sigmoid as sigmoid

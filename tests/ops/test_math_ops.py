@@ -66,6 +66,7 @@ UNARY = [
     ("erf", _erf, _normal, True),
     ("round", np.round, lambda: _normal() * 3, False),
     ("floor", np.floor, lambda: _normal() * 3, False),
+    ("rint", np.rint, lambda: np.round(_normal() * 3) + 0.5, False),
     ("ceil", np.ceil, lambda: _normal() * 3, False),
 ]
 UNARY_IDS = [row[0] for row in UNARY]
@@ -90,7 +91,7 @@ def test_unary_gradient_matches_finite_differences(name, ref, domain, diff):
     check_grads(getattr(tf.math, name), [x])
 
 
-@pytest.mark.parametrize("name", ["round", "floor", "ceil"])
+@pytest.mark.parametrize("name", ["round", "floor", "ceil", "rint"])
 def test_rounding_ops_have_no_gradient(name):
     x = tf.constant([0.3, 1.7])
     with tf.GradientTape() as tape:

@@ -202,3 +202,26 @@ def test_unsorted_segment_parity(real_tf, name):
     data = RNG.standard_normal((6, 3)).astype(np.float32)
     ids = np.array([2, -1, 0, 2, 1, 0], np.int32)
     compare_op(tf, real_tf, f"math.{name}", [data, ids, 4])
+
+
+def test_confusion_matrix():
+    out = tf.math.confusion_matrix([1, 2, 4], [2, 2, 4])
+    expected = np.zeros((5, 5), np.int32)
+    expected[1, 2] = expected[2, 2] = expected[4, 4] = 1
+    assert out.dtype == tf.int32
+    np.testing.assert_array_equal(out.numpy(), expected)
+    w = tf.math.confusion_matrix(
+        [1, 2, 4], [2, 2, 4], num_classes=6, weights=tf.constant([1.0, 2.0, 3.0]), dtype=tf.float32
+    )
+    assert w.shape == (6, 6) and w.dtype == tf.float32 and float(w.numpy()[2, 2]) == 2.0
+    with pytest.raises(tf.errors.InvalidArgumentError, match="out of bound"):
+        tf.math.confusion_matrix([1, 2], [2, 7], num_classes=5)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="negative"):
+        tf.math.confusion_matrix([1, -2], [2, 3])
+
+
+@pytest.mark.parity
+def test_confusion_matrix_parity(real_tf):
+    labels, preds = np.array([0, 1, 2, 2, 3], np.int32), np.array([0, 2, 2, 1, 3], np.int32)
+    compare_op(tf, real_tf, "math.confusion_matrix", [labels, preds])
+    compare_op(tf, real_tf, "math.confusion_matrix", [labels, preds], {"num_classes": 6})

@@ -105,3 +105,23 @@ def test_top_k_parity_with_tensorflow(real_tf, k):
     )
     assert_same(nd_out.values, tf_out.values)
     assert_same(nd_out.indices, tf_out.indices)
+
+
+def test_in_top_k():
+    pred = tf.constant([[1.0, 1.0, 0.0], [0.0, 1.0, 2.0], [np.nan, 0.0, 1.0], [1.0, 2.0, 3.0]])
+    out = tf.math.in_top_k(tf.constant([0, 1, 2, 5]), pred, 1)
+    assert out.numpy().tolist() == [True, False, False, False]
+    two = tf.constant([[1.0, 1.0, 0.0], [0.0, 1.0, 2.0]])
+    assert tf.math.in_top_k(tf.constant([1, 0]), two, 2).numpy().tolist() == [True, False]
+
+
+@pytest.mark.parity
+def test_in_top_k_parity(real_tf):
+    pred = np.array(
+        [[1.0, 1.0, 0.0], [0.0, 1.0, 2.0], [np.nan, 0.0, 1.0], [1.0, 2.0, 3.0]], np.float32
+    )
+    for k in (1, 2, 3):
+        assert_same(
+            tf.math.in_top_k(tf.constant([0, 1, 2, 5]), tf.constant(pred), k),
+            real_tf.math.in_top_k(real_tf.constant([0, 1, 2, 5]), real_tf.constant(pred), k),
+        )

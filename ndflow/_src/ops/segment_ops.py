@@ -16,11 +16,12 @@ from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, static_value
 from ndflow._src.ops import op_util
-from ndflow._src.ops.binary_ops import maximum
+from ndflow._src.ops.binary_ops import maximum, minimum
 from ndflow._src.ops.math_ops import (
     FLOAT_COMPLEX,
     NUMERIC_TYPES,
     REAL_TYPES,
+    add,
     cast,
     check_type,
     divide_,
@@ -418,24 +419,20 @@ def _bincount_kernel(arr, size, weights, binary_output):
     size = int(size)
     if arr.size and arr.min() < 0:
         raise op_util.invalid("DenseBincount", "Input arr must be non-negative!")
-    out_dtype = weights.dtype
-    use_weights = weights.size > 0
-
-    def count_row(values, w):
-        keep = values < size
-        values = values[keep]
-        if binary_output:
-            out = np.zeros(size, out_dtype)
-            out[values] = 1
-            return out
-        if use_weights:
-            return np.bincount(values, weights=w[keep], minlength=size)[:size].astype(out_dtype)
-        return np.bincount(values, minlength=size)[:size].astype(out_dtype)
-
-    if arr.ndim <= 1:
-        return count_row(arr.reshape(-1), weights.reshape(-1) if use_weights else None)
-    rows = [count_row(arr[i], weights[i] if use_weights else None) for i in range(arr.shape[0])]
-    return np.stack(rows).reshape(arr.shape[0], size)
+    rows = arr.shape[0] if arr.ndim == 2 else 1
+    a2 = arr.reshape(rows, -1).astype(np.int64)
+    keep = a2 < size
+    # One bincount over all rows: row r's values are shifted into [r * size, (r+1) * size).
+    flat = (a2 + np.arange(rows, dtype=np.int64)[:, None] * size)[keep]
+    if binary_output:
+        out = np.zeros(rows * size, weights.dtype)
+        out[flat] = 1
+    elif weights.size:
+        w = weights.reshape(rows, -1)[keep]
+        out = np.bincount(flat, weights=w, minlength=rows * size).astype(weights.dtype)
+    else:
+        out = np.bincount(flat, minlength=rows * size).astype(weights.dtype)
+    return out.reshape((rows, size) if arr.ndim == 2 else (size,))
 
 
 def _bincount_shape(inputs, attrs):
@@ -470,31 +467,79 @@ def bincount(
     >>> tf.math.bincount(tf.constant([1, 0, 2, 2]))
     <tf.Tensor: shape=(3,), dtype=int32, numpy=array([1, 1, 2], dtype=int32)>
     """
+    from ndflow._src.ops.array_ops import reshape, shape
+    from ndflow._src.ops.reduction_ops import reduce_max, reduce_prod
+
     x = to_tensor(arr)
     if x.dtype not in _INDEX_TYPES:
-        x = to_tensor(np.asarray(x._value).astype(np.int32))
+        x = cast(x, dtypes.int32)
+    w = None if weights is None else to_tensor(weights)
     if axis not in (None, 0, -1):
         raise ValueError(f"Unsupported axis value {axis}. Only 0 and -1 are currently supported.")
-    values = x._value
     if axis is None or axis == 0:
-        values = values.reshape(-1)
-    elif values.ndim != 2:
+        x = reshape(x, [-1])
+        w = None if w is None else reshape(w, [-1])
+    elif x.shape.rank not in (None, 2):
         raise ValueError(f"`arr` must be 2-D when `axis=-1`. Received: arr.shape={x.shape}")
-    x = to_tensor(values) if values is not x._value else x
-    size = int(values.max()) + 1 if values.size else 0
+    # N = (max + 1) when arr is non-empty, else 0, computed with ops so it also traces.
+    nonempty = cast(greater(reduce_prod(shape(x)), 0), x.dtype)
+    size = multiply(nonempty, add(reduce_max(x), 1))
     if minlength is not None:
-        size = max(size, int(minlength))
+        size = maximum(size, cast(to_tensor(minlength), x.dtype))
     if maxlength is not None:
-        size = min(size, int(maxlength))
-    if weights is not None:
-        w = to_tensor(weights)
-        w = to_tensor(np.reshape(w._value, values.shape)) if w._value.shape != values.shape else w
-        out_dtype = w.dtype
+        size = minimum(size, cast(to_tensor(maxlength), x.dtype))
+    if w is None:
+        w = to_tensor(np.zeros((0,), dtypes.as_dtype(dtype)._np))
+    return execute("DenseBincount", (x, size, w), {"binary_output": bool(binary_output)})
+
+
+# ---------------------------------------------------------------------------- confusion matrix
+
+
+def confusion_matrix(
+    labels: Any,
+    predictions: Any,
+    num_classes: Any = None,
+    weights: Any = None,
+    dtype: Any = dtypes.int32,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.math.confusion_matrix`: counts[i, j] = how often label i was predicted as j
+    (or the sum of `weights` there). `num_classes` defaults to max(labels, predictions) + 1.
+
+    Raises:
+        InvalidArgumentError: for negative or out-of-range labels or predictions.
+
+    >>> import ndflow as tf
+    >>> tf.math.confusion_matrix([0, 1, 1], [0, 1, 0]).numpy().tolist()
+    [[1, 0], [1, 1]]
+    """
+    from ndflow._src.ops.array_ops import reshape
+    from ndflow._src.ops.reduction_ops import reduce_max
+
+    dtype = dtypes.as_dtype(dtype)
+    y = cast(to_tensor(labels), dtypes.int64)
+    p = cast(to_tensor(predictions), dtypes.int64)
+    for t, what in ((y, "labels"), (p, "predictions")):
+        v = static_value(t)
+        if v is not None and v.size and v.min() < 0:
+            raise op_util.invalid("ConfusionMatrix", f"`{what}` contains negative values")
+    if num_classes is None:
+        n = maximum(reduce_max(y), reduce_max(p))
+        value = static_value(n)
+        if value is None:
+            raise NotImplementedError("confusion_matrix needs num_classes inside a graph.")
+        n = int(value) + 1
     else:
-        out_dtype = dtypes.as_dtype(dtype)
-        w = to_tensor(np.zeros((0,), out_dtype._np))
-    return execute(
-        "DenseBincount",
-        (x, to_tensor(np.asarray(size, x.dtype._np)), w),
-        {"binary_output": bool(binary_output)},
-    )
+        n = int(static_value(to_tensor(num_classes)))
+        for t, what in ((y, "labels"), (p, "predictions")):
+            v = static_value(t)
+            if v is not None and v.size and v.max() >= n:
+                raise op_util.invalid("ConfusionMatrix", f"`{what}` out of bound")
+    cells = add(multiply(y, n), p)
+    if weights is None:
+        values = ones_like(cells, dtype=dtype)
+    else:
+        values = cast(to_tensor(weights), dtype)
+    counts = unsorted_segment_sum(values, cells, to_tensor(np.asarray(n * n, np.int64)))
+    return reshape(counts, [n, n])

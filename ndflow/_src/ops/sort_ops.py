@@ -200,3 +200,54 @@ def sort(
     """
     x, order, axis = _order(values, axis, direction)
     return execute("TakeAlongAxis", (x, order), {"axis": axis})
+
+
+# ---------------------------------------------------------------------------- in_top_k
+
+
+def _in_top_k_kernel(predictions, targets, k):
+    k = int(k)
+    n = predictions.shape[1]
+    valid = (targets >= 0) & (targets < n)
+    safe = np.where(valid, targets, 0).astype(np.intp)
+    target_values = np.take_along_axis(predictions, safe[:, None], axis=1)
+    # The target is in the top k when fewer than k predictions beat it strictly, so ties
+    # straddling the boundary all count; rows with a non-finite prediction never do.
+    better = np.sum(predictions > target_values, axis=1)
+    finite = np.all(np.isfinite(predictions), axis=1)
+    return valid & finite & (better < k)
+
+
+def _in_top_k_shape(inputs, attrs):
+    pred, targets = dims_of(inputs[0]), dims_of(inputs[1])
+    if pred is not None and len(pred) != 2:
+        raise op_util.invalid(
+            "InTopKV2", f"predictions must be 2-dimensional, got {op_util.dims_str(pred)}"
+        )
+    if targets is not None and len(targets) != 1:
+        raise op_util.invalid(
+            "InTopKV2", f"targets must be 1-dimensional, got {op_util.dims_str(targets)}"
+        )
+    return [((None if pred is None else pred[0],), dtypes.bool)]
+
+
+register_op("InTopKV2", _in_top_k_kernel, _in_top_k_shape)
+
+
+def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) -> Tensor:
+    """`tf.math.in_top_k`: whether each row's target class is among its `k` highest
+    predictions (classes tied at the boundary count as in).
+
+    >>> import ndflow as tf
+    >>> tf.math.in_top_k(tf.constant([0, 2]), tf.constant([[0.9, 0.1, 0.0], [0.5, 0.3, 0.2]]), 1)
+    <tf.Tensor: shape=(2,), dtype=bool, numpy=array([ True, False])>
+    """
+    p, t = to_tensor(predictions), to_tensor(targets)
+    check_type(p, (dtypes.float32,), "InTopKV2")
+    if t.dtype not in (dtypes.int32, dtypes.int64):
+        raise op_util.invalid(
+            "InTopKV2",
+            f"Value for attr 'T' of {op_util.cpp_name(t.dtype)} is not in the list of allowed "
+            "values: int32, int64",
+        )
+    return execute("InTopKV2", (p, t, to_tensor(np.asarray(k, t.dtype._np))))

@@ -279,6 +279,13 @@ round = _unary(  # noqa: A001 - TF's name
     SIGNED_TYPES,
     "`tf.math.round`: rounds half to even (banker's rounding), as TensorFlow does.",
 )
+rint = _unary(
+    "Rint",
+    np.rint,
+    None,
+    FLOAT_TYPES,
+    "`tf.math.rint`: the nearest integer, halves to even.",
+)
 floor = _unary("Floor", np.floor, None, FLOAT_TYPES, "`tf.math.floor`: largest integer <= x.")
 ceil = _unary("Ceil", np.ceil, None, FLOAT_TYPES, "`tf.math.ceil`: smallest integer >= x.")
 
