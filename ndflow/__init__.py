@@ -48,17 +48,35 @@ from ndflow._src.variables.variable import VariableSynchronization as VariableSy
 
 newaxis = None
 
-# --- math (ndflow/_src/ops/math_ops.py) ---------------------------------------------------
+# --- math (ndflow/_src/ops/{math,binary,unary,reduction,clip,sort,segment,bitwise}_ops.py) ---
+from ndflow._src.ops.binary_ops import atan2 as atan2
+from ndflow._src.ops.binary_ops import maximum as maximum
+from ndflow._src.ops.binary_ops import minimum as minimum
+from ndflow._src.ops.binary_ops import realdiv as realdiv
+from ndflow._src.ops.binary_ops import scalar_mul as scalar_mul
+from ndflow._src.ops.binary_ops import truncatediv as truncatediv
+from ndflow._src.ops.binary_ops import truncatemod as truncatemod
+from ndflow._src.ops.bitwise_ops import bitcast as bitcast
+from ndflow._src.ops.bitwise_ops import saturate_cast as saturate_cast
+from ndflow._src.ops.clip_ops import clip_by_global_norm as clip_by_global_norm
+from ndflow._src.ops.clip_ops import clip_by_norm as clip_by_norm
+from ndflow._src.ops.clip_ops import clip_by_value as clip_by_value
 from ndflow._src.ops.math_ops import add as add
+from ndflow._src.ops.math_ops import add_n as add_n
 from ndflow._src.ops.math_ops import cast as cast
 from ndflow._src.ops.math_ops import divide as divide
+from ndflow._src.ops.math_ops import equal as equal
 from ndflow._src.ops.math_ops import exp as exp
 from ndflow._src.ops.math_ops import greater as greater
 from ndflow._src.ops.math_ops import greater_equal as greater_equal
 from ndflow._src.ops.math_ops import less as less
 from ndflow._src.ops.math_ops import less_equal as less_equal
+from ndflow._src.ops.math_ops import logical_and as logical_and
+from ndflow._src.ops.math_ops import logical_not as logical_not
+from ndflow._src.ops.math_ops import logical_or as logical_or
 from ndflow._src.ops.math_ops import multiply as multiply
 from ndflow._src.ops.math_ops import negative as negative
+from ndflow._src.ops.math_ops import not_equal as not_equal
 from ndflow._src.ops.math_ops import ones_like as ones_like
 from ndflow._src.ops.math_ops import pow as pow
 from ndflow._src.ops.math_ops import reduce_mean as reduce_mean
@@ -67,6 +85,36 @@ from ndflow._src.ops.math_ops import square as square
 from ndflow._src.ops.math_ops import subtract as subtract
 from ndflow._src.ops.math_ops import truediv as truediv
 from ndflow._src.ops.math_ops import zeros_like as zeros_like
+from ndflow._src.ops.reduction_ops import argmax as argmax
+from ndflow._src.ops.reduction_ops import argmin as argmin
+from ndflow._src.ops.reduction_ops import cumsum as cumsum
+from ndflow._src.ops.reduction_ops import reduce_all as reduce_all
+from ndflow._src.ops.reduction_ops import reduce_any as reduce_any
+from ndflow._src.ops.reduction_ops import reduce_logsumexp as reduce_logsumexp
+from ndflow._src.ops.reduction_ops import reduce_max as reduce_max
+from ndflow._src.ops.reduction_ops import reduce_min as reduce_min
+from ndflow._src.ops.reduction_ops import reduce_prod as reduce_prod
+from ndflow._src.ops.sort_ops import argsort as argsort
+from ndflow._src.ops.sort_ops import sort as sort
+from ndflow._src.ops.unary_ops import abs as abs
+from ndflow._src.ops.unary_ops import acos as acos
+from ndflow._src.ops.unary_ops import acosh as acosh
+from ndflow._src.ops.unary_ops import asin as asin
+from ndflow._src.ops.unary_ops import asinh as asinh
+from ndflow._src.ops.unary_ops import atan as atan
+from ndflow._src.ops.unary_ops import atanh as atanh
+from ndflow._src.ops.unary_ops import cos as cos
+from ndflow._src.ops.unary_ops import cosh as cosh
+from ndflow._src.ops.unary_ops import floor as floor
+from ndflow._src.ops.unary_ops import round as round
+from ndflow._src.ops.unary_ops import sigmoid as sigmoid
+from ndflow._src.ops.unary_ops import sign as sign
+from ndflow._src.ops.unary_ops import sin as sin
+from ndflow._src.ops.unary_ops import sinh as sinh
+from ndflow._src.ops.unary_ops import sqrt as sqrt
+from ndflow._src.ops.unary_ops import tan as tan
+from ndflow._src.ops.unary_ops import tanh as tanh
+from ndflow import bitwise as bitwise
 
 # --- array (ndflow/_src/ops/array_ops.py) -------------------------------------------------
 from ndflow._src.ops.array_ops import identity as identity

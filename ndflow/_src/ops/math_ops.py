@@ -10,10 +10,15 @@ from typing import Any
 
 import numpy as np
 
-from ndflow._src.core import dtypes
+from ndflow._src.core import dtypes, errors
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
-from ndflow._src.framework.tensor import Tensor, register_operator, wrap_with_dtype
+from ndflow._src.framework.tensor import (
+    Tensor,
+    register_operator,
+    static_value,
+    wrap_with_dtype,
+)
 from ndflow._src.ops import op_util
 from ndflow._src.ops.op_util import binary_operands, binary_shape, dims_of, to_tensor, unary_shape
 
@@ -24,6 +29,55 @@ def _scalar_like(value: Any, x: Tensor) -> Tensor:
 
 def _skip(op: Any, i: int) -> bool:
     return i in op.skip_input_indices
+
+
+# TensorFlow's allowed-type lists, in the order its error messages print them.
+_F = tuple(d for d in (dtypes.bfloat16, dtypes.float16, dtypes.float32, dtypes.float64) if d)
+_C = (dtypes.complex64, dtypes.complex128)
+_SI = (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64)
+_UI = (dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64)
+FLOAT_TYPES = _F
+FLOAT_COMPLEX = _F + _C
+SIGNED_TYPES = _F + _SI + _C
+ABS_TYPES = _F + _SI
+NUMERIC_TYPES = _F + _SI + _UI + _C
+REAL_TYPES = _F + (
+    dtypes.int8,
+    dtypes.uint8,
+    dtypes.int16,
+    dtypes.uint16,
+    dtypes.int32,
+    dtypes.uint32,
+    dtypes.int64,
+    dtypes.uint64,
+)
+INTEGER_TYPES = _SI + _UI
+
+
+def _public_name(doc: str) -> str:
+    """`tf.math.sign`: ... -> "sign" (names the functions the op tables generate)."""
+    return doc.split("`")[1].split("(")[0].rsplit(".", 1)[-1]
+
+
+def check_type(x: Tensor, allowed: tuple, op_type: str) -> None:
+    """Raises TensorFlow's InvalidArgumentError when `x`'s dtype is not in `allowed`."""
+    if x._dtype not in allowed:
+        names = ", ".join(op_util.cpp_name(d) for d in allowed)
+        raise op_util.invalid(
+            op_type,
+            f"Value for attr 'T' of {op_util.cpp_name(x._dtype)} is not in the list of "
+            f"allowed values: {names}",
+        )
+
+
+def check_bool(x: Tensor, op_type: str, index: int = 0) -> None:
+    """The error TensorFlow gives when a bool-only op receives another dtype."""
+    if x._dtype is not dtypes.bool:
+        raise op_util.invalid(
+            op_type,
+            f"cannot compute {op_type} as input #{index}(zero-based) was expected to be a "
+            f"bool tensor but is a {op_util.cpp_name(x._dtype)} tensor",
+        )
 
 
 # ---------------------------------------------------------------------------- binary
@@ -148,6 +202,7 @@ register_op("Pow", _pow_kernel, binary_shape("Pow"), _pow_grad)
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
     """`tf.math.pow`: x ** y, element-wise."""
     x, y = binary_operands(x, y, "Pow")
+    check_type(x, SIGNED_TYPES, "Pow")
     return execute("Pow", (x, y))
 
 
@@ -163,7 +218,9 @@ register_op("Neg", np.negative, unary_shape(), _neg_grad)
 
 def negative(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.negative`: -x."""
-    return execute("Neg", (to_tensor(x),))
+    x = to_tensor(x)
+    check_type(x, SIGNED_TYPES, "Neg")
+    return execute("Neg", (x,))
 
 
 def _square_grad(op, g):
@@ -189,7 +246,9 @@ register_op("SquareGrad", _square_grad_kernel, binary_shape("SquareGrad"), _squa
 
 def square(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.square`: x * x."""
-    return execute("Square", (to_tensor(x),))
+    x = to_tensor(x)
+    check_type(x, NUMERIC_TYPES, "Square")
+    return execute("Square", (x,))
 
 
 def _log_kernel(x):
@@ -202,7 +261,9 @@ register_op("Log", _log_kernel, unary_shape(), lambda op, g: (divide_(g, op.inpu
 
 def log(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.log`: natural logarithm."""
-    return execute("Log", (to_tensor(x),))
+    x = to_tensor(x)
+    check_type(x, FLOAT_COMPLEX, "Log")
+    return execute("Log", (x,))
 
 
 def _exp_grad(op, g):
@@ -214,7 +275,9 @@ register_op("Exp", np.exp, unary_shape(), _exp_grad)
 
 def exp(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.exp`: e ** x."""
-    return execute("Exp", (to_tensor(x),))
+    x = to_tensor(x)
+    check_type(x, FLOAT_COMPLEX, "Exp")
+    return execute("Exp", (x,))
 
 
 def _cast_kernel(x, DstT):  # noqa: N803 - TensorFlow's attr name
@@ -249,23 +312,229 @@ def cast(x: Any, dtype: Any, name: str | None = None) -> Tensor:
     return execute("Cast", (x,), {"DstT": dtype})
 
 
+# ---------------------------------------------------------------------------- op tables
+
+
+def _quiet(np_fn):
+    """A NumPy kernel that returns inf/nan silently, as TensorFlow's kernels do."""
+
+    def kernel(*arrays):
+        with np.errstate(all="ignore"):
+            return np_fn(*arrays)
+
+    kernel.__name__ = getattr(np_fn, "__name__", "kernel")
+    return kernel
+
+
+def _binary(op_type: str, kernel, grad, allowed: tuple | None, doc: str, out_dtype=None):
+    """Registers a broadcasting two-input op and returns its public function."""
+    register_op(op_type, kernel, binary_shape(op_type, out_dtype), grad)
+
+    def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
+        x, y = binary_operands(x, y, op_type)
+        if allowed is not None:
+            check_type(x, allowed, op_type)
+        return execute(op_type, (x, y))
+
+    fn.__doc__ = doc
+    fn.__name__ = fn.__qualname__ = _public_name(doc)
+    return fn
+
+
+# ---------------------------------------------------------------------------- add_n
+
+
+def _add_n_kernel(*arrays):
+    out = arrays[0].copy()
+    for a in arrays[1:]:
+        out += a
+    return out
+
+
+def _add_n_shape(inputs, attrs):
+    first = dims_of(inputs[0])
+    for i, t in enumerate(inputs[1:], 1):
+        d = dims_of(t)
+        if (
+            first is not None
+            and d is not None
+            and (
+                len(first) != len(d)
+                or any(a is not None and b is not None and a != b for a, b in zip(first, d))
+            )
+        ):
+            raise op_util.invalid(
+                "AddN",
+                f"Inputs to operation AddN of type AddN must have the same size and shape.  "
+                f"Input 0: {op_util.dims_str(first)} != input {i}: {op_util.dims_str(d)}",
+            )
+    return [(first, inputs[0].dtype)]
+
+
+def _add_n_kernel_checked(*arrays):
+    shape = arrays[0].shape
+    if any(a.shape != shape for a in arrays):
+        raise ValueError("AddN inputs differ in shape")
+    return _add_n_kernel(*arrays)
+
+
+register_op("AddN", _add_n_kernel_checked, _add_n_shape, lambda op, g: (g,) * len(op.inputs))
+
+
+def add_n(inputs: Any, name: str | None = None) -> Tensor:
+    """`tf.math.add_n`: the element-wise sum of a list of same-shape, same-dtype tensors.
+
+    >>> import ndflow as tf
+    >>> tf.add_n([tf.constant([1, 2]), tf.constant([3, 4])])
+    <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 6], dtype=int32)>
+    """
+    if isinstance(inputs, Tensor) or not isinstance(inputs, (list, tuple)) or not inputs:
+        raise ValueError(
+            "Inputs must be an iterable of at least one Tensor/IndexedSlices with the same "
+            "dtype and shape."
+        )
+    first = next((t for t in inputs if isinstance(t, Tensor)), None)
+    dtype = None if first is None else first._dtype
+    tensors = [t if isinstance(t, Tensor) else to_tensor(t, dtype) for t in inputs]
+    for i, t in enumerate(tensors):
+        if t._dtype is not tensors[0]._dtype:
+            raise op_util.invalid(
+                "AddN",
+                f"cannot compute AddN as input #{i}(zero-based) was expected to be a "
+                f"{op_util.cpp_name(tensors[0]._dtype)} tensor but is a "
+                f"{op_util.cpp_name(t._dtype)} tensor",
+            )
+    check_type(tensors[0], NUMERIC_TYPES, "AddN")
+    return execute("AddN", tuple(tensors))
+
+
 # ---------------------------------------------------------------------------- comparisons
 
 
-def _compare(op_type: str, kernel):
+def _compare(op_type: str, kernel, symbol: str, public: str):
     register_op(op_type, kernel, binary_shape(op_type, dtypes.bool))
 
     def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
         x, y = binary_operands(x, y, op_type)
+        check_type(x, REAL_TYPES, op_type)
         return execute(op_type, (x, y))
 
+    fn.__doc__ = f"`tf.math.{public}`: x {symbol} y element-wise, as a bool tensor."
+    fn.__name__ = fn.__qualname__ = public
     return fn
 
 
-greater = _compare("Greater", np.greater)
-greater_equal = _compare("GreaterEqual", np.greater_equal)
-less = _compare("Less", np.less)
-less_equal = _compare("LessEqual", np.less_equal)
+greater = _compare("Greater", np.greater, ">", "greater")
+greater_equal = _compare("GreaterEqual", np.greater_equal, ">=", "greater_equal")
+less = _compare("Less", np.less, "<", "less")
+less_equal = _compare("LessEqual", np.less_equal, "<=", "less_equal")
+
+
+def _broadcastable(a: tuple, b: tuple) -> bool:
+    return all(x == y or x == 1 or y == 1 for x, y in zip(reversed(a), reversed(b)))
+
+
+def _equality_kernel(np_fn, mismatch: bool):
+    def kernel(x, y, incompatible_shape_error=True):
+        if not incompatible_shape_error and not _broadcastable(x.shape, y.shape):
+            return np.asarray(mismatch)
+        out = np_fn(x, y)
+        return out if out.dtype == np.bool_ else out.astype(np.bool_)
+
+    return kernel
+
+
+def _equality_shape(op_type: str):
+    def rule(inputs, attrs):
+        a, b = dims_of(inputs[0]), dims_of(inputs[1])
+        if attrs.get("incompatible_shape_error", True):
+            return [(op_util.broadcast_dims(a, b, op_type), dtypes.bool)]
+        try:
+            return [(op_util.broadcast_dims(a, b, op_type), dtypes.bool)]
+        except errors.OpError:
+            return [((), dtypes.bool)]
+
+    return rule
+
+
+register_op("Equal", _equality_kernel(np.equal, False), _equality_shape("Equal"))
+register_op("NotEqual", _equality_kernel(np.not_equal, True), _equality_shape("NotEqual"))
+
+
+def equal(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.equal`: x == y element-wise with broadcasting (any dtype, strings too).
+
+    >>> import ndflow as tf
+    >>> tf.equal(tf.constant([1, 2]), 2)
+    <tf.Tensor: shape=(2,), dtype=bool, numpy=array([False,  True])>
+    """
+    x, y = binary_operands(x, y, "Equal")
+    return execute("Equal", (x, y), {"incompatible_shape_error": True})
+
+
+def not_equal(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.not_equal`: x != y element-wise with broadcasting."""
+    x, y = binary_operands(x, y, "NotEqual")
+    return execute("NotEqual", (x, y), {"incompatible_shape_error": True})
+
+
+def _tensor_eq(self: Tensor, other: Any) -> Any:
+    # TF2's Tensor.__eq__: element-wise, but shapes that cannot broadcast compare unequal
+    # (a scalar False) instead of raising, and None is never equal.
+    if other is None:
+        return False
+    x, y = binary_operands(self, other, "Equal")
+    return execute("Equal", (x, y), {"incompatible_shape_error": False})
+
+
+def _tensor_ne(self: Tensor, other: Any) -> Any:
+    if other is None:
+        return True
+    x, y = binary_operands(self, other, "NotEqual")
+    return execute("NotEqual", (x, y), {"incompatible_shape_error": False})
+
+
+# ---------------------------------------------------------------------------- logical
+
+
+def _logical_binary(op_type: str, kernel, doc: str):
+    register_op(op_type, kernel, binary_shape(op_type, dtypes.bool))
+
+    def fn(x: Any, y: Any, name: str | None = None) -> Tensor:
+        x, y = to_tensor(x), to_tensor(y)
+        check_bool(x, op_type, 0)
+        check_bool(y, op_type, 1)
+        return execute(op_type, (x, y))
+
+    fn.__doc__ = doc
+    fn.__name__ = fn.__qualname__ = _public_name(doc)
+    return fn
+
+
+logical_and = _logical_binary(
+    "LogicalAnd", np.logical_and, "`tf.math.logical_and`: x AND y for bool tensors."
+)
+logical_or = _logical_binary(
+    "LogicalOr", np.logical_or, "`tf.math.logical_or`: x OR y for bool tensors."
+)
+register_op("LogicalNot", np.logical_not, unary_shape(dtypes.bool))
+
+
+def logical_not(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.logical_not`: NOT x for a bool tensor."""
+    x = to_tensor(x)
+    check_bool(x, "LogicalNot")
+    return execute("LogicalNot", (x,))
+
+
+def logical_xor(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.logical_xor`: (x OR y) AND NOT (x AND y), composed as TensorFlow does.
+
+    >>> import ndflow as tf
+    >>> tf.math.logical_xor(tf.constant([True, False]), tf.constant([True, True]))
+    <tf.Tensor: shape=(2,), dtype=bool, numpy=array([False,  True])>
+    """
+    return logical_and(logical_or(x, y), logical_not(logical_and(x, y)))
 
 
 # ---------------------------------------------------------------------------- reductions
@@ -275,18 +544,56 @@ def _axes_attr(x: Tensor, axis: Any) -> tuple | None:
     if axis is None:
         return None
     if isinstance(axis, Tensor):
-        axis = axis.numpy().tolist()
+        value = static_value(axis)
+        if value is None:
+            raise NotImplementedError("A reduction axis must be known when the op is built.")
+        axis = np.asarray(value).tolist()
     if isinstance(axis, (list, tuple)):
         return tuple(int(a) for a in axis)
     return (int(axis),)
 
 
-def _reduction_shape(op_type: str, out_dtype=None):
+def reduced_dims(dims: Any, axes: Any, keepdims: bool, op_type: str) -> Any:
+    """The static shape after reducing `axes`, with TensorFlow's invalid-axis error."""
+    if dims is None:
+        return None
+    rank = len(dims)
+    if axes is None:
+        return (1,) * rank if keepdims else ()
+    norm = set()
+    for a in axes:
+        if not -rank <= a < max(rank, 1) or (rank == 0 and a not in (0, -1)):
+            raise op_util.invalid(
+                op_type,
+                f"Invalid reduction dimension ({a} for input with {rank} dimension(s)",
+            )
+        n = a % rank if rank else 0
+        if n in norm:
+            raise op_util.invalid(
+                op_type,
+                f"Invalid reduction arguments: Axes contains duplicate dimension: {n}",
+            )
+        norm.add(n)
+    if keepdims:
+        return tuple(1 if i in norm else d for i, d in enumerate(dims))
+    return tuple(d for i, d in enumerate(dims) if i not in norm)
+
+
+def reduction_shape(op_type: str, out_dtype=None):
+    """The shape rule of a reduction op with `axis` and `keepdims` attrs."""
+
     def rule(inputs, attrs):
-        dims = op_util.reduced_dims(dims_of(inputs[0]), attrs["axis"], attrs["keepdims"], op_type)
+        dims = reduced_dims(dims_of(inputs[0]), attrs["axis"], attrs["keepdims"], op_type)
         return [(dims, out_dtype or inputs[0].dtype)]
 
     return rule
+
+
+_reduction_shape = reduction_shape
+
+
+def reduction_attrs(x: Tensor, axis: Any, keepdims: Any) -> dict:
+    return {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)}
 
 
 def _sum_kernel(x, axis, keepdims):
@@ -301,7 +608,9 @@ def _sum_grad(op, g):
 register_op("Sum", _sum_kernel, _reduction_shape("Sum"), _sum_grad)
 
 
-def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
+def reduce_sum(
+    input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
+) -> Tensor:
     """`tf.math.reduce_sum`: the sum over `axis` (all axes when None).
 
     >>> import ndflow as tf
@@ -309,7 +618,8 @@ def reduce_sum(input_tensor: Any, axis: Any = None, keepdims: bool = False, name
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 6], dtype=int32)>
     """
     x = to_tensor(input_tensor)
-    return execute("Sum", (x,), {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)})
+    check_type(x, NUMERIC_TYPES, "Sum")
+    return execute("Sum", (x,), reduction_attrs(x, axis, keepdims))
 
 
 def _mean_kernel(x, axis, keepdims):
@@ -331,10 +641,13 @@ def _mean_grad(op, g):
 register_op("Mean", _mean_kernel, _reduction_shape("Mean"), _mean_grad)
 
 
-def reduce_mean(input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None) -> Tensor:
+def reduce_mean(
+    input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
+) -> Tensor:
     """`tf.math.reduce_mean`: the mean over `axis` (integer inputs give integer means)."""
     x = to_tensor(input_tensor)
-    return execute("Mean", (x,), {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)})
+    check_type(x, NUMERIC_TYPES, "Mean")
+    return execute("Mean", (x,), reduction_attrs(x, axis, keepdims))
 
 
 
@@ -446,4 +759,8 @@ for _name, _fn in (
 for _name, _fn in (("gt", greater), ("ge", greater_equal), ("lt", less), ("le", less_equal)):
     register_operator(f"__{_name}__", _binary_operator(_fn))
 register_operator("__neg__", lambda self: negative(self))
+# Element-wise equality (TF2). Tensor keeps its own __hash__, which raises: tensors stay
+# unhashable, and tensor.ref() is the hashable handle.
+register_operator("__eq__", _tensor_eq)
+register_operator("__ne__", _tensor_ne)
 del _name, _fn
