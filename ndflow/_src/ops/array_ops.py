@@ -1,18 +1,81 @@
-"""Array ops: shapes, reshaping, selection and the identity family."""
+"""Array ops: shapes, reshaping, joining and splitting, fills, padding and selection.
+
+Each op is declared once: kernel, shape rule and gradient side by side, then the public
+function. Shape-like arguments that may be computed at run time (`reshape`'s shape,
+`fill`'s dims, `tile`'s multiples, `pad`'s paddings) are op inputs; arguments that are
+always static (axes, permutations) are attrs. Slicing lives in `slicing_ops`, indexing
+ops in `gather_ops` and matrix ops in `linalg_ops`.
+"""
 
 from __future__ import annotations
 
 from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
 from ndflow._src.core import dtypes
+from ndflow._src.core.dtypes import DType
+from ndflow._src.framework import constant as constant_lib
 from ndflow._src.framework.constant import convert_to_tensor
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
-from ndflow._src.framework.tensor import Tensor, static_value
+from ndflow._src.framework.tensor import Tensor, static_value, wrap_with_dtype
 from ndflow._src.ops import math_ops
-from ndflow._src.ops.op_util import broadcast_dims, dims_of, invalid, to_tensor, unary_shape
+from ndflow._src.ops.op_util import (
+    binary_operands,
+    broadcast_dims,
+    dims_of,
+    dims_str,
+    invalid,
+    normalize_axis,
+    to_tensor,
+    unary_shape,
+)
+
+_I32 = dtypes.int32
+_I64 = dtypes.int64
+
+
+def _skip(op: Any, i: int) -> bool:
+    return i in op.skip_input_indices
+
+
+def _static_ints(t: Tensor) -> list[int] | None:
+    """The value of an integer tensor as a flat list of ints, or None if not known yet."""
+    v = static_value(t)
+    if v is None:
+        return None
+    return [int(d) for d in np.asarray(v).reshape(-1)]
+
+
+def _int_input(value: Any, dtype: DType = _I32) -> Tensor:
+    """Converts a shape-like argument (list, array, tensor, list holding tensors)."""
+    if isinstance(value, Tensor):
+        return value
+    if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
+        return convert_to_tensor(value)
+    return convert_to_tensor(value, dtype=dtype)
+
+
+def _axis_value(axis: Any, what: str = "axis") -> int:
+    """A static integer axis from a Python int or a tensor whose value is known."""
+    if isinstance(axis, Tensor):
+        v = static_value(axis)
+        if v is None:
+            raise ValueError(f"ndflow needs a statically known `{what}`; got {axis!r}")
+        return int(np.asarray(v).reshape(()))
+    return int(axis)
+
+
+def _known(dims: Any) -> bool:
+    return dims is not None and all(d is not None for d in dims)
+
+
+def _dim(t: Tensor, axis: int) -> int | None:
+    dims = dims_of(t)
+    return None if dims is None else dims[axis]
+
 
 # ---------------------------------------------------------------------------- identity
 
@@ -20,7 +83,12 @@ register_op("Identity", lambda x: x, unary_shape(), lambda op, g: (g,))
 
 
 def identity(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
-    """`tf.identity`: the same value as a new tensor."""
+    """`tf.identity`: the same value as a new tensor.
+
+    >>> import ndflow as tf
+    >>> tf.identity([1, 2]).numpy()
+    array([1, 2], dtype=int32)
+    """
     return execute("Identity", (to_tensor(input),))
 
 
@@ -32,7 +100,7 @@ def stop_gradient(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     return execute("StopGradient", (to_tensor(input),))
 
 
-# ---------------------------------------------------------------------------- shape
+# ---------------------------------------------------------------------------- shape, size, rank
 
 
 def _shape_kernel(x, out_type):
@@ -48,8 +116,45 @@ register_op("Shape", _shape_kernel, _shape_rule)
 
 
 def shape(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> Tensor:  # noqa: A002
-    """`tf.shape`: the dynamic shape of a tensor, as a 1-D int32 tensor."""
+    """`tf.shape`: the dynamic shape of a tensor, as a 1-D int32 tensor.
+
+    >>> import ndflow as tf
+    >>> tf.shape(tf.zeros([2, 3])).numpy()
+    array([2, 3], dtype=int32)
+    """
     return execute("Shape", (to_tensor(input),), {"out_type": dtypes.as_dtype(out_type)})
+
+
+register_op(
+    "Size",
+    lambda x, out_type: np.asarray(x.size, dtype=out_type._np),
+    lambda inputs, attrs: [((), attrs["out_type"])],
+)
+
+
+def size(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.size`: the number of elements of a tensor, as a scalar.
+
+    >>> import ndflow as tf
+    >>> int(tf.size(tf.zeros([2, 3])))
+    6
+    """
+    return execute("Size", (to_tensor(input),), {"out_type": dtypes.as_dtype(out_type)})
+
+
+register_op(
+    "Rank", lambda x: np.asarray(x.ndim, dtype=np.int32), lambda inputs, attrs: [((), _I32)]
+)
+
+
+def rank(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.rank`: the number of dimensions of a tensor, as an int32 scalar.
+
+    >>> import ndflow as tf
+    >>> int(tf.rank(tf.zeros([2, 3])))
+    2
+    """
+    return execute("Rank", (to_tensor(input),))
 
 
 # ---------------------------------------------------------------------------- reshape
@@ -57,28 +162,26 @@ def shape(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> 
 
 def _reshape_rule(inputs, attrs):
     x, s = inputs
-    target = static_value(s)
+    target = _static_ints(s)
     if target is None:
         n = dims_of(s)
         return [((None,) * n[0] if n and n[0] is not None else None, x.dtype)]
-    target = [int(d) for d in np.asarray(target).reshape(-1)]
     dims = dims_of(x)
-    known = None
-    if dims is not None and all(d is not None for d in dims):
-        known = int(np.prod(dims, dtype=np.int64))
+    known = int(np.prod(dims, dtype=np.int64)) if _known(dims) else None
     if target.count(-1) > 1:
-        raise invalid("Reshape", f"Only one input size may be -1, not both 0 and 1")
+        first, second = [i for i, d in enumerate(target) if d == -1][:2]
+        raise invalid("Reshape", f"Only one input size may be -1, not both {first} and {second}")
     if -1 in target:
         rest = int(np.prod([d for d in target if d != -1], dtype=np.int64))
         if known is None:
             return [(tuple(None if d == -1 else d for d in target), x.dtype)]
-        if rest == 0 or known % rest:
+        if (rest == 0 and known) or (rest and known % rest):
             raise invalid(
                 "Reshape",
                 f"Input to reshape is a tensor with {known} values, but the requested shape "
                 f"requires a multiple of {rest}",
             )
-        return [(tuple(known // rest if d == -1 else d for d in target), x.dtype)]
+        return [(tuple(known // rest if rest and d == -1 else max(d, 0) for d in target), x.dtype)]
     if known is not None and known != int(np.prod(target, dtype=np.int64)):
         raise invalid(
             "Reshape",
@@ -96,10 +199,1014 @@ register_op("Reshape", lambda x, s: np.reshape(x, s), _reshape_rule, _reshape_gr
 
 
 def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
-    """`tf.reshape`: the same elements in a new shape; one dimension may be -1."""
+    """`tf.reshape`: the same elements in a new shape; one dimension may be -1.
+
+    >>> import ndflow as tf
+    >>> tf.reshape(tf.range(6), [2, -1]).shape
+    TensorShape([2, 3])
+    """
     x = to_tensor(tensor)
-    s = shape if isinstance(shape, Tensor) else convert_to_tensor(shape, dtype=dtypes.int32)
-    return execute("Reshape", (x, s))
+    return execute("Reshape", (x, _int_input(shape)))
+
+
+# ---------------------------------------------------------------------------- expand_dims, squeeze
+
+
+def _expand_dims_rule(inputs, attrs):
+    dims = dims_of(inputs[0])
+    if dims is None:
+        return [(None, inputs[0].dtype)]
+    axis = attrs["axis"]
+    n = len(dims)
+    if not -n - 1 <= axis <= n:
+        raise invalid(
+            "ExpandDims", f"Tried to expand dim index {axis} for tensor with {n} dimensions."
+        )
+    a = axis + n + 1 if axis < 0 else axis
+    return [(dims[:a] + (1,) + dims[a:], inputs[0].dtype)]
+
+
+def _expand_dims_kernel(x, axis):
+    if not -x.ndim - 1 <= axis <= x.ndim:
+        raise ValueError("axis")
+    return np.expand_dims(x, axis)
+
+
+register_op(
+    "ExpandDims",
+    _expand_dims_kernel,
+    _expand_dims_rule,
+    lambda op, g: (reshape(g, shape(op.inputs[0])),),
+)
+
+
+def expand_dims(input: Any, axis: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.expand_dims`: inserts a dimension of size 1 at `axis`.
+
+    >>> import ndflow as tf
+    >>> tf.expand_dims(tf.zeros([2, 3]), -1).shape
+    TensorShape([2, 3, 1])
+    """
+    return execute("ExpandDims", (to_tensor(input),), {"axis": _axis_value(axis)})
+
+
+def _squeeze_rule(inputs, attrs):
+    dims = dims_of(inputs[0])
+    axes = attrs["squeeze_dims"]
+    if dims is None:
+        return [(None, inputs[0].dtype)]
+    n = len(dims)
+    if not axes:
+        if any(d is None for d in dims):
+            return [(None, inputs[0].dtype)]
+        return [(tuple(d for d in dims if d != 1), inputs[0].dtype)]
+    drop = set()
+    for a in axes:
+        if not -n <= a < n:
+            raise invalid(
+                "Squeeze", f"Tried to squeeze dim index {a} for tensor with {n} dimensions."
+            )
+        a = a + n if a < 0 else a
+        if dims[a] is not None and dims[a] != 1:
+            raise invalid(
+                "Squeeze", f"Can not squeeze dim[{a}], expected a dimension of 1, got {dims[a]}"
+            )
+        drop.add(a)
+    return [(tuple(d for i, d in enumerate(dims) if i not in drop), inputs[0].dtype)]
+
+
+def _squeeze_kernel(x, squeeze_dims):
+    return np.squeeze(x, axis=tuple(squeeze_dims) if squeeze_dims else None)
+
+
+register_op(
+    "Squeeze", _squeeze_kernel, _squeeze_rule, lambda op, g: (reshape(g, shape(op.inputs[0])),)
+)
+
+
+def squeeze(input: Any, axis: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.squeeze`: removes dimensions of size 1 (all of them, or those in `axis`).
+
+    >>> import ndflow as tf
+    >>> tf.squeeze(tf.zeros([1, 2, 1])).shape
+    TensorShape([2])
+    """
+    if axis is None:
+        axes: tuple = ()
+    elif isinstance(axis, (list, tuple)):
+        axes = tuple(_axis_value(a) for a in axis)
+    else:
+        axes = (_axis_value(axis),)
+    return execute("Squeeze", (to_tensor(input),), {"squeeze_dims": axes})
+
+
+# ---------------------------------------------------------------------------- transpose
+
+
+def _transpose_rule(op_type):
+    def rule(inputs, attrs):
+        dims = dims_of(inputs[0])
+        perm = attrs["perm"]
+        if dims is None:
+            return [((None,) * len(perm), inputs[0].dtype)]
+        if len(perm) != len(dims):
+            raise invalid(
+                op_type,
+                f"transpose expects a vector of size {len(dims)}. But input(1) is a vector of "
+                f"size {len(perm)}",
+            )
+        if sorted(perm) != list(range(len(dims))):
+            bad = next(p for p in perm if not 0 <= p < len(dims) or perm.count(p) > 1)
+            raise invalid(op_type, f"{bad} is missing from {{{','.join(map(str, perm))}}}.")
+        return [(tuple(dims[p] for p in perm), inputs[0].dtype)]
+
+    return rule
+
+
+def _inverse_perm(perm: Sequence[int]) -> tuple:
+    return tuple(int(i) for i in np.argsort(perm))
+
+
+register_op(
+    "Transpose",
+    lambda x, perm: np.transpose(x, perm),
+    _transpose_rule("Transpose"),
+    lambda op, g: (transpose(g, _inverse_perm(op.attrs["perm"])),),
+)
+register_op(
+    "ConjugateTranspose",
+    lambda x, perm: np.conj(np.transpose(x, perm)),
+    _transpose_rule("ConjugateTranspose"),
+    lambda op, g: (transpose(g, _inverse_perm(op.attrs["perm"]), conjugate=True),),
+)
+
+
+def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str = "transpose") -> Tensor:
+    """`tf.transpose`: permutes dimensions (reverses them when `perm` is None);
+    `conjugate=True` also conjugates complex values.
+
+    >>> import ndflow as tf
+    >>> tf.transpose(tf.zeros([2, 3, 4]), perm=[0, 2, 1]).shape
+    TensorShape([2, 4, 3])
+    """
+    x = to_tensor(a)
+    if perm is None:
+        r = x.shape.rank
+        if r is None:
+            raise ValueError("tf.transpose with perm=None needs a tensor of known rank.")
+        perm_t: tuple = tuple(range(r - 1, -1, -1))
+    elif isinstance(perm, Tensor):
+        p = _static_ints(perm)
+        if p is None:
+            raise ValueError("ndflow needs a statically known `perm` for tf.transpose.")
+        perm_t = tuple(p)
+    else:
+        perm_t = tuple(int(p) for p in np.asarray(perm).reshape(-1))
+    op_type = "ConjugateTranspose" if conjugate and x.dtype.is_complex else "Transpose"
+    return execute(op_type, (x,), {"perm": perm_t})
+
+
+# ---------------------------------------------------------------------------- concat / stack
+
+
+def _same_dtype(values: Sequence[Any], op_type: str) -> list[Tensor]:
+    """Converts a list of tensors/values to one dtype, as TF's list inputs do."""
+    first = next((v for v in values if isinstance(v, Tensor)), None)
+    dtype = None if first is None else first.dtype
+    out = [
+        to_tensor(v)
+        if dtype is None
+        else (v if isinstance(v, Tensor) else convert_to_tensor(v, dtype=dtype))
+        for v in values
+    ]
+    for i, t in enumerate(out):
+        if t.dtype is not out[0].dtype:
+            raise invalid(
+                op_type,
+                f"cannot compute {op_type} as input #{i}(zero-based) was expected to be a "
+                f"{out[0].dtype.name} tensor but is a {t.dtype.name} tensor",
+            )
+    return out
+
+
+def _concat_rule(inputs, attrs):
+    axis = attrs["axis"]
+    known = [dims_of(t) for t in inputs if dims_of(t) is not None]
+    if not known:
+        return [(None, inputs[0].dtype)]
+    rank_ = len(known[0])
+    for i, t in enumerate(inputs):
+        d = dims_of(t)
+        if d is not None and len(d) != rank_:
+            raise invalid(
+                "ConcatV2",
+                "ConcatOp : Ranks of all input tensors should match: shape[0] = "
+                f"{dims_str(dims_of(inputs[0]))} vs. shape[{i}] = {dims_str(d)}",
+            )
+    if not -rank_ <= axis < rank_:
+        raise invalid(
+            "ConcatV2",
+            f"ConcatOp : Expected concatenating dimensions in the range [{-rank_}, {rank_}), "
+            f"but got {axis}",
+        )
+    a = axis % rank_ if rank_ else 0
+    out = list(known[0])
+    out[a] = 0
+    first = dims_of(inputs[0])
+    for i, t in enumerate(inputs):
+        d = dims_of(t)
+        if d is None:
+            out[a] = None
+            continue
+        for j in range(rank_):
+            if j == a:
+                out[a] = None if out[a] is None or d[j] is None else out[a] + d[j]
+            elif d[j] is not None:
+                if out[j] is None:
+                    out[j] = d[j]
+                elif out[j] != d[j]:
+                    raise invalid(
+                        "ConcatV2",
+                        f"ConcatOp : Dimension {j} in both shapes must be equal: shape[0] = "
+                        f"{dims_str(first)} vs. shape[{i}] = {dims_str(d)}",
+                    )
+    return [(tuple(out), inputs[0].dtype)]
+
+
+def _concat_kernel(*xs, axis):
+    return np.concatenate(xs, axis=axis)
+
+
+def _sizes_along(tensors: Sequence[Tensor], axis: int) -> Tensor:
+    """The sizes of `tensors` along `axis`, as an int32 vector (static when possible)."""
+    sizes = [_dim(t, axis) for t in tensors]
+    if all(s is not None for s in sizes):
+        return wrap_with_dtype(np.asarray(sizes, np.int32), _I32)
+    from ndflow._src.ops.slicing_ops import strided_slice
+
+    return stack([strided_slice(shape(t), [axis], [axis + 1], shrink_axis_mask=1) for t in tensors])
+
+
+def _concat_grad(op, g):
+    inputs = op.inputs
+    r = inputs[0].shape.rank
+    axis = op.attrs["axis"] % r
+    return tuple(split(g, _sizes_along(inputs, axis), axis=axis, num=len(inputs)))
+
+
+register_op("ConcatV2", _concat_kernel, _concat_rule, _concat_grad)
+
+
+def concat(values: Any, axis: Any, name: str = "concat") -> Tensor:
+    """`tf.concat`: joins tensors along an existing dimension.
+
+    >>> import ndflow as tf
+    >>> tf.concat([tf.zeros([2, 3]), tf.ones([2, 1])], axis=1).shape
+    TensorShape([2, 4])
+    """
+    if isinstance(values, Tensor) or not isinstance(values, (list, tuple)):
+        values = [values]
+    xs = _same_dtype(list(values), "ConcatV2")
+    axis = _axis_value(axis)
+    if len(xs) == 1:
+        r = xs[0].shape.rank
+        if r is not None and not -r <= axis < max(r, 1):
+            raise invalid(
+                "ConcatV2",
+                f"ConcatOp : Expected concatenating dimensions in the range [{-r}, {r}), "
+                f"but got {axis}",
+            )
+        return identity(xs[0])
+    return execute("ConcatV2", tuple(xs), {"axis": axis})
+
+
+def _pack_rule(inputs, attrs):
+    dims = None
+    first = dims_of(inputs[0])
+    for i, t in enumerate(inputs):
+        d = dims_of(t)
+        if d is None:
+            continue
+        if dims is None:
+            dims = list(d)
+            continue
+        bad = len(d) != len(dims) or any(
+            a is not None and b is not None and a != b for a, b in zip(d, dims)
+        )
+        if bad:
+            raise invalid(
+                "Pack",
+                f"Shapes of all inputs must match: values[0].shape = {dims_str(first)} != "
+                f"values[{i}].shape = {dims_str(d)}",
+            )
+        dims = [b if a is None else a for a, b in zip(d, dims)]
+    if dims is None:
+        return [(None, inputs[0].dtype)]
+    n = len(dims)
+    axis = attrs["axis"]
+    if not -n - 1 <= axis <= n:
+        raise invalid("Pack", f"axis = {axis} not in [{-n - 1}, {n + 1})")
+    a = axis + n + 1 if axis < 0 else axis
+    return [(tuple(dims[:a]) + (len(inputs),) + tuple(dims[a:]), inputs[0].dtype)]
+
+
+def _pack_kernel(*xs, axis, N):  # noqa: N803 - TF's attr name
+    return np.stack(xs, axis=axis)
+
+
+register_op(
+    "Pack",
+    _pack_kernel,
+    _pack_rule,
+    lambda op, g: tuple(unstack(g, num=op.attrs["N"], axis=op.attrs["axis"])),
+)
+
+
+def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
+    """`tf.stack`: joins same-shaped tensors along a new dimension.
+
+    >>> import ndflow as tf
+    >>> tf.stack([tf.zeros([3]), tf.ones([3])], axis=1).shape
+    TensorShape([3, 2])
+    """
+    if isinstance(values, Tensor):
+        values = unstack(values)
+    xs = _same_dtype(list(values), "Pack")
+    return execute("Pack", tuple(xs), {"axis": _axis_value(axis), "N": len(xs)})
+
+
+def _unpack_rule(inputs, attrs):
+    dims = dims_of(inputs[0])
+    num = attrs["num"]
+    if dims is None:
+        return [(None, inputs[0].dtype)] * num
+    n = len(dims)
+    axis = attrs["axis"]
+    if not -n <= axis < n:
+        raise invalid("Unpack", f"axis = {axis} not in [{-n}, {n})")
+    a = axis + n if axis < 0 else axis
+    if dims[a] is not None and dims[a] != num:
+        raise invalid(
+            "Unpack", f"Input shape axis {a} must equal {num}, got shape {dims_str(dims)}"
+        )
+    return [(dims[:a] + dims[a + 1 :], inputs[0].dtype)] * num
+
+
+def _unpack_kernel(x, num, axis):
+    if x.shape[axis] != num:
+        raise ValueError("num")
+    return tuple(np.moveaxis(x, axis, 0))
+
+
+register_op(
+    "Unpack",
+    _unpack_kernel,
+    _unpack_rule,
+    lambda op, *gs: (stack(list(gs), axis=op.attrs["axis"]),),
+    num_outputs=-1,
+)
+
+
+def unstack(value: Any, num: int | None = None, axis: int = 0, name: str = "unstack") -> list:
+    """`tf.unstack`: splits a tensor into a list of tensors along `axis`, dropping it.
+
+    >>> import ndflow as tf
+    >>> len(tf.unstack(tf.zeros([2, 3]), axis=1))
+    3
+    """
+    x = to_tensor(value)
+    axis = _axis_value(axis)
+    if num is None:
+        dims = dims_of(x)
+        if dims is None or not -len(dims) <= axis < len(dims):
+            n = None if dims is None else len(dims)
+            raise ValueError(
+                f"Cannot infer argument `num` from shape {x.shape}"
+                if n is None
+                else f"axis = {axis} not in [{-n}, {n})"
+            )
+        num = dims[axis]
+        if num is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {x.shape}")
+    return list(execute("Unpack", (x,), {"num": int(num), "axis": axis}))
+
+
+# ---------------------------------------------------------------------------- split
+
+
+def _split_rule(inputs, attrs):
+    x = inputs[0]
+    dims = dims_of(x)
+    num = attrs["num_split"]
+    sizes = _static_ints(inputs[1]) if len(inputs) > 1 else None
+    if dims is None:
+        return [(None, x.dtype)] * num
+    n = len(dims)
+    axis = attrs["axis"]
+    op_type = "SplitV" if len(inputs) > 1 else "Split"
+    if not -n <= axis < n:
+        raise invalid(op_type, f"-{n} <= split_dim < {n} but got {axis}")
+    a = axis % n
+    total = dims[a]
+    if len(inputs) == 1:
+        if total is not None and total % num:
+            raise invalid(
+                "Split",
+                "Number of ways to split should evenly divide the split dimension, but got "
+                f"split_dim {a} (size = {total}) and num_split {num}",
+            )
+        part = None if total is None else total // num
+        return [(dims[:a] + (part,) + dims[a + 1 :], x.dtype)] * num
+    if sizes is None:
+        return [(dims[:a] + (None,) + dims[a + 1 :], x.dtype)] * num
+    sizes = _resolve_sizes(sizes, total)
+    return [(dims[:a] + (s,) + dims[a + 1 :], x.dtype) for s in sizes]
+
+
+def _resolve_sizes(sizes: list[int], total: int | None) -> list:
+    if sizes.count(-1) > 1:
+        raise invalid("SplitV", "There can only be one -1 in the input.")
+    known = sum(s for s in sizes if s != -1)
+    if total is None:
+        return [None if s == -1 else s for s in sizes]
+    if (-1 not in sizes and known != total) or (-1 in sizes and known > total):
+        raise invalid(
+            "SplitV",
+            "Determined shape must either match input shape along split_dim exactly if fully "
+            "specified, or be less than the size of the input along split_dim if not fully "
+            f"specified.  Got: {known}",
+        )
+    return [total - known if s == -1 else s for s in sizes]
+
+
+def _split_kernel(x, axis, num_split):
+    if x.shape[axis] % num_split:
+        raise ValueError("split")
+    return tuple(np.split(x, num_split, axis=axis))
+
+
+def _splitv_kernel(x, sizes, axis, num_split):
+    sizes = _resolve_sizes([int(s) for s in sizes], x.shape[axis])
+    return tuple(np.split(x, np.cumsum(sizes)[:-1], axis=axis))
+
+
+def _split_grad(op, *gs):
+    g = concat(list(gs), axis=op.attrs["axis"])
+    return (g,) if op.type == "Split" else (g, None)
+
+
+register_op("Split", _split_kernel, _split_rule, _split_grad, num_outputs=-1)
+register_op("SplitV", _splitv_kernel, _split_rule, _split_grad, num_outputs=-1)
+
+
+def split(
+    value: Any, num_or_size_splits: Any, axis: Any = 0, num: int | None = None, name: str = "split"
+) -> list:
+    """`tf.split`: splits into `num_or_size_splits` equal parts, or parts of given sizes
+    (one may be -1).
+
+    >>> import ndflow as tf
+    >>> [t.shape[0] for t in tf.split(tf.zeros([6, 2]), [1, -1, 2])]
+    [1, 3, 2]
+    """
+    x = to_tensor(value)
+    axis = _axis_value(axis)
+    if isinstance(num_or_size_splits, (int, np.integer)) and not isinstance(
+        num_or_size_splits, bool
+    ):
+        n = int(num_or_size_splits)
+        return list(execute("Split", (x,), {"axis": axis, "num_split": n}))
+    sizes = _int_input(num_or_size_splits)
+    if sizes.shape.rank == 0:
+        n = _static_ints(sizes)
+        if n is None:
+            raise ValueError("ndflow needs a statically known number of splits.")
+        return list(execute("Split", (x,), {"axis": axis, "num_split": n[0]}))
+    if num is None:
+        num = dims_of(sizes)[0]
+        if num is None:
+            raise ValueError(f"Cannot infer argument `num` from shape {sizes.shape}")
+    return list(execute("SplitV", (x, sizes), {"axis": axis, "num_split": int(num)}))
+
+
+# ---------------------------------------------------------------------------- tile
+
+
+def _tile_rule(inputs, attrs):
+    x, m = inputs
+    dims = dims_of(x)
+    mult = _static_ints(m)
+    if dims is None:
+        return [(None if mult is None else (None,) * len(mult), x.dtype)]
+    if mult is None:
+        return [((None,) * len(dims), x.dtype)]
+    if len(mult) != len(dims):
+        raise invalid(
+            "Tile",
+            f"Expected multiples argument to be a vector of length {len(dims)} but got length "
+            f"{len(mult)}",
+        )
+    for i, k in enumerate(mult):
+        if k < 0:
+            raise invalid("Tile", f"Expected multiples[{i}] >= 0, but got {k}")
+    return [(tuple(None if d is None else d * k for d, k in zip(dims, mult)), x.dtype)]
+
+
+def _tile_kernel(x, multiples):
+    if len(multiples) != x.ndim or np.any(multiples < 0):
+        raise ValueError("multiples")
+    return np.tile(x, multiples)
+
+
+def _tile_grad(op, g):
+    x, m = op.inputs
+    r = x.shape.rank
+    # [m0, d0, m1, d1, ...]: summing the even axes folds the copies back.
+    interleaved = reshape(transpose(stack([math_ops.cast(m, _I32), shape(x)])), [-1])
+    folded = reshape(g, interleaved)
+    return math_ops.reduce_sum(folded, axis=list(range(0, 2 * r, 2))), None
+
+
+register_op("Tile", _tile_kernel, _tile_rule, _tile_grad)
+
+
+def tile(input: Any, multiples: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.tile`: repeats the whole tensor `multiples[i]` times along dimension i.
+
+    >>> import ndflow as tf
+    >>> tf.tile(tf.zeros([2, 3]), [2, 1]).shape
+    TensorShape([4, 3])
+    """
+    return execute("Tile", (to_tensor(input), _int_input(multiples)))
+
+
+# ---------------------------------------------------------------------------- pad
+
+
+def _pad_rule(op_type):
+    def rule(inputs, attrs):
+        x, p = inputs[0], inputs[1]
+        dims = dims_of(x)
+        pads = _static_ints(p)
+        if dims is None:
+            pd = dims_of(p)
+            return [(None if pd is None or pd[0] is None else (None,) * pd[0], x.dtype)]
+        n = len(dims)
+        pshape = dims_of(p)
+        if pshape is not None and (len(pshape) != 2 or pshape[0] != n or pshape[1] != 2):
+            raise invalid(
+                op_type,
+                "The first dimension of paddings must be the rank of inputs"
+                f"{dims_str(pshape)} {dims_str(dims)}",
+            )
+        if pads is None:
+            return [((None,) * n, x.dtype)]
+        pairs = [(pads[2 * i], pads[2 * i + 1]) for i in range(n)]
+        for i, (lo, hi) in enumerate(pairs):
+            if lo < 0 or hi < 0:
+                raise invalid(op_type, f"Paddings must be non-negative: {lo} {hi}")
+            if op_type == "MirrorPad" and dims[i] is not None:
+                limit = dims[i] - (1 if attrs["mode"] == "REFLECT" else 0)
+                if lo > limit or hi > limit:
+                    cmp = "less than" if attrs["mode"] == "REFLECT" else "no greater than"
+                    raise invalid(
+                        op_type,
+                        f"paddings must be {cmp} the dimension size: {lo}, {hi} not {cmp} "
+                        f"{dims[i]}",
+                    )
+        return [
+            (tuple(None if d is None else d + lo + hi for d, (lo, hi) in zip(dims, pairs)), x.dtype)
+        ]
+
+    return rule
+
+
+def _pad_kernel(x, paddings, constant_values=None):
+    if paddings.shape != (x.ndim, 2) or np.any(paddings < 0):
+        raise ValueError("paddings")
+    cv = 0 if constant_values is None else constant_values
+    return np.pad(x, paddings, mode="constant", constant_values=cv)
+
+
+def _pad_grad(op, g):
+    x, p = op.inputs[0], op.inputs[1]
+    from ndflow._src.ops.slicing_ops import slice as slice_
+
+    begin = reshape(slice_(p, [0, 0], [-1, 1]), [-1])
+    gx = slice_(g, begin, shape(x))
+    if op.type == "PadV2":
+        return gx, None, math_ops.reduce_sum(g) - math_ops.reduce_sum(gx)
+    return gx, None
+
+
+def _mirror_pad_kernel(x, paddings, mode):
+    if paddings.shape != (x.ndim, 2) or np.any(paddings < 0):
+        raise ValueError("paddings")
+    limit = np.asarray(x.shape) - (1 if mode == "REFLECT" else 0)
+    if np.any(paddings.max(axis=1) > limit):
+        raise ValueError("paddings")
+    return np.pad(x, paddings, mode="reflect" if mode == "REFLECT" else "symmetric")
+
+
+def _mirror_pad_grad_kernel(g, paddings, mode):
+    """Folds the mirrored borders of a padded gradient back onto the interior."""
+    out = g
+    off = 1 if mode == "REFLECT" else 0
+    for axis, (lo, hi) in enumerate(np.asarray(paddings).tolist()):
+        n = out.shape[axis] - lo - hi
+        moved = np.moveaxis(out, axis, 0)
+        core = moved[lo : lo + n].copy()
+        if lo:
+            core[off : off + lo] += moved[:lo][::-1]
+        if hi:
+            core[n - off - hi : n - off] += moved[lo + n :][::-1]
+        out = np.moveaxis(core, 0, axis)
+    return np.ascontiguousarray(out)
+
+
+def _mirror_pad_grad_rule(inputs, attrs):
+    g, p = inputs
+    dims = dims_of(g)
+    pads = _static_ints(p)
+    if dims is None or pads is None:
+        return [(None if dims is None else (None,) * len(dims), g.dtype)]
+    return [
+        (
+            tuple(
+                None if d is None else d - pads[2 * i] - pads[2 * i + 1] for i, d in enumerate(dims)
+            ),
+            g.dtype,
+        )
+    ]
+
+
+register_op("Pad", _pad_kernel, _pad_rule("Pad"), _pad_grad)
+register_op("PadV2", _pad_kernel, _pad_rule("PadV2"), _pad_grad)
+register_op(
+    "MirrorPad",
+    _mirror_pad_kernel,
+    _pad_rule("MirrorPad"),
+    lambda op, g: (
+        execute("MirrorPadGrad", (g, op.inputs[1]), {"mode": op.attrs["mode"]}),
+        None,
+    ),
+)
+register_op(
+    "MirrorPadGrad",
+    _mirror_pad_grad_kernel,
+    _mirror_pad_grad_rule,
+    lambda op, g: (execute("MirrorPad", (g, op.inputs[1]), {"mode": op.attrs["mode"]}), None),
+)
+
+
+def pad(
+    tensor: Any,
+    paddings: Any,
+    mode: str = "CONSTANT",
+    constant_values: Any = 0,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.pad`: pads each dimension with `paddings[i] = [before, after]` elements.
+
+    Modes: "CONSTANT" (with `constant_values`), "REFLECT" (mirror, edge excluded) and
+    "SYMMETRIC" (mirror, edge included), case-insensitive.
+
+    >>> import ndflow as tf
+    >>> tf.pad(tf.constant([[1, 2]]), [[1, 0], [0, 1]]).numpy()
+    array([[0, 0, 0],
+           [1, 2, 0]], dtype=int32)
+    """
+    x = to_tensor(tensor)
+    p = _int_input(paddings)
+    m = str(mode).upper()
+    if m == "CONSTANT":
+        if not isinstance(constant_values, Tensor) and np.all(np.asarray(constant_values) == 0):
+            return execute("Pad", (x, p))
+        cv = (
+            constant_values
+            if isinstance(constant_values, Tensor)
+            else convert_to_tensor(constant_values, dtype=x.dtype)
+        )
+        return execute("PadV2", (x, p, cv))
+    if m in ("REFLECT", "SYMMETRIC"):
+        return execute("MirrorPad", (x, p), {"mode": m})
+    raise ValueError(
+        'Value of argument `mode` expected to be one of "CONSTANT", "REFLECT", or "SYMMETRIC". '
+        f"Received `mode` = {mode}"
+    )
+
+
+# ---------------------------------------------------------------------------- fills
+
+
+def _fill_rule(inputs, attrs):
+    d, v = inputs
+    dims = _static_ints(d)
+    if dims is None:
+        n = dims_of(d)
+        return [(None if n is None or n[0] is None else (None,) * n[0], v.dtype)]
+    return [(tuple(dims), v.dtype)]
+
+
+def _fill_kernel(dims, value):
+    if value.ndim:
+        raise ValueError("value must be a scalar")
+    if np.any(dims < 0):
+        raise ValueError("dims")
+    return np.full(tuple(int(d) for d in dims), value, dtype=value.dtype)
+
+
+def _fill_rule_checked(inputs, attrs):
+    v = inputs[1]
+    vd = dims_of(v)
+    if vd is not None and len(vd) != 0:
+        raise invalid("Fill", f"value must be a scalar, got a tensor with shape {dims_str(vd)}")
+    out = _fill_rule(inputs, attrs)
+    if out[0][0] is not None and any(d is not None and d < 0 for d in out[0][0]):
+        raise invalid("Fill", f"dims must be non-negative, got {dims_str(out[0][0])}")
+    return out
+
+
+register_op(
+    "Fill",
+    _fill_kernel,
+    _fill_rule_checked,
+    lambda op, g: (None, math_ops.reduce_sum(g)),
+)
+
+
+def fill(dims: Any, value: Any, name: str | None = None, layout: Any = None) -> Tensor:
+    """`tf.fill`: a tensor of shape `dims` with every element `value`.
+
+    >>> import ndflow as tf
+    >>> tf.fill([2], 3).numpy()
+    array([3, 3], dtype=int32)
+    """
+    return execute("Fill", (_int_input(dims), to_tensor(value)))
+
+
+def _filled(shape_: Any, dtype: Any, value: int) -> Tensor:
+    dtype = dtypes.as_dtype(dtype)
+    dims = _int_input(shape_) if not isinstance(shape_, (int, np.integer)) else _int_input([shape_])
+    static = _static_ints(dims)
+    if static is not None and isinstance(shape_, (list, tuple, int, np.integer, np.ndarray)):
+        if any(d < 0 for d in static):
+            raise invalid("Fill", f"dims must be non-negative, got {dims_str(tuple(static))}")
+        if dtype is dtypes.string:
+            arr = np.full(static, b"", dtype=object)
+        else:
+            arr = np.full(static, value, dtype=dtype._np)
+        return wrap_with_dtype(arr, dtype)
+    v = b"" if dtype is dtypes.string else value
+    return execute("Fill", (dims, wrap_with_dtype(np.asarray(v, dtype=dtype._np), dtype)))
+
+
+def zeros(
+    shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layout: Any = None
+) -> Tensor:  # noqa: A002
+    """`tf.zeros`: a tensor of zeros.
+
+    >>> import ndflow as tf
+    >>> tf.zeros([2, 3]).dtype
+    tf.float32
+    """
+    return _filled(shape, dtype, 0)
+
+
+def ones(
+    shape: Any, dtype: Any = dtypes.float32, name: str | None = None, layout: Any = None
+) -> Tensor:  # noqa: A002
+    """`tf.ones`: a tensor of ones.
+
+    >>> import ndflow as tf
+    >>> tf.ones([2], tf.int32).numpy()
+    array([1, 1], dtype=int32)
+    """
+    return _filled(shape, dtype, 1)
+
+
+def eye(
+    num_rows: int,
+    num_columns: int | None = None,
+    batch_shape: Any = None,
+    dtype: Any = dtypes.float32,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.eye`: an identity matrix (or a batch of them).
+
+    >>> import ndflow as tf
+    >>> tf.eye(2, 3).numpy()
+    array([[1., 0., 0.],
+           [0., 1., 0.]], dtype=float32)
+    """
+    dtype = dtypes.as_dtype(dtype)
+    rows = _axis_value(num_rows, "num_rows")
+    cols = rows if num_columns is None else _axis_value(num_columns, "num_columns")
+    m = np.eye(rows, cols, dtype=dtype._np)
+    if batch_shape is not None:
+        b = _static_ints(_int_input(batch_shape))
+        if b is None:
+            raise ValueError("ndflow needs a statically known `batch_shape` for tf.eye.")
+        m = np.broadcast_to(m, tuple(b) + m.shape).copy()
+    return wrap_with_dtype(m, dtype)
+
+
+# ---------------------------------------------------------------------------- range, linspace
+
+_RANGE_ORDER = (dtypes.int32, dtypes.int64, dtypes.float32, dtypes.float64)
+
+
+def _range_kernel(start, limit, delta, Tidx):  # noqa: N803 - TF's attr name
+    s, lim, d = start.item(), limit.item(), delta.item()
+    if d == 0:
+        raise ValueError(f"Requires delta != 0: {d}")
+    if d > 0 and s > lim:
+        raise ValueError(f"Requires start <= limit when delta > 0: {s}/{lim}")
+    if d < 0 and s < lim:
+        raise ValueError(f"Requires start >= limit when delta < 0: {s}/{lim}")
+    return np.arange(s, lim, d, dtype=Tidx._np)
+
+
+def _range_rule(inputs, attrs):
+    vals = [static_value(t) for t in inputs]
+    if any(v is None for v in vals):
+        return [((None,), attrs["Tidx"])]
+    s, lim, d = (np.asarray(v).item() for v in vals)
+    if d == 0:
+        raise invalid("Range", f"Requires delta != 0: {d}")
+    if d > 0 and s > lim:
+        raise invalid("Range", f"Requires start <= limit when delta > 0: {s}/{lim}")
+    if d < 0 and s < lim:
+        raise invalid("Range", f"Requires start >= limit when delta < 0: {s}/{lim}")
+    n = int(np.ceil((lim - s) / d)) if attrs["Tidx"].is_floating else -((s - lim) // d)
+    return [((max(n, 0),), attrs["Tidx"])]
+
+
+register_op("Range", _range_kernel, _range_rule)
+
+
+def range(
+    start: Any, limit: Any = None, delta: Any = 1, dtype: Any = None, name: str = "range"
+) -> Tensor:  # noqa: A001
+    """`tf.range`: `[start, start + delta, ...]` up to but excluding `limit`.
+
+    The dtype is the widest of the arguments' dtypes (Python ints int32, floats float32)
+    unless `dtype` is given.
+
+    >>> import ndflow as tf
+    >>> tf.range(5).dtype, tf.range(0, 1, 0.5).dtype
+    (tf.int32, tf.float32)
+    """
+    if limit is None:
+        start, limit = 0, start
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+        args = [
+            math_ops.cast(a, dtype)
+            if isinstance(a, Tensor)
+            else convert_to_tensor(np.asarray(a, dtype._np))
+            for a in (start, limit, delta)
+        ]
+    else:
+        args = [to_tensor(a) for a in (start, limit, delta)]
+        inferred = [a.dtype for a in args]
+        dtype = max(inferred, key=lambda d: _RANGE_ORDER.index(d) if d in _RANGE_ORDER else -1)
+        args = [math_ops.cast(a, dtype) for a in args]
+    return execute("Range", tuple(args), {"Tidx": dtype})
+
+
+def _linspace_rule(inputs, attrs):
+    start, stop, num = inputs
+    n = _static_ints(num)
+    dims = broadcast_dims(dims_of(start), dims_of(stop), "LinSpace")
+    if dims is None:
+        return [(None, start.dtype)]
+    axis = attrs["axis"]
+    a = axis % (len(dims) + 1)
+    return [(dims[:a] + (None if n is None else n[0],) + dims[a:], start.dtype)]
+
+
+def _linspace_kernel(start, stop, num, axis):
+    num = int(num)
+    if num <= 0:
+        raise ValueError(f"Requires num > 0: {num}")
+    return np.linspace(start, stop, num, axis=axis).astype(start.dtype)
+
+
+def _linspace_grad(op, g):
+    start, stop, num = op.inputs
+    n = _static_ints(num)
+    if n is None:
+        raise NotImplementedError("The gradient of tf.linspace needs a static `num`.")
+    n = n[0]
+    frac_np = np.arange(n) / (n - 1) if n > 1 else np.zeros(1)
+    axis = op.attrs["axis"]
+    r = len(dims_of(g))
+    a = axis % r
+    frac_np = frac_np.reshape((-1,) + (1,) * (r - a - 1))
+    frac = wrap_with_dtype(frac_np.astype(g.dtype._np), g.dtype)
+    g_stop = math_ops.reduce_sum(math_ops.multiply(g, frac), axis=a)
+    g_start = math_ops.reduce_sum(g, axis=a) - g_stop
+    return g_start, g_stop, None
+
+
+register_op("LinSpace", _linspace_kernel, _linspace_rule, _linspace_grad)
+
+
+def linspace(start: Any, stop: Any, num: Any, name: str | None = None, axis: int = 0) -> Tensor:
+    """`tf.linspace`: `num` evenly spaced values from `start` to `stop` inclusive.
+
+    Integer endpoints give float64 values, as in TensorFlow.
+
+    >>> import ndflow as tf
+    >>> tf.linspace(-3, 3, 3).numpy()
+    array([-3.,  0.,  3.])
+    """
+    s, e = to_tensor(start), to_tensor(stop)
+    if s.dtype.is_integer:
+        s = math_ops.cast(s, dtypes.float64)
+    if e.dtype.is_integer:
+        e = math_ops.cast(e, dtypes.float64)
+    if not isinstance(start, Tensor) and isinstance(stop, Tensor):
+        s = math_ops.cast(s, e.dtype)
+    elif not isinstance(stop, Tensor):
+        e = math_ops.cast(e, s.dtype)
+    s, e = binary_operands(s, e, "LinSpace")
+    return execute("LinSpace", (s, e, _int_input(num)), {"axis": _axis_value(axis)})
+
+
+# ---------------------------------------------------------------------------- broadcast_to
+
+
+def _broadcast_to_rule(inputs, attrs):
+    x, s = inputs
+    target = _static_ints(s)
+    dims = dims_of(x)
+    if target is None:
+        n = dims_of(s)
+        return [(None if n is None or n[0] is None else (None,) * n[0], x.dtype)]
+    if dims is not None:
+        bad = len(dims) > len(target)
+        for d, t in zip(reversed(dims), reversed(target)):
+            if d is not None and d != 1 and d != t:
+                bad = True
+        if bad:
+            raise invalid(
+                "BroadcastTo",
+                f"Incompatible shapes: {dims_str(dims)} vs. {dims_str(tuple(target))}",
+            )
+    return [(tuple(target), x.dtype)]
+
+
+register_op(
+    "BroadcastTo",
+    lambda x, s: np.broadcast_to(x, tuple(int(d) for d in s)),
+    _broadcast_to_rule,
+    lambda op, g: (math_ops.reduce_to_like(g, op.inputs[0]), None),
+)
+
+
+def broadcast_to(input: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.broadcast_to`: broadcasts `input` to `shape` (NumPy rules).
+
+    >>> import ndflow as tf
+    >>> tf.broadcast_to(tf.constant([1, 2]), [3, 2]).shape
+    TensorShape([3, 2])
+    """
+    return execute("BroadcastTo", (to_tensor(input), _int_input(shape)))
+
+
+# ---------------------------------------------------------------------------- reverse
+
+
+def _reverse_rule(inputs, attrs):
+    dims = dims_of(inputs[0])
+    if dims is not None:
+        for a in attrs["axis"]:
+            normalize_axis(a, len(dims), "ReverseV2")
+    return [(dims, inputs[0].dtype)]
+
+
+register_op(
+    "ReverseV2",
+    lambda x, axis: np.flip(x, axis=tuple(axis)) if axis else x,
+    _reverse_rule,
+    lambda op, g: (reverse(g, list(op.attrs["axis"])),),
+)
+
+
+def reverse(tensor: Any, axis: Any, name: str | None = None) -> Tensor:
+    """`tf.reverse`: reverses the order of elements along each axis in `axis`.
+
+    >>> import ndflow as tf
+    >>> tf.reverse(tf.range(3), [0]).numpy()
+    array([2, 1, 0], dtype=int32)
+    """
+    x = to_tensor(tensor)
+    axes = _static_ints(_int_input(axis))
+    if axes is None:
+        raise ValueError("ndflow needs a statically known `axis` for tf.reverse.")
+    return execute("ReverseV2", (x,), {"axis": tuple(axes)})
 
 
 # ---------------------------------------------------------------------------- where
@@ -107,25 +1214,131 @@ def reshape(tensor: Any, shape: Any, name: str | None = None) -> Tensor:  # noqa
 
 def _select_rule(inputs, attrs):
     c, x, y = inputs
-    dims = broadcast_dims(broadcast_dims(dims_of(c), dims_of(x), "SelectV2"), dims_of(y), "SelectV2")
+    dims = broadcast_dims(
+        broadcast_dims(dims_of(c), dims_of(x), "SelectV2"), dims_of(y), "SelectV2"
+    )
     return [(dims, x.dtype)]
 
 
 def _select_grad(op, g):
-    c, x, y = op.inputs
-    zeros = math_ops.zeros_like(g)
-    return None, where(c, g, zeros), where(c, zeros, g)
+    c = op.inputs[0]
+    zeros_ = math_ops.zeros_like(g)
+    return None, where(c, g, zeros_), where(c, zeros_, g)
 
 
 register_op("SelectV2", np.where, _select_rule, _select_grad)
 
 
+def _where_rule(inputs, attrs):
+    dims = dims_of(inputs[0])
+    return [((None, None if dims is None else len(dims)), _I64)]
+
+
+register_op("Where", lambda x: np.argwhere(x).astype(np.int64), _where_rule)
+
+
 def where(condition: Any, x: Any = None, y: Any = None, name: str | None = None) -> Tensor:
-    """`tf.where`: elements of `x` where `condition` holds, else of `y`."""
+    """`tf.where`: elements of `x` where `condition` holds, else of `y`; with only
+    `condition`, the int64 coordinates of its true (non-zero) elements.
+
+    >>> import ndflow as tf
+    >>> tf.where([True, False, True]).numpy().ravel()
+    array([0, 2])
+    """
     c = to_tensor(condition)
     if x is None and y is None:
-        raise NotImplementedError("tf.where with one argument is added with the array ops")
-    from ndflow._src.ops.op_util import binary_operands
-
+        return execute("Where", (c,))
+    if x is None or y is None:
+        raise ValueError("x and y must both be non-None or both be None.")
     x, y = binary_operands(x, y, "SelectV2")
+    if c.dtype is not dtypes.bool:
+        raise invalid(
+            "SelectV2",
+            f"cannot compute SelectV2 as input #0(zero-based) was expected to be a bool tensor "
+            f"but is a {c.dtype.name} tensor",
+        )
     return execute("SelectV2", (c, x, y))
+
+
+# ---------------------------------------------------------------------------- repeat, meshgrid
+
+
+def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.repeat`: repeats each element `repeats` times (flattening first if `axis` is None).
+
+    >>> import ndflow as tf
+    >>> tf.repeat([1, 2], 2).numpy()
+    array([1, 1, 2, 2], dtype=int32)
+    """
+    from ndflow._src.ops.gather_ops import gather
+
+    x = to_tensor(input)
+    if axis is None:
+        x = reshape(x, [-1])
+        axis = 0
+    axis = _axis_value(axis)
+    reps = _static_ints(_int_input(repeats))
+    n = _dim(x, axis)
+    if reps is None or n is None:
+        raise ValueError("ndflow needs statically known `repeats` and dimension for tf.repeat.")
+    if len(reps) not in (1, n):
+        raise invalid(
+            "Repeat",
+            f"Dimensions of `repeats` ({len(reps)}) must match the size of `axis` ({n}).",
+        )
+    idx = np.repeat(np.arange(n, dtype=np.int32), reps if len(reps) > 1 else reps[0])
+    return gather(x, wrap_with_dtype(idx, _I32), axis=axis)
+
+
+def meshgrid(*args: Any, **kwargs: Any) -> list:
+    """`tf.meshgrid`: coordinate grids from 1-D coordinate vectors (`indexing="xy"` or
+    "ij").
+
+    >>> import ndflow as tf
+    >>> [g.shape for g in tf.meshgrid([1, 2], [3, 4, 5])]
+    [TensorShape([3, 2]), TensorShape([3, 2])]
+    """
+    indexing = kwargs.pop("indexing", "xy")
+    kwargs.pop("name", None)
+    if kwargs:
+        raise TypeError(f"'{next(iter(kwargs))}' is an invalid keyword argument for this function")
+    if indexing not in ("xy", "ij"):
+        raise ValueError(
+            f"Argument `indexing` parameter must be either 'xy' or 'ij', got '{indexing}'"
+        )
+    xs = [reshape(to_tensor(a), [-1]) for a in args]
+    n = len(xs)
+    if n == 0:
+        return []
+    sizes = [_dim(x, 0) for x in xs]
+    if indexing == "xy" and n > 1:
+        sizes[0], sizes[1] = sizes[1], sizes[0]
+    if any(s is None for s in sizes):
+        raise ValueError("ndflow needs statically known sizes for tf.meshgrid.")
+    out = []
+    for i, x in enumerate(xs):
+        pos = i
+        if indexing == "xy" and n > 1 and i < 2:
+            pos = 1 - i
+        target = [1] * n
+        target[pos] = -1
+        out.append(broadcast_to(reshape(x, target), sizes))
+    return out
+
+
+# ---------------------------------------------------------------------------- list packing
+
+
+def _pack_list(value: Any) -> Tensor:
+    """Packs a (nested) list holding tensors with `stack`, so `convert_to_tensor([t1, t2])`
+    works on symbolic tensors too. Python numbers take the dtype of the tensors."""
+    items = list(value)
+    packed = [_pack_list(v) if isinstance(v, (list, tuple)) else v for v in items]
+    first = next((v for v in packed if isinstance(v, Tensor)), None)
+    if first is None:
+        return convert_to_tensor(packed)
+    return stack(packed)
+
+
+if not constant_lib._list_packer:
+    constant_lib._list_packer.append(_pack_list)
