@@ -9,6 +9,7 @@ ops in `gather_ops` and matrix ops in `linalg_ops`.
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 from collections.abc import Sequence
 
@@ -315,7 +316,7 @@ def _transpose_rule(op_type):
                 f"transpose expects a vector of size {len(dims)}. But input(1) is a vector of "
                 f"size {len(perm)}",
             )
-        if sorted(perm) != list(range(len(dims))):
+        if sorted(perm) != list(builtins.range(len(dims))):
             bad = next(p for p in perm if not 0 <= p < len(dims) or perm.count(p) > 1)
             raise invalid(op_type, f"{bad} is missing from {{{','.join(map(str, perm))}}}.")
         return [(tuple(dims[p] for p in perm), inputs[0].dtype)]
@@ -354,7 +355,7 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str = "tr
         r = x.shape.rank
         if r is None:
             raise ValueError("tf.transpose with perm=None needs a tensor of known rank.")
-        perm_t: tuple = tuple(range(r - 1, -1, -1))
+        perm_t: tuple = tuple(builtins.range(r - 1, -1, -1))
     elif isinstance(perm, Tensor):
         p = _static_ints(perm)
         if p is None:
@@ -418,7 +419,7 @@ def _concat_rule(inputs, attrs):
         if d is None:
             out[a] = None
             continue
-        for j in range(rank_):
+        for j in builtins.range(rank_):
             if j == a:
                 out[a] = None if out[a] is None or d[j] is None else out[a] + d[j]
             elif d[j] is not None:
@@ -724,7 +725,7 @@ def _tile_grad(op, g):
     # [m0, d0, m1, d1, ...]: summing the even axes folds the copies back.
     interleaved = reshape(transpose(stack([math_ops.cast(m, _I32), shape(x)])), [-1])
     folded = reshape(g, interleaved)
-    return math_ops.reduce_sum(folded, axis=list(range(0, 2 * r, 2))), None
+    return math_ops.reduce_sum(folded, axis=list(builtins.range(0, 2 * r, 2))), None
 
 
 register_op("Tile", _tile_kernel, _tile_rule, _tile_grad)
@@ -761,7 +762,7 @@ def _pad_rule(op_type):
             )
         if pads is None:
             return [((None,) * n, x.dtype)]
-        pairs = [(pads[2 * i], pads[2 * i + 1]) for i in range(n)]
+        pairs = [(pads[2 * i], pads[2 * i + 1]) for i in builtins.range(n)]
         for i, (lo, hi) in enumerate(pairs):
             if lo < 0 or hi < 0:
                 raise invalid(op_type, f"Paddings must be non-negative: {lo} {hi}")
