@@ -1,7 +1,7 @@
 """`tf.linalg`: matrix products, decompositions and norms."""
 
 # ruff: noqa: F401
-from ndflow._src.ops.array_ops import eye as eye
+from ndflow._src.ops.construction_ops import eye as eye
 from ndflow._src.ops.linalg_ops import adjoint as adjoint
 from ndflow._src.ops.linalg_ops import det as det
 from ndflow._src.ops.linalg_ops import diag_part as diag_part

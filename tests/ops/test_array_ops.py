@@ -34,12 +34,20 @@ FORWARD = [
     ("expand_dims", lambda x: nd.expand_dims(x, 1), lambda x: x[:, None]),
     ("expand_dims_neg", lambda x: nd.expand_dims(x, -1), lambda x: x[..., None]),
     ("squeeze", lambda x: nd.squeeze(nd.reshape(x, [1, 2, 12, 1])), lambda x: x.reshape(2, 12)),
-    ("squeeze_axis", lambda x: nd.squeeze(nd.reshape(x, [1, 24, 1]), [0]), lambda x: x.reshape(24, 1)),
+    (
+        "squeeze_axis",
+        lambda x: nd.squeeze(nd.reshape(x, [1, 24, 1]), [0]),
+        lambda x: x.reshape(24, 1),
+    ),
     ("concat", lambda x: nd.concat([x, x[:1]], 0), lambda x: np.concatenate([x, x[:1]], 0)),
     ("concat_neg", lambda x: nd.concat([x, x], -1), lambda x: np.concatenate([x, x], -1)),
     ("stack", lambda x: nd.stack([x, x], 1), lambda x: np.stack([x, x], 1)),
     ("tile", lambda x: nd.tile(x, [1, 2, 3]), lambda x: np.tile(x, [1, 2, 3])),
-    ("pad_constant", lambda x: nd.pad(x, [[1, 0], [0, 2], [1, 1]]), lambda x: np.pad(x, [[1, 0], [0, 2], [1, 1]])),
+    (
+        "pad_constant",
+        lambda x: nd.pad(x, [[1, 0], [0, 2], [1, 1]]),
+        lambda x: np.pad(x, [[1, 0], [0, 2], [1, 1]]),
+    ),
     (
         "pad_value",
         lambda x: nd.pad(x, [[1, 0], [0, 2], [1, 1]], constant_values=2.5),
@@ -55,10 +63,18 @@ FORWARD = [
         lambda x: nd.pad(x, [[2, 1], [3, 0], [0, 4]], "symmetric"),
         lambda x: np.pad(x, [[2, 1], [3, 0], [0, 4]], "symmetric"),
     ),
-    ("broadcast_to", lambda x: nd.broadcast_to(x[:, :1], [5, 2, 3, 4]), lambda x: np.broadcast_to(x[:, :1], (5, 2, 3, 4))),
+    (
+        "broadcast_to",
+        lambda x: nd.broadcast_to(x[:, :1], [5, 2, 3, 4]),
+        lambda x: np.broadcast_to(x[:, :1], (5, 2, 3, 4)),
+    ),
     ("reverse", lambda x: nd.reverse(x, [0, 2]), lambda x: x[::-1, :, ::-1]),
     ("repeat_flat", lambda x: nd.repeat(x, 2), lambda x: np.repeat(x, 2)),
-    ("repeat_axis", lambda x: nd.repeat(x, [1, 0, 2], axis=1), lambda x: np.repeat(x, [1, 0, 2], axis=1)),
+    (
+        "repeat_axis",
+        lambda x: nd.repeat(x, [1, 0, 2], axis=1),
+        lambda x: np.repeat(x, [1, 0, 2], axis=1),
+    ),
     ("where3", lambda x: nd.where(x > 0, x, -x), lambda x: np.abs(x)),
     ("identity", nd.identity, lambda x: x),
 ]
@@ -127,9 +143,13 @@ def test_range_dtype_inference():
 
 
 def test_range_errors():
-    with pytest.raises(nd.errors.InvalidArgumentError, match=r"Requires delta != 0: 0 \[Op:Range\]"):
+    with pytest.raises(
+        nd.errors.InvalidArgumentError, match=r"Requires delta != 0: 0 \[Op:Range\]"
+    ):
         nd.range(0, 5, 0)
-    with pytest.raises(nd.errors.InvalidArgumentError, match="Requires start <= limit when delta > 0: 5/1"):
+    with pytest.raises(
+        nd.errors.InvalidArgumentError, match="Requires start <= limit when delta > 0: 5/1"
+    ):
         nd.range(5, 1)
 
 
@@ -202,26 +222,76 @@ def test_second_derivative_through_tile_and_concat():
 # ---------------------------------------------------------------------------- errors
 
 ERRORS = [
-    ("Reshape", lambda: nd.reshape(nd.ones([2, 3]), [4, 2]), "Input to reshape is a tensor with 6 values, but the requested shape has 8"),
+    (
+        "Reshape",
+        lambda: nd.reshape(nd.ones([2, 3]), [4, 2]),
+        "Input to reshape is a tensor with 6 values, but the requested shape has 8",
+    ),
     ("Reshape", lambda: nd.reshape(nd.ones([2, 3]), [4, -1]), "requires a multiple of 4"),
     ("Reshape", lambda: nd.reshape(nd.ones([2, 3]), [-1, -1]), "Only one input size may be -1"),
-    ("ConcatV2", lambda: nd.concat([nd.ones([2, 3]), nd.ones([3, 4])], 0), r"Dimension 1 in both shapes must be equal: shape\[0\] = \[2,3\] vs. shape\[1\] = \[3,4\]"),
-    ("ConcatV2", lambda: nd.concat([nd.ones([2, 3]), nd.ones([3])], 0), r"Ranks of all input tensors should match: shape\[0\] = \[2,3\] vs. shape\[1\] = \[3\]"),
-    ("ConcatV2", lambda: nd.concat([nd.ones([2, 3]), nd.ones([2, 3])], 2), r"in the range \[-2, 2\), but got 2"),
-    ("Pack", lambda: nd.stack([nd.ones([2, 3]), nd.ones([3, 3])]), r"values\[0\].shape = \[2,3\] != values\[1\].shape = \[3,3\]"),
-    ("Squeeze", lambda: nd.squeeze(nd.ones([2, 3]), 0), r"Can not squeeze dim\[0\], expected a dimension of 1, got 2"),
+    (
+        "ConcatV2",
+        lambda: nd.concat([nd.ones([2, 3]), nd.ones([3, 4])], 0),
+        r"Dimension 1 in both shapes must be equal: shape\[0\] = \[2,3\] vs. shape\[1\] = \[3,4\]",
+    ),
+    (
+        "ConcatV2",
+        lambda: nd.concat([nd.ones([2, 3]), nd.ones([3])], 0),
+        r"Ranks of all input tensors should match: shape\[0\] = \[2,3\] vs. shape\[1\] = \[3\]",
+    ),
+    (
+        "ConcatV2",
+        lambda: nd.concat([nd.ones([2, 3]), nd.ones([2, 3])], 2),
+        r"in the range \[-2, 2\), but got 2",
+    ),
+    (
+        "Pack",
+        lambda: nd.stack([nd.ones([2, 3]), nd.ones([3, 3])]),
+        r"values\[0\].shape = \[2,3\] != values\[1\].shape = \[3,3\]",
+    ),
+    (
+        "Squeeze",
+        lambda: nd.squeeze(nd.ones([2, 3]), 0),
+        r"Can not squeeze dim\[0\], expected a dimension of 1, got 2",
+    ),
     ("Split", lambda: nd.split(nd.ones([5, 3]), 2), r"split_dim 0 \(size = 5\) and num_split 2"),
     ("SplitV", lambda: nd.split(nd.ones([5, 3]), [2, 2]), "Got: 4"),
-    ("Tile", lambda: nd.tile(nd.ones([5, 3]), [2]), "Expected multiples argument to be a vector of length 2 but got length 1"),
-    ("BroadcastTo", lambda: nd.broadcast_to(nd.ones([5, 3]), [2, 3]), r"Incompatible shapes: \[5,3\] vs. \[2,3\]"),
-    ("Transpose", lambda: nd.transpose(nd.ones([2, 3]), [0]), "transpose expects a vector of size 2. But input"),
-    ("ExpandDims", lambda: nd.expand_dims(nd.ones([2, 3]), 5), "Tried to expand dim index 5 for tensor with 2 dimensions."),
-    ("Pad", lambda: nd.pad(nd.ones([2, 3]), [[1, 1]]), r"The first dimension of paddings must be the rank of inputs\[1,2\] \[2,3\]"),
-    ("MirrorPad", lambda: nd.pad(nd.ones([2, 3]), [[2, 2], [0, 0]], "REFLECT"), "paddings must be less than the dimension size: 2, 2 not less than 2"),
+    (
+        "Tile",
+        lambda: nd.tile(nd.ones([5, 3]), [2]),
+        "Expected multiples argument to be a vector of length 2 but got length 1",
+    ),
+    (
+        "BroadcastTo",
+        lambda: nd.broadcast_to(nd.ones([5, 3]), [2, 3]),
+        r"Incompatible shapes: \[5,3\] vs. \[2,3\]",
+    ),
+    (
+        "Transpose",
+        lambda: nd.transpose(nd.ones([2, 3]), [0]),
+        "transpose expects a vector of size 2. But input",
+    ),
+    (
+        "ExpandDims",
+        lambda: nd.expand_dims(nd.ones([2, 3]), 5),
+        "Tried to expand dim index 5 for tensor with 2 dimensions.",
+    ),
+    (
+        "Pad",
+        lambda: nd.pad(nd.ones([2, 3]), [[1, 1]]),
+        r"The first dimension of paddings must be the rank of inputs\[1,2\] \[2,3\]",
+    ),
+    (
+        "MirrorPad",
+        lambda: nd.pad(nd.ones([2, 3]), [[2, 2], [0, 0]], "REFLECT"),
+        "paddings must be less than the dimension size: 2, 2 not less than 2",
+    ),
 ]
 
 
-@pytest.mark.parametrize("op_type,fn,msg", ERRORS, ids=[f"{e[0]}-{i}" for i, e in enumerate(ERRORS)])
+@pytest.mark.parametrize(
+    "op_type,fn,msg", ERRORS, ids=[f"{e[0]}-{i}" for i, e in enumerate(ERRORS)]
+)
 def test_shape_errors_name_the_op_and_shapes(op_type, fn, msg):
     with pytest.raises(nd.errors.InvalidArgumentError, match=msg) as info:
         fn()
@@ -303,7 +373,9 @@ PARITY = [
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("fn,args,kwargs", PARITY, ids=[f"{p[0]}-{i}" for i, p in enumerate(PARITY)])
+@pytest.mark.parametrize(
+    "fn,args,kwargs", PARITY, ids=[f"{p[0]}-{i}" for i, p in enumerate(PARITY)]
+)
 def test_parity_with_tensorflow(real_tf, fn, args, kwargs):
     compare_op(nd, real_tf, fn, args, kwargs)
 

@@ -15,24 +15,48 @@ P = RNG.standard_normal((4, 3, 2))
 
 FORWARD = [
     ("gather", lambda p: nd.gather(p, [3, 0, 3]), lambda p: p[[3, 0, 3]]),
-    ("gather_axis1", lambda p: nd.gather(p, [[2, 0], [1, 1]], axis=1), lambda p: np.take(p, [[2, 0], [1, 1]], axis=1)),
+    (
+        "gather_axis1",
+        lambda p: nd.gather(p, [[2, 0], [1, 1]], axis=1),
+        lambda p: np.take(p, [[2, 0], [1, 1]], axis=1),
+    ),
     ("gather_axis_neg", lambda p: nd.gather(p, [1], axis=-1), lambda p: p[..., [1]]),
     (
         "gather_batch_dims",
         lambda p: nd.gather(p, [[0, 2], [1, 1], [2, 2], [0, 0]], axis=1, batch_dims=1),
         lambda p: np.stack([p[i][idx] for i, idx in enumerate([[0, 2], [1, 1], [2, 2], [0, 0]])]),
     ),
-    ("gather_nd", lambda p: nd.gather_nd(p, [[1, 2], [3, 0], [1, 2]]), lambda p: p[[1, 3, 1], [2, 0, 2]]),
-    ("gather_nd_full", lambda p: nd.gather_nd(p, [[[0, 1, 1]], [[3, 2, 0]]]), lambda p: p[[[0], [3]], [[1], [2]], [[1], [0]]]),
-    ("gather_nd_batch", lambda p: nd.gather_nd(p, [[1], [0], [2], [2]], batch_dims=1), lambda p: p[np.arange(4), [1, 0, 2, 2]]),
+    (
+        "gather_nd",
+        lambda p: nd.gather_nd(p, [[1, 2], [3, 0], [1, 2]]),
+        lambda p: p[[1, 3, 1], [2, 0, 2]],
+    ),
+    (
+        "gather_nd_full",
+        lambda p: nd.gather_nd(p, [[[0, 1, 1]], [[3, 2, 0]]]),
+        lambda p: p[[[0], [3]], [[1], [2]], [[1], [0]]],
+    ),
+    (
+        "gather_nd_batch",
+        lambda p: nd.gather_nd(p, [[1], [0], [2], [2]], batch_dims=1),
+        lambda p: p[np.arange(4), [1, 0, 2, 2]],
+    ),
     ("embedding", lambda p: embedding_lookup(p, [[0, 3]]), lambda p: p[[[0, 3]]]),
-    ("boolean_mask", lambda p: nd.boolean_mask(p, [True, False, True, True]), lambda p: p[[True, False, True, True]]),
+    (
+        "boolean_mask",
+        lambda p: nd.boolean_mask(p, [True, False, True, True]),
+        lambda p: p[[True, False, True, True]],
+    ),
     (
         "boolean_mask_2d",
         lambda p: nd.boolean_mask(p, [[True, False, True]] * 2 + [[False] * 3] * 2),
         lambda p: p[np.array([[True, False, True]] * 2 + [[False] * 3] * 2)],
     ),
-    ("boolean_mask_axis", lambda p: nd.boolean_mask(p, [False, True, True], axis=1), lambda p: p[:, [False, True, True]]),
+    (
+        "boolean_mask_axis",
+        lambda p: nd.boolean_mask(p, [False, True, True], axis=1),
+        lambda p: p[:, [False, True, True]],
+    ),
 ]
 
 
@@ -103,15 +127,33 @@ def test_unique_keeps_first_appearance_order():
 
 ERRORS = [
     ("GatherV2", lambda: nd.gather(nd.ones([2, 3]), [5]), r"indices\[0\] = 5 is not in \[0, 2\)"),
-    ("GatherV2", lambda: nd.gather(nd.ones([3]), [[0, 1], [2, 9]]), r"indices\[1,1\] = 9 is not in \[0, 3\)"),
+    (
+        "GatherV2",
+        lambda: nd.gather(nd.ones([3]), [[0, 1], [2, 9]]),
+        r"indices\[1,1\] = 9 is not in \[0, 3\)",
+    ),
     ("GatherV2", lambda: nd.gather(nd.ones([3]), [-1]), r"indices\[0\] = -1 is not in \[0, 3\)"),
-    ("GatherNd", lambda: nd.gather_nd(nd.ones([2, 3]), [[5, 0]]), r"indices\[0\] = \[5, 0\] does not index into param shape \[2,3\]"),
-    ("ScatterNd", lambda: nd.scatter_nd([[7]], [1.0], [5]), r"indices\[0\] = \[7\] does not index into shape \[5\]"),
-    ("TensorScatterUpdate", lambda: nd.tensor_scatter_nd_update(nd.zeros([5]), [[7]], [1.0]), r"indices\[0\] = \[7\] does not index into shape \[5\]"),
+    (
+        "GatherNd",
+        lambda: nd.gather_nd(nd.ones([2, 3]), [[5, 0]]),
+        r"indices\[0\] = \[5, 0\] does not index into param shape \[2,3\]",
+    ),
+    (
+        "ScatterNd",
+        lambda: nd.scatter_nd([[7]], [1.0], [5]),
+        r"indices\[0\] = \[7\] does not index into shape \[5\]",
+    ),
+    (
+        "TensorScatterUpdate",
+        lambda: nd.tensor_scatter_nd_update(nd.zeros([5]), [[7]], [1.0]),
+        r"indices\[0\] = \[7\] does not index into shape \[5\]",
+    ),
 ]
 
 
-@pytest.mark.parametrize("op_type,fn,msg", ERRORS, ids=[f"{e[0]}-{i}" for i, e in enumerate(ERRORS)])
+@pytest.mark.parametrize(
+    "op_type,fn,msg", ERRORS, ids=[f"{e[0]}-{i}" for i, e in enumerate(ERRORS)]
+)
 def test_errors_name_the_op(op_type, fn, msg):
     with pytest.raises(nd.errors.InvalidArgumentError, match=msg) as info:
         fn()
@@ -133,11 +175,23 @@ def test_float_indices_are_rejected():
 IDX = np.array([[2, 0], [1, 1]], np.int32)
 PARITY = [
     ("gather", [P.astype(np.float32), IDX], {"axis": 1}),
-    ("gather", [P.astype(np.float32), np.array([[0, 2], [1, 1], [2, 2], [0, 0]])], {"axis": 1, "batch_dims": 1}),
+    (
+        "gather",
+        [P.astype(np.float32), np.array([[0, 2], [1, 1], [2, 2], [0, 0]])],
+        {"axis": 1, "batch_dims": 1},
+    ),
     ("gather_nd", [P.astype(np.float32), np.array([[1, 2], [3, 0], [1, 2]])], {}),
     ("scatter_nd", [np.array([[1], [3], [1]]), np.float32([1, 2, 4]), np.array([5])], {}),
-    ("tensor_scatter_nd_update", [np.zeros((3, 2), np.float32), np.array([[2], [0]]), np.ones((2, 2), np.float32)], {}),
-    ("tensor_scatter_nd_add", [np.ones((3, 2), np.float32), np.array([[2, 1], [2, 1]]), np.float32([1, 2])], {}),
+    (
+        "tensor_scatter_nd_update",
+        [np.zeros((3, 2), np.float32), np.array([[2], [0]]), np.ones((2, 2), np.float32)],
+        {},
+    ),
+    (
+        "tensor_scatter_nd_add",
+        [np.ones((3, 2), np.float32), np.array([[2, 1], [2, 1]]), np.float32([1, 2])],
+        {},
+    ),
     ("one_hot", [np.array([[0, 3], [1, -1]]), 4], {"axis": 1}),
     ("boolean_mask", [P.astype(np.float32), np.array([False, True, True])], {"axis": 1}),
     ("nn.embedding_lookup", [P.astype(np.float32), np.array([3, 3, 0])], {}),
@@ -145,7 +199,9 @@ PARITY = [
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("fn,args,kwargs", PARITY, ids=[f"{p[0]}-{i}" for i, p in enumerate(PARITY)])
+@pytest.mark.parametrize(
+    "fn,args,kwargs", PARITY, ids=[f"{p[0]}-{i}" for i, p in enumerate(PARITY)]
+)
 def test_parity_with_tensorflow(real_tf, fn, args, kwargs):
     if fn == "nn.embedding_lookup":
         # ndflow's tf.nn re-exports this function; compare the implementation directly.

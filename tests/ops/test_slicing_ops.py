@@ -99,9 +99,14 @@ def test_second_derivative_through_getitem():
 
 
 def test_out_of_range_index_raises_like_tf():
-    with pytest.raises(nd.errors.InvalidArgumentError, match=r"slice index 5 of dimension 0 out of bounds. \[Op:StridedSlice\]"):
+    with pytest.raises(
+        nd.errors.InvalidArgumentError,
+        match=r"slice index 5 of dimension 0 out of bounds. \[Op:StridedSlice\]",
+    ):
         nd.ones([2, 3])[5]
-    with pytest.raises(nd.errors.InvalidArgumentError, match="slice index -4 of dimension 1 out of bounds"):
+    with pytest.raises(
+        nd.errors.InvalidArgumentError, match="slice index -4 of dimension 1 out of bounds"
+    ):
         nd.ones([2, 3])[:, -4]
 
 
@@ -126,7 +131,10 @@ def test_bool_list_index_is_rejected_like_tf():
 
 
 def test_slice_size_error():
-    with pytest.raises(nd.errors.InvalidArgumentError, match=r"Expected size\[0\] in \[0, 2\], but got 3 \[Op:Slice\]"):
+    with pytest.raises(
+        nd.errors.InvalidArgumentError,
+        match=r"Expected size\[0\] in \[0, 2\], but got 3 \[Op:Slice\]",
+    ):
         nd.slice(nd.ones([2, 3]), [0, 0], [3, 1])
 
 
@@ -189,5 +197,9 @@ def test_parity_strided_slice(real_tf):
     a = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
     kw = dict(begin_mask=2, end_mask=4, shrink_axis_mask=1, new_axis_mask=0)
     args = ([2, 0, 1], [3, 2, 4], [1, 1, 2])
-    assert_same(nd.strided_slice(nd.constant(a), *args, **kw), real_tf.strided_slice(a, *args, **kw))
-    assert_same(nd.slice(nd.constant(a), [1, 1, 0], [-1, 2, 3]), real_tf.slice(a, [1, 1, 0], [-1, 2, 3]))
+    assert_same(
+        nd.strided_slice(nd.constant(a), *args, **kw), real_tf.strided_slice(a, *args, **kw)
+    )
+    assert_same(
+        nd.slice(nd.constant(a), [1, 1, 0], [-1, 2, 3]), real_tf.slice(a, [1, 1, 0], [-1, 2, 3])
+    )

@@ -444,8 +444,8 @@ def _inverse_kernel(x, adjoint):
 def _inverse_grad(op, g):
     ainv = op.outputs[0]
     if op.attrs["adjoint"]:
-        inner = matmul(ainv, g, adjoint_a=True)
-        return (math_ops.negative(matmul(inner, ainv, adjoint_b=True)),)
+        # C = inv(A^H): dL/dA = -C G^H C.
+        return (math_ops.negative(matmul(ainv, matmul(g, ainv, adjoint_a=True))),)
     inner = matmul(g, ainv, adjoint_b=True)
     return (math_ops.negative(matmul(ainv, inner, adjoint_a=True)),)
 
