@@ -116,14 +116,15 @@ def _shape_rule(inputs, attrs):
 register_op("Shape", _shape_kernel, _shape_rule)
 
 
-def shape(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> Tensor:  # noqa: A002
+def shape(input: Any, out_type: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.shape`: the dynamic shape of a tensor, as a 1-D int32 tensor.
 
     >>> import ndflow as tf
     >>> tf.shape(tf.zeros([2, 3])).numpy()
     array([2, 3], dtype=int32)
     """
-    return execute("Shape", (to_tensor(input),), {"out_type": dtypes.as_dtype(out_type)})
+    out_type = _I32 if out_type is None else dtypes.as_dtype(out_type)
+    return execute("Shape", (to_tensor(input),), {"out_type": out_type})
 
 
 register_op(
@@ -133,14 +134,15 @@ register_op(
 )
 
 
-def size(input: Any, out_type: Any = dtypes.int32, name: str | None = None) -> Tensor:  # noqa: A002
+def size(input: Any, out_type: Any = None, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.size`: the number of elements of a tensor, as a scalar.
 
     >>> import ndflow as tf
     >>> int(tf.size(tf.zeros([2, 3])))
     6
     """
-    return execute("Size", (to_tensor(input),), {"out_type": dtypes.as_dtype(out_type)})
+    out_type = _I32 if out_type is None else dtypes.as_dtype(out_type)
+    return execute("Size", (to_tensor(input),), {"out_type": out_type})
 
 
 register_op(

@@ -271,7 +271,13 @@ register_op(
 )
 
 
-def gather_nd(params: Any, indices: Any, batch_dims: int = 0, name: str | None = None) -> Tensor:
+def gather_nd(
+    params: Any,
+    indices: Any,
+    batch_dims: int = 0,
+    name: str | None = None,
+    bad_indices_policy: str = "",
+) -> Tensor:
     """`tf.gather_nd`: `params[tuple(index)]` for each index vector in `indices`'
     last dimension.
 
@@ -346,7 +352,9 @@ register_op(
 )
 
 
-def scatter_nd(indices: Any, updates: Any, shape: Any, name: str | None = None) -> Tensor:
+def scatter_nd(
+    indices: Any, updates: Any, shape: Any, bad_indices_policy: str = "", name: str | None = None
+) -> Tensor:
     """`tf.scatter_nd`: zeros of `shape` with `updates` added at `indices` (duplicates sum).
 
     >>> import ndflow as tf
@@ -421,7 +429,7 @@ def tensor_scatter_nd_update(
 
 
 def tensor_scatter_nd_add(
-    tensor: Any, indices: Any, updates: Any, name: str | None = None
+    tensor: Any, indices: Any, updates: Any, bad_indices_policy: str = "", name: str | None = None
 ) -> Tensor:
     """`tf.tensor_scatter_nd_add`: a copy of `tensor` with `updates` added at `indices`.
 
