@@ -219,3 +219,48 @@ def test_parity_unique(real_tf):
     np.testing.assert_array_equal(a.y.numpy(), b.y.numpy())
     np.testing.assert_array_equal(a.idx.numpy(), b.idx.numpy())
     assert a.y.dtype.name == b.y.dtype.name and a.idx.dtype.name == b.idx.dtype.name
+
+
+# ---------------------------------------------------------------------------- shape rules
+
+
+def _sym(dims, dtype=nd.float32):
+    """A symbolic stand-in for graph tensors: a static shape and no value."""
+    from ndflow._src.framework.tensor import Tensor
+
+    class Sym(Tensor):
+        __slots__ = ("_dims",)
+
+        @property
+        def shape(self):
+            return nd.TensorShape(self._dims)
+
+    t = object.__new__(Sym)
+    t._value, t._dtype, t._dims = None, dtype, dims
+    return t
+
+
+def test_shape_rules_carry_unknown_dims():
+    from ndflow._src.framework.op_registry import get_op
+
+    def rule(op, inputs, attrs):
+        return get_op(op).shape(inputs, attrs)
+
+    idx = _sym((None, 2), nd.int32)
+    assert rule("GatherV2", [_sym((4, None, 3)), idx], {"axis": 1, "batch_dims": 0})[0][0] == (
+        4,
+        None,
+        2,
+        3,
+    )
+    assert rule("GatherNd", [_sym((4, None, 3)), idx], {})[0][0] == (None, 3)
+    s = nd.constant([5, 6])
+    out = rule("ScatterNd", [_sym((None, 1), nd.int32), _sym((None, 6)), s], {})
+    assert out[0][0] == (5, 6)
+    depth = nd.constant(4)
+    on, off = nd.constant(1.0), nd.constant(0.0)
+    assert rule("OneHot", [_sym((None,), nd.int32), depth, on, off], {"axis": -1})[0][0] == (None, 4)
+    outs = rule("Unique", [_sym((None,), nd.int32)], {"out_idx": nd.int32})
+    assert [o[0] for o in outs] == [(None,), (None,)]
+    with pytest.raises(nd.errors.InvalidArgumentError, match="TensorScatterUpdate"):
+        rule("TensorScatterUpdate", [_sym((5, 3)), _sym((2, 1), nd.int32), _sym((2, 4))], {})

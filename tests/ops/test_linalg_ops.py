@@ -316,3 +316,41 @@ def test_parity_complex_matmul_gradient(real_tf):
             t2.gradient(o2, [xt, yt], real_tf.constant(cot)),
         ):
             assert_same(g1, g2, rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------- shape rules
+
+
+def _sym(dims, dtype=nd.float32):
+    """A symbolic stand-in for graph tensors: a static shape and no value."""
+    from ndflow._src.framework.tensor import Tensor
+
+    class Sym(Tensor):
+        __slots__ = ("_dims",)
+
+        @property
+        def shape(self):
+            return nd.TensorShape(self._dims)
+
+    t = object.__new__(Sym)
+    t._value, t._dtype, t._dims = None, dtype, dims
+    return t
+
+
+def test_shape_rules_carry_unknown_dims():
+    from ndflow._src.framework.op_registry import get_op
+
+    flags = dict(transpose_a=False, transpose_b=True, adjoint_a=False, adjoint_b=False)
+    rule = get_op("BatchMatMulV2").shape
+    out = rule([_sym((None, 1, 2, 3)), _sym((5, 4, 3))], flags)
+    assert out[0][0] == (None, 5, 2, 4)
+    assert get_op("MatMul").shape([_sym(None), _sym((3, 4))], flags)[0][0] is None
+    eq = {"equation": "bij,jk->bik"}
+    assert get_op("Einsum").shape([_sym((None, 2, 3)), _sym((3, None))], eq)[0][0] == (None, 2, None)
+    eq = {"equation": "...ij,...jk->...ik"}
+    out = get_op("Einsum").shape([_sym((7, 1, 2, 3)), _sym((5, 3, 4))], eq)
+    assert out[0][0] == (7, 5, 2, 4)
+    assert get_op("MatrixDeterminant").shape([_sym((None, 3, 3))], {})[0][0] == (None,)
+    assert get_op("MatrixDiagPartV3").shape([_sym((2, None, 3))], {})[0][0] == (2, None)
+    with pytest.raises(nd.errors.InvalidArgumentError, match="MatMul"):
+        rule([_sym((None, 2, 3)), _sym((None, 4, 5))], dict(flags, transpose_b=False))

@@ -203,3 +203,38 @@ def test_parity_strided_slice(real_tf):
     assert_same(
         nd.slice(nd.constant(a), [1, 1, 0], [-1, 2, 3]), real_tf.slice(a, [1, 1, 0], [-1, 2, 3])
     )
+
+
+def _index_parts(rank: int):
+    from hypothesis import strategies as st
+
+    bound = st.one_of(st.none(), st.integers(-6, 6))
+    step = st.one_of(st.none(), st.integers(-3, 3).filter(lambda s: s != 0))
+    part = st.one_of(
+        st.integers(-4, 3),
+        st.builds(slice, bound, bound, step),
+        st.just(None),
+        st.just(Ellipsis),
+    )
+    return st.lists(part, min_size=1, max_size=rank + 1)
+
+
+@pytest.mark.parity
+def test_parity_getitem_drawn_indices(real_tf):
+    from hypothesis import given, settings
+
+    a = np.arange(60, dtype=np.float32).reshape(3, 4, 5)
+
+    @settings(max_examples=40, deadline=None)
+    @given(parts=_index_parts(3))
+    def check(parts):
+        index = tuple(parts)
+        try:
+            expected = real_tf.constant(a)[index]
+        except Exception as e:  # noqa: BLE001 - TF's error class is what we compare
+            with pytest.raises(type(e) if not isinstance(e, real_tf.errors.OpError) else nd.errors.OpError):
+                nd.constant(a)[index]
+            return
+        assert_same(nd.constant(a)[index], expected)
+
+    check()

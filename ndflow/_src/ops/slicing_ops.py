@@ -40,7 +40,7 @@ def _index_tuple(ndim: int, begin, end, strides, attrs: dict, shape=None) -> tup
     for i in builtins.range(n):
         if (elm >> i) & 1:
             if seen_ellipsis:
-                continue  # TF honours the first ellipsis only
+                raise ValueError("Multiple ellipses in slice spec not allowed")
             seen_ellipsis = True
             span = builtins.max(ndim - consumed, 0)
             idx.append(Ellipsis)
@@ -64,6 +64,8 @@ def _index_tuple(ndim: int, begin, end, strides, attrs: dict, shape=None) -> tup
         e = None if (em >> i) & 1 else end[i]
         idx.append(builtins.slice(b, e, s))
         dim += 1
+    if dim > ndim:
+        raise ValueError(f"Index out of range using input dim {ndim}; input has only {ndim} dims")
     return tuple(idx)
 
 
@@ -84,8 +86,6 @@ def _out_dims(dims: tuple | None, begin, end, strides, attrs: dict) -> tuple | N
     e = end if end is not None else [_UNK] * n
     idx = _index_tuple(len(dims), b, e, strides, attrs, dims)
     explicit = builtins.sum(1 for i in idx if i is not None and i is not Ellipsis)
-    if explicit > len(dims):
-        raise ValueError(f"Index out of range using input dim {len(dims)}")
     out: list = []
     d = 0
     for item in idx:
