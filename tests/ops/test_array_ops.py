@@ -203,6 +203,9 @@ def test_convert_to_tensor_packs_lists_holding_tensors():
     assert nested.numpy().tolist() == [[1, 2], [3, 4]]
     r = nd.reshape(nd.constant(A), [nd.shape(nd.constant(A))[0], -1])
     assert r.shape == (2, 12)
+    r = nd.reshape(nd.constant(A), [nd.shape(nd.constant(A), out_type=nd.int64)[0], -1])
+    assert r.shape == (2, 12)
+    assert nd.zeros([nd.size(nd.constant(A)), 2]).shape == (24, 2)
     check_grads(lambda a, b: nd.convert_to_tensor([a, b]), [f64(2), f64(2)])
 
 

@@ -259,7 +259,10 @@ def test_shape_rules_carry_unknown_dims():
     assert out[0][0] == (5, 6)
     depth = nd.constant(4)
     on, off = nd.constant(1.0), nd.constant(0.0)
-    assert rule("OneHot", [_sym((None,), nd.int32), depth, on, off], {"axis": -1})[0][0] == (None, 4)
+    assert rule("OneHot", [_sym((None,), nd.int32), depth, on, off], {"axis": -1})[0][0] == (
+        None,
+        4,
+    )
     outs = rule("Unique", [_sym((None,), nd.int32)], {"out_idx": nd.int32})
     assert [o[0] for o in outs] == [(None,), (None,)]
     with pytest.raises(nd.errors.InvalidArgumentError, match="TensorScatterUpdate"):

@@ -61,6 +61,13 @@ FORWARD = [
     ("einsum_batch", lambda a, b: nd.einsum("bij,bjk->bik", a, b), np.matmul, [BA, f64(5, 3, 4)]),
     ("einsum_ellipsis", lambda a, b: nd.einsum("...ij,...jk->...ik", a, b), np.matmul, [BA, BB]),
     ("einsum_transpose", lambda a: nd.einsum("ij->ji", a), lambda a: a.T, [A]),
+    ("einsum_trace", lambda a: nd.einsum("ii", a), np.trace, [SQ[0]]),
+    (
+        "einsum_diag",
+        lambda a, b: nd.einsum("bii,bj->bij", a, b),
+        lambda a, b: np.einsum("bii,bj->bij", a, b),
+        [SQ, f64(2, 4)],
+    ),
     ("tensordot_1", lambda a, b: nd.tensordot(a, b, 1), lambda a, b: np.tensordot(a, b, 1), [A, B]),
     (
         "tensordot_pairs",
@@ -244,6 +251,8 @@ PARITY = [
     ("matmul", [F(BA), F(BB)], {"adjoint_a": False}),
     ("einsum", ["bij,jk->bik", F(BA), F(B)], {}),
     ("einsum", ["ij->j", F(A)], {}),
+    ("einsum", ["bii->bi", F(SQ)], {}),
+    ("einsum", ["ij,ij->", F(A), F(A)], {}),
     ("tensordot", [F(f64(2, 3, 4)), F(f64(4, 3))], {"axes": [[1, 2], [1, 0]]}),
     ("linalg.inv", [F(SQ)], {}),
     ("linalg.det", [F(SQ)], {}),
@@ -346,7 +355,11 @@ def test_shape_rules_carry_unknown_dims():
     assert out[0][0] == (None, 5, 2, 4)
     assert get_op("MatMul").shape([_sym(None), _sym((3, 4))], flags)[0][0] is None
     eq = {"equation": "bij,jk->bik"}
-    assert get_op("Einsum").shape([_sym((None, 2, 3)), _sym((3, None))], eq)[0][0] == (None, 2, None)
+    assert get_op("Einsum").shape([_sym((None, 2, 3)), _sym((3, None))], eq)[0][0] == (
+        None,
+        2,
+        None,
+    )
     eq = {"equation": "...ij,...jk->...ik"}
     out = get_op("Einsum").shape([_sym((7, 1, 2, 3)), _sym((5, 3, 4))], eq)
     assert out[0][0] == (7, 5, 2, 4)

@@ -232,7 +232,9 @@ def test_parity_getitem_drawn_indices(real_tf):
         try:
             expected = real_tf.constant(a)[index]
         except Exception as e:  # noqa: BLE001 - TF's error class is what we compare
-            with pytest.raises(type(e) if not isinstance(e, real_tf.errors.OpError) else nd.errors.OpError):
+            with pytest.raises(
+                type(e) if not isinstance(e, real_tf.errors.OpError) else nd.errors.OpError
+            ):
                 nd.constant(a)[index]
             return
         assert_same(nd.constant(a)[index], expected)

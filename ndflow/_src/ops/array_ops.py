@@ -56,6 +56,8 @@ def _int_input(value: Any, dtype: DType = _I32) -> Tensor:
         return value
     if isinstance(value, np.ndarray) and value.dtype.kind in "iu":
         return convert_to_tensor(value)
+    if isinstance(value, (list, tuple)) and any(isinstance(v, Tensor) for v in value):
+        return _pack_list(value)  # keeps the tensors' dtype (int64 shapes stay int64)
     return convert_to_tensor(value, dtype=dtype)
 
 

@@ -310,22 +310,51 @@ def _einsum_grad(op, g):
         if _skip(op, i):
             grads.append(None)
             continue
-        letters = term.replace("...", "")
-        if len(set(letters)) != len(letters):
-            raise NotImplementedError(
-                f"ndflow's einsum gradient does not support repeated subscripts ({term!r})"
-            )
         others = [t for j, t in enumerate(terms) if j != i]
-        present = set(out) | set("".join(others))
-        left, sep, right = term.partition("...")
-        target = "".join(c for c in left if c in present) + sep
-        target += "".join(c for c in right if c in present)
-        sub = ",".join([out] + others) + "->" + target
-        gi = einsum(sub, g, *[xs[j] for j in range(len(xs)) if j != i])
-        if target.replace("...", "") != letters:
-            gi = _restore_summed(gi, term, present, x)
-        grads.append(gi)
+        other_xs = [xs[j] for j in range(len(xs)) if j != i]
+        letters = term.replace("...", "")
+        if len(set(letters)) == len(letters):
+            grads.append(_operand_grad(g, out, others, other_xs, term, x))
+            continue
+        if "..." in term:
+            raise NotImplementedError(
+                f"ndflow's einsum gradient does not support repeated subscripts with an "
+                f"ellipsis ({term!r})"
+            )
+        # A repeated label reads a diagonal: differentiate with respect to that diagonal,
+        # then place its gradient back on the diagonal with identity matrices.
+        dedup = "".join(dict.fromkeys(term))
+        diag = einsum(f"{term}->{dedup}", x)
+        gd = _operand_grad(g, out, others, other_xs, dedup, diag)
+        fresh = iter(c for c in string.ascii_letters if c not in eq)
+        renamed, eyes, seen = "", [], set()
+        for axis, c in enumerate(term):
+            if c in seen:
+                n = next(fresh)
+                renamed += n
+                size = dims_of(x)[axis]
+                if size is None:
+                    raise NotImplementedError("einsum's diagonal gradient needs static sizes.")
+                eyes.append((c + n, np.eye(size, dtype=x.dtype._np)))
+            else:
+                seen.add(c)
+                renamed += c
+        sub = ",".join([dedup] + [e for e, _ in eyes]) + "->" + renamed
+        grads.append(einsum(sub, gd, *[wrap_with_dtype(m, x.dtype) for _, m in eyes]))
     return tuple(grads)
+
+
+def _operand_grad(g, out, others, other_xs, term, x) -> Tensor:
+    """The gradient for one operand whose subscript `term` has no repeated labels."""
+    letters = term.replace("...", "")
+    present = set(out) | set("".join(others))
+    left, sep, right = term.partition("...")
+    target = "".join(c for c in left if c in present) + sep
+    target += "".join(c for c in right if c in present)
+    gi = einsum(",".join([out] + others) + "->" + target, g, *other_xs)
+    if target.replace("...", "") != letters:
+        gi = _restore_summed(gi, term, present, x)
+    return gi
 
 
 def _restore_summed(gi: Tensor, term: str, present: set, x: Tensor) -> Tensor:
