@@ -408,3 +408,8 @@ def test_parity_broadcast_to_drawn_shapes(real_tf, shape, lead, data):
     src = [d if data.draw(st.booleans()) else 1 for d in shape]
     x = RNG.standard_normal(src).astype(np.float32)
     compare_op(nd, real_tf, "broadcast_to", [x, np.array(lead + shape, np.int32)])
+
+
+def test_split_rejects_scalar_tensor_like_tf():
+    with pytest.raises(ValueError, match="Rank-0 tensors are not supported"):
+        nd.split(nd.ones([4]), nd.constant(2))

@@ -683,10 +683,10 @@ def split(
         return list(execute("Split", (x,), {"axis": axis, "num_split": n}))
     sizes = _int_input(num_or_size_splits)
     if sizes.shape.rank == 0:
-        n = _static_ints(sizes)
-        if n is None:
-            raise ValueError("ndflow needs a statically known number of splits.")
-        return list(execute("Split", (x,), {"axis": axis, "num_split": n[0]}))
+        raise ValueError(
+            "Rank-0 tensors are not supported as the num_or_size_splits argument to split. "
+            f"Argument provided: {num_or_size_splits!s}"
+        )
     if num is None:
         num = dims_of(sizes)[0]
         if num is None:
