@@ -454,8 +454,10 @@ def _sizes_along(tensors: Sequence[Tensor], axis: int) -> Tensor:
 
 def _concat_grad(op, g):
     inputs = op.inputs
-    r = inputs[0].shape.rank
-    axis = op.attrs["axis"] % r
+    axis = op.attrs["axis"]
+    if axis < 0:
+        r = next(t.shape.rank for t in (*inputs, g) if t.shape.rank is not None)
+        axis %= r
     return tuple(split(g, _sizes_along(inputs, axis), axis=axis, num=len(inputs)))
 
 
