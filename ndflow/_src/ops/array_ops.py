@@ -1,17 +1,20 @@
-"""Array ops: shapes, reshaping, joining and splitting, fills, padding and selection.
+"""Array ops: shapes, reshaping, transposes, joining and splitting, broadcasting,
+reversing and `where`.
 
 Each op is declared once: kernel, shape rule and gradient side by side, then the public
 function. Shape-like arguments that may be computed at run time (`reshape`'s shape,
-`fill`'s dims, `tile`'s multiples, `pad`'s paddings) are op inputs; arguments that are
-always static (axes, permutations) are attrs. Slicing lives in `slicing_ops`, indexing
-ops in `gather_ops` and matrix ops in `linalg_ops`.
+`broadcast_to`'s shape, `split`'s sizes) are op inputs; arguments that are always static
+(axes, permutations) are attrs. The rest of the family lives beside this module:
+`construction_ops` (fill, zeros, ones, eye, range, linspace, meshgrid), `tile_pad_ops`
+(tile, repeat, pad), `slicing_ops` (slice, strided_slice, `Tensor.__getitem__`),
+`gather_ops` (gather/scatter, one_hot, boolean_mask, unique) and `linalg_ops`.
 """
 
 from __future__ import annotations
 
 import builtins
-from typing import Any
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 

@@ -86,7 +86,10 @@ def fill(dims: Any, value: Any, name: str | None = None, layout: Any = None) -> 
 
 
 def _filled(shape_: Any, dtype: Any, value: int) -> Tensor:
-    dtype = dtypes.as_dtype(dtype)
+    dtype = dtype if isinstance(dtype, dtypes.DType) else dtypes.as_dtype(dtype)
+    if type(shape_) in (list, tuple) and dtype is not dtypes.string:
+        if all(type(d) is int and d >= 0 for d in shape_):  # the common, all-static case
+            return wrap_with_dtype(np.full(shape_, value, dtype=dtype._np), dtype)
     dims = _int_input(shape_) if not isinstance(shape_, (int, np.integer)) else _int_input([shape_])
     static = _static_ints(dims)
     if static is not None and isinstance(shape_, (list, tuple, int, np.integer, np.ndarray)):
