@@ -68,7 +68,7 @@ from ndflow._src.ops.math_ops import subtract as subtract
 from ndflow._src.ops.math_ops import truediv as truediv
 from ndflow._src.ops.math_ops import zeros_like as zeros_like
 
-# --- array (ndflow/_src/ops/: array, construction, gather, slicing, tile_pad) -----
+# --- array (ndflow/_src/ops/array_ops.py) -------------------------------------------------
 from ndflow._src.ops.array_ops import broadcast_to as broadcast_to
 from ndflow._src.ops.array_ops import concat as concat
 from ndflow._src.ops.array_ops import expand_dims as expand_dims
@@ -106,7 +106,7 @@ from ndflow._src.ops.tile_pad_ops import pad as pad
 from ndflow._src.ops.tile_pad_ops import repeat as repeat
 from ndflow._src.ops.tile_pad_ops import tile as tile
 
-# --- linalg (ndflow/_src/ops/linalg_ops.py) ------------------------------------------------
+# --- linalg (ndflow/_src/ops/linalg_ops.py) -----------------------------------------------
 from ndflow._src.ops.linalg_ops import einsum as einsum
 from ndflow._src.ops.linalg_ops import matmul as matmul
 from ndflow._src.ops.linalg_ops import norm as norm
