@@ -413,3 +413,23 @@ def test_parity_broadcast_to_drawn_shapes(real_tf, shape, lead, data):
 def test_split_rejects_scalar_tensor_like_tf():
     with pytest.raises(ValueError, match="Rank-0 tensors are not supported"):
         nd.split(nd.ones([4]), nd.constant(2))
+
+
+def test_repeat_scalar_and_tensor_repeats():
+    x = nd.constant(A)
+    np.testing.assert_array_equal(nd.repeat(x, 3, axis=1).numpy(), np.repeat(A, 3, axis=1))
+    np.testing.assert_array_equal(
+        nd.repeat(x, nd.constant(2), axis=-1).numpy(), np.repeat(A, 2, -1)
+    )
+    np.testing.assert_array_equal(nd.repeat(x, [2], axis=0).numpy(), np.repeat(A, 2, axis=0))
+    check_grads(lambda t: nd.repeat(t, nd.constant(2), axis=1), [A])
+    with pytest.raises(nd.errors.InvalidArgumentError, match="must match the size of `axis`"):
+        nd.repeat(x, [1, 2], axis=1)
+
+
+def test_repeat_with_run_time_repeats_uses_dynamic_shapes():
+    from ndflow._src.ops.tile_pad_ops import _repeat_each
+
+    out = _repeat_each(nd.constant(A), nd.constant(2), 1)
+    np.testing.assert_array_equal(out.numpy(), np.repeat(A, 2, axis=1))
+    check_grads(lambda t: _repeat_each(t, nd.constant(3), 2), [A])

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import builtins
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ from ndflow._src.framework.constant import convert_to_tensor
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, static_value, wrap_with_dtype
-from ndflow._src.ops import math_ops
+from ndflow._src.ops import array_ops, math_ops
 from ndflow._src.ops.array_ops import (
     _axis_value,
     _dim,
@@ -305,7 +306,9 @@ def meshgrid(*args: Any, **kwargs: Any) -> list:
     if indexing == "xy" and n > 1:
         sizes[0], sizes[1] = sizes[1], sizes[0]
     if any(s is None for s in sizes):
-        raise ValueError("ndflow needs statically known sizes for tf.meshgrid.")
+        order = [1, 0] + list(builtins.range(2, n)) if indexing == "xy" and n > 1 else None
+        dyn = [array_ops.size(x) for x in xs]
+        sizes = array_ops.stack([dyn[i] for i in order] if order else dyn)
     out = []
     for i, x in enumerate(xs):
         pos = i

@@ -16,7 +16,7 @@ from ndflow._src.framework.constant import convert_to_tensor
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, wrap_with_dtype
-from ndflow._src.ops import math_ops
+from ndflow._src.ops import array_ops, math_ops
 from ndflow._src.ops.array_ops import (
     _axis_value,
     _dim,
@@ -256,8 +256,16 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
         x = reshape(x, [-1])
         axis = 0
     axis = _axis_value(axis)
-    reps = _static_ints(_int_input(repeats))
+    r = x.shape.rank
+    if r is not None:
+        if not -r <= axis < r:
+            raise invalid("Repeat", f"Expected axis in the range [{-r}, {r}), but got {axis}")
+        axis %= r
+    reps_t = _int_input(repeats)
+    reps = _static_ints(reps_t)
     n = _dim(x, axis)
+    if reps_t.shape.rank == 0 or (reps is not None and len(reps) == 1 and n != 1):
+        return _repeat_each(x, reps_t if reps is None else reps[0], axis)
     if reps is None or n is None:
         raise ValueError("ndflow needs statically known `repeats` and dimension for tf.repeat.")
     if len(reps) not in (1, n):
@@ -265,5 +273,24 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
             "Repeat",
             f"Dimensions of `repeats` ({len(reps)}) must match the size of `axis` ({n}).",
         )
-    idx = np.repeat(np.arange(n, dtype=np.int32), reps if len(reps) > 1 else reps[0])
+    idx = np.repeat(np.arange(n, dtype=np.int32), reps)
     return gather(x, wrap_with_dtype(idx, _I32), axis=axis)
+
+
+def _repeat_each(x: Tensor, reps: Any, axis: int) -> Tensor:
+    """Every slice along `axis` repeated `reps` times: tile a new axis, then merge it.
+    Works when dimensions (or `reps`) are only known at run time."""
+    r = x.shape.rank
+    if r is None:
+        raise ValueError("ndflow's tf.repeat needs a tensor of known rank.")
+    expanded = array_ops.expand_dims(x, axis + 1)
+    multiples = [1] * (r + 1)
+    multiples[axis + 1] = reps
+    tiled = tile(expanded, multiples)
+    dims = [_dim(x, i) for i in builtins.range(r)]
+    if all(d is not None for d in dims) and isinstance(reps, int):
+        dims[axis] *= reps
+        return reshape(tiled, dims)
+    sh = shape(x)
+    merged = math_ops.multiply(sh[axis : axis + 1], math_ops.cast(reps, _I32))
+    return reshape(tiled, array_ops.concat([sh[:axis], merged, sh[axis + 1 :]], axis=0))
