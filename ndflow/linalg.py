@@ -4,6 +4,7 @@
 from ndflow._src.ops.construction_ops import eye as eye
 from ndflow._src.ops.linalg_ops import adjoint as adjoint
 from ndflow._src.ops.linalg_ops import det as det
+from ndflow._src.ops.linalg_ops import diag as diag
 from ndflow._src.ops.linalg_ops import diag_part as diag_part
 from ndflow._src.ops.linalg_ops import einsum as einsum
 from ndflow._src.ops.linalg_ops import inv as inv
@@ -12,3 +13,4 @@ from ndflow._src.ops.linalg_ops import matrix_transpose as matrix_transpose
 from ndflow._src.ops.linalg_ops import norm as norm
 from ndflow._src.ops.linalg_ops import set_diag as set_diag
 from ndflow._src.ops.linalg_ops import tensordot as tensordot
+from ndflow._src.ops.linalg_ops import trace as trace

@@ -92,6 +92,8 @@ FORWARD = [
     ("matrix_transpose", nd.linalg.matrix_transpose, lambda a: np.swapaxes(a, -1, -2), [BA]),
     ("diag_part", nd.linalg.diag_part, lambda a: np.diagonal(a, axis1=-2, axis2=-1), [BA]),
     ("set_diag", lambda a, d: nd.linalg.set_diag(a, d), None, [SQ, f64(2, 3)]),
+    ("diag", nd.linalg.diag, lambda d: d[..., None] * np.eye(3), [f64(2, 3)]),
+    ("trace", nd.linalg.trace, lambda a: np.trace(a, axis1=-2, axis2=-1), [SQ]),
     ("norm", nd.norm, np.linalg.norm, [A]),
     (
         "norm_axis",
@@ -258,6 +260,8 @@ PARITY = [
     ("linalg.det", [F(SQ)], {}),
     ("linalg.matrix_transpose", [F(BA)], {}),
     ("linalg.diag_part", [F(BA)], {}),
+    ("linalg.diag", [F(A)], {}),
+    ("linalg.trace", [F(SQ)], {}),
     ("norm", [F(A)], {"axis": 1}),
     ("norm", [F(A)], {"ord": 1}),
     ("norm", [F(A)], {"ord": np.inf, "axis": 0, "keepdims": True}),

@@ -602,6 +602,47 @@ def set_diag(
     return execute("MatrixSetDiagV3", (x, d))
 
 
+def diag(
+    diagonal: Any,
+    name: str = "diag",
+    k: int = 0,
+    num_rows: int = -1,
+    num_cols: int = -1,
+    padding_value: Any = 0,
+    align: str = "RIGHT_LEFT",
+) -> Tensor:
+    """`tf.linalg.diag`: square matrices with `diagonal`'s last dimension on their main
+    diagonal (zeros elsewhere).
+
+    >>> import ndflow as tf
+    >>> tf.linalg.diag([1, 2]).numpy()
+    array([[1, 0],
+           [0, 2]], dtype=int32)
+    """
+    if k != 0 or num_rows != -1 or num_cols != -1 or padding_value != 0:
+        raise NotImplementedError("ndflow's diag supports only the main diagonal (k=0).")
+    d = to_tensor(diagonal)
+    dims = dims_of(d)
+    if dims is not None and None not in dims:
+        base = array_ops.zeros(list(dims) + [dims[-1]], d.dtype)
+    else:
+        sh = array_ops.shape(d)
+        base = math_ops.zeros_like(
+            array_ops.broadcast_to(array_ops.expand_dims(d, -1), array_ops.concat([sh, sh[-1:]], 0))
+        )
+    return set_diag(base, d)
+
+
+def trace(x: Any, name: str | None = None) -> Tensor:
+    """`tf.linalg.trace`: the sum of each (batch) matrix's main diagonal.
+
+    >>> import ndflow as tf
+    >>> float(tf.linalg.trace(tf.eye(3)))
+    3.0
+    """
+    return math_ops.reduce_sum(diag_part(x), axis=-1)
+
+
 # ---------------------------------------------------------------------------- norm
 # Private helper ops: a max reduction whose gradient splits evenly between tied maxima.
 
