@@ -117,8 +117,24 @@ def test_zero_stride_raises():
 
 @pytest.mark.parametrize(
     "index",
-    [1.0, [0.5], nd.constant([0, 1]), (slice(None), [0]), nd.constant(1.0), np.array([0, 1])],
-    ids=["float", "float_list", "int_vector_tensor", "nested_list", "float_tensor", "int_array"],
+    [
+        1.0,
+        [0.5],
+        nd.constant([0, 1]),
+        (slice(None), [0]),
+        nd.constant(1.0),
+        np.array([0, 1]),
+        (0, np.array([True, False, True])),
+    ],
+    ids=[
+        "float",
+        "float_list",
+        "int_vector_tensor",
+        "nested_list",
+        "float_tensor",
+        "int_array",
+        "bool_array_in_tuple",
+    ],
 )
 def test_fancy_indices_raise_type_error(index):
     with pytest.raises(TypeError, match="Only integers, slices"):

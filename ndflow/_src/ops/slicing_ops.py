@@ -280,7 +280,7 @@ def getitem(tensor: Any, slice_spec: Any) -> Tensor:
             end.append(0)
             strides.append(1)
             nam |= bit
-        elif isinstance(s, bool) or (isinstance(s, np.ndarray) and s.dtype == np.bool_):
+        elif isinstance(s, bool):
             raise invalid(
                 "StridedSlice",
                 "Value for attr 'Index' of bool is not in the list of allowed values: int16, "
