@@ -117,11 +117,48 @@ from ndflow._src.ops.unary_ops import tanh as tanh
 from ndflow import bitwise as bitwise
 
 # --- array (ndflow/_src/ops/array_ops.py) -------------------------------------------------
+from ndflow._src.ops.array_ops import broadcast_to as broadcast_to
+from ndflow._src.ops.array_ops import concat as concat
+from ndflow._src.ops.array_ops import expand_dims as expand_dims
 from ndflow._src.ops.array_ops import identity as identity
+from ndflow._src.ops.array_ops import rank as rank
 from ndflow._src.ops.array_ops import reshape as reshape
+from ndflow._src.ops.array_ops import reverse as reverse
 from ndflow._src.ops.array_ops import shape as shape
+from ndflow._src.ops.array_ops import size as size
+from ndflow._src.ops.array_ops import split as split
+from ndflow._src.ops.array_ops import squeeze as squeeze
+from ndflow._src.ops.array_ops import stack as stack
 from ndflow._src.ops.array_ops import stop_gradient as stop_gradient
+from ndflow._src.ops.array_ops import transpose as transpose
+from ndflow._src.ops.array_ops import unstack as unstack
 from ndflow._src.ops.array_ops import where as where
+from ndflow._src.ops.construction_ops import eye as eye
+from ndflow._src.ops.construction_ops import fill as fill
+from ndflow._src.ops.construction_ops import linspace as linspace
+from ndflow._src.ops.construction_ops import meshgrid as meshgrid
+from ndflow._src.ops.construction_ops import ones as ones
+from ndflow._src.ops.construction_ops import range as range
+from ndflow._src.ops.construction_ops import zeros as zeros
+from ndflow._src.ops.gather_ops import boolean_mask as boolean_mask
+from ndflow._src.ops.gather_ops import gather as gather
+from ndflow._src.ops.gather_ops import gather_nd as gather_nd
+from ndflow._src.ops.gather_ops import one_hot as one_hot
+from ndflow._src.ops.gather_ops import scatter_nd as scatter_nd
+from ndflow._src.ops.gather_ops import tensor_scatter_nd_add as tensor_scatter_nd_add
+from ndflow._src.ops.gather_ops import tensor_scatter_nd_update as tensor_scatter_nd_update
+from ndflow._src.ops.gather_ops import unique as unique
+from ndflow._src.ops.slicing_ops import slice as slice
+from ndflow._src.ops.slicing_ops import strided_slice as strided_slice
+from ndflow._src.ops.tile_pad_ops import pad as pad
+from ndflow._src.ops.tile_pad_ops import repeat as repeat
+from ndflow._src.ops.tile_pad_ops import tile as tile
+
+# --- linalg (ndflow/_src/ops/linalg_ops.py) -----------------------------------------------
+from ndflow._src.ops.linalg_ops import einsum as einsum
+from ndflow._src.ops.linalg_ops import matmul as matmul
+from ndflow._src.ops.linalg_ops import norm as norm
+from ndflow._src.ops.linalg_ops import tensordot as tensordot
 
 # --- nn (ndflow/_src/ops/nn_ops.py) -------------------------------------------------------
 
@@ -132,6 +169,7 @@ from ndflow._src.ops.array_ops import where as where
 # --- autodiff extras (ndflow/_src/autodiff) -----------------------------------------------
 
 # --- namespaces ---------------------------------------------------------------------------
+from ndflow import linalg as linalg
 from ndflow import math as math
 
 __version__ = "0.1.0"
