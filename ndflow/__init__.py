@@ -76,6 +76,7 @@ from ndflow._src.ops.array_ops import stop_gradient as stop_gradient
 from ndflow._src.ops.array_ops import where as where
 
 # --- nn (ndflow/_src/ops/nn_ops.py) -------------------------------------------------------
+from ndflow import nn as nn
 
 # --- random (ndflow/_src/ops/random_ops.py) -----------------------------------------------
 
