@@ -23,7 +23,15 @@ from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, static_value
 from ndflow._src.ops import array_ops
 from ndflow._src.ops.nn_ops import numba_kernels
-from ndflow._src.ops.op_util import FLOATS, check_dtype, dims_of, dims_str, invalid, to_tensor
+from ndflow._src.ops.op_util import (
+    FLOATS,
+    cpp_name,
+    check_dtype,
+    dims_of,
+    dims_str,
+    invalid,
+    to_tensor,
+)
 
 # ---------------------------------------------------------------------------- geometry
 
@@ -255,7 +263,7 @@ def _conv2d_shape(inputs, attrs):
         raise invalid(
             "Conv2D",
             f"cannot compute Conv2D as input #1(zero-based) was expected to be a "
-            f"{x.dtype.name} tensor but is a {w.dtype.name} tensor",
+            f"{cpp_name(x.dtype)} tensor but is a {cpp_name(w.dtype)} tensor",
         )
     if xd is None:
         return [(None, x.dtype)]
@@ -386,7 +394,7 @@ def _float_operands(x: Any, w: Any, op_type: str) -> tuple:
         raise invalid(
             op_type,
             f"cannot compute {op_type} as input #1(zero-based) was expected to be a "
-            f"{x.dtype.name} tensor but is a {w.dtype.name} tensor",
+            f"{cpp_name(x.dtype)} tensor but is a {cpp_name(w.dtype)} tensor",
         )
     return x, w
 

@@ -24,6 +24,7 @@ from ndflow._src.ops import array_ops, math_ops
 from ndflow._src.ops.op_util import (
     FLOATS,
     check_dtype,
+    cpp_name,
     dims_of,
     dims_str,
     invalid,
@@ -518,7 +519,7 @@ def _bias_add_shape(inputs, attrs):
         raise invalid(
             "BiasAdd",
             f"cannot compute BiasAdd as input #1(zero-based) was expected to be a "
-            f"{x.dtype.name} tensor but is a {b.dtype.name} tensor",
+            f"{cpp_name(x.dtype)} tensor but is a {cpp_name(b.dtype)} tensor",
         )
     return [(xd, x.dtype)]
 
@@ -924,7 +925,7 @@ _unseeded = np.random.default_rng()
 
 
 def _generator(seed: int | None, seed2: int | None) -> np.random.Generator:
-    """One Generator per (global, op) seed pair: repeated calls continue its stream, as a
+    """One Generator per (global, op) seed pair: repeated runs continue its stream, as a
     TF random op with fixed seeds does; unseeded calls share one fresh-entropy stream."""
     if seed is None and seed2 is None:
         return _unseeded
@@ -935,6 +936,14 @@ def _generator(seed: int | None, seed2: int | None) -> np.random.Generator:
             gen = np.random.default_rng([int(seed or 0) & 0xFFFFFFFF, int(seed2 or 0) & 0xFFFFFFFF])
             _generators[key] = gen
     return gen
+
+
+def reset_generators(global_seed: int | None = None) -> None:
+    """Restarts the seeded dropout streams (all, or those of one global seed), as
+    `tf.random.set_seed` restarts TF's; `set_seed` should call this."""
+    with _gen_lock:
+        for key in [k for k in _generators if global_seed is None or k[0] == global_seed]:
+            del _generators[key]
 
 
 def _dropout_mask_kernel(x, rate, seed, seed2, noise_shape):
@@ -998,6 +1007,9 @@ def dropout(
             noise_shape = noise_shape.numpy().tolist()
         ns = tuple(None if v is None else int(v) for v in noise_shape)
     s1, s2 = context.get_seed(seed)
+    if seed is None and s2 == 1:
+        # The op-seed counter was just reset by set_seed: restart this seed's streams.
+        reset_generators(s1)
     mask = execute("DropoutMask", (x,), {"rate": rate, "seed": s1, "seed2": s2, "noise_shape": ns})
     return math_ops.multiply(x, mask)
 

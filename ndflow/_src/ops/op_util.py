@@ -6,7 +6,8 @@ builder turns them into the `ValueError` TensorFlow raises while tracing.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Sequence
+from typing import Any
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
