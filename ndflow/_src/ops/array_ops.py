@@ -67,7 +67,7 @@ def _reshape_rule(inputs, attrs):
     if dims is not None and all(d is not None for d in dims):
         known = int(np.prod(dims, dtype=np.int64))
     if target.count(-1) > 1:
-        raise invalid("Reshape", "Only one input size may be -1, not both 0 and 1")
+        raise invalid("Reshape", f"Only one input size may be -1, not both 0 and 1")
     if -1 in target:
         rest = int(np.prod([d for d in target if d != -1], dtype=np.int64))
         if known is None:

@@ -6,8 +6,7 @@ builder turns them into the `ValueError` TensorFlow raises while tracing.
 
 from __future__ import annotations
 
-from typing import Any
-from collections.abc import Iterable, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
