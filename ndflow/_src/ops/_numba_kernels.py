@@ -69,30 +69,32 @@ def max_pool(x, oh, ow, kh, kw, sh, sw, pt, pl):  # pragma: no cover - jitted
 
 @njit(cache=True, nogil=True)
 def max_pool_grad(x, out, g, kh, kw, sh, sw, pt, pl):  # pragma: no cover - jitted
-    """Routes each output gradient to the first input position (row-major) holding the max."""
+    """Routes each output gradient to the first input position (row-major) holding the max.
+
+    Channels are the innermost loop so every access is contiguous.
+    """
     n, h, w, c = x.shape
     _, oh, ow, _ = out.shape
     dx = np.zeros(x.shape, g.dtype)
+    done = np.empty(c, np.bool_)
     for b in range(n):
         for y in range(oh):
             y0 = y * sh - pt
             for xo in range(ow):
                 x0 = xo * sw - pl
-                for ch in range(c):
-                    m = out[b, y, xo, ch]
-                    done = False
-                    for i in range(kh):
-                        yy = y0 + i
-                        if done or yy < 0 or yy >= h:
+                done[:] = False
+                for i in range(kh):
+                    yy = y0 + i
+                    if yy < 0 or yy >= h:
+                        continue
+                    for j in range(kw):
+                        xx = x0 + j
+                        if xx < 0 or xx >= w:
                             continue
-                        for j in range(kw):
-                            xx = x0 + j
-                            if xx < 0 or xx >= w:
-                                continue
-                            if x[b, yy, xx, ch] == m:
+                        for ch in range(c):
+                            if not done[ch] and x[b, yy, xx, ch] == out[b, y, xo, ch]:
                                 dx[b, yy, xx, ch] += g[b, y, xo, ch]
-                                done = True
-                                break
+                                done[ch] = True
     return dx
 
 
@@ -102,35 +104,34 @@ def max_pool_grad_grad(x, out, gg, kh, kw, sh, sw, pt, pl):  # pragma: no cover 
     n, h, w, c = x.shape
     _, oh, ow, _ = out.shape
     res = np.zeros(out.shape, gg.dtype)
+    done = np.empty(c, np.bool_)
     for b in range(n):
         for y in range(oh):
             y0 = y * sh - pt
             for xo in range(ow):
                 x0 = xo * sw - pl
-                for ch in range(c):
-                    m = out[b, y, xo, ch]
-                    done = False
-                    for i in range(kh):
-                        yy = y0 + i
-                        if done or yy < 0 or yy >= h:
+                done[:] = False
+                for i in range(kh):
+                    yy = y0 + i
+                    if yy < 0 or yy >= h:
+                        continue
+                    for j in range(kw):
+                        xx = x0 + j
+                        if xx < 0 or xx >= w:
                             continue
-                        for j in range(kw):
-                            xx = x0 + j
-                            if xx < 0 or xx >= w:
-                                continue
-                            if x[b, yy, xx, ch] == m:
+                        for ch in range(c):
+                            if not done[ch] and x[b, yy, xx, ch] == out[b, y, xo, ch]:
                                 res[b, y, xo, ch] = gg[b, yy, xx, ch]
-                                done = True
-                                break
+                                done[ch] = True
     return res
 
 
 @njit(cache=True, nogil=True)
 def relu_grad(g, y):  # pragma: no cover - jitted
-    """g where y > 0, else 0, in one pass (flat, same-shaped contiguous arrays)."""
+    """g * (y > 0) in one pass (flat, same-shaped contiguous arrays)."""
     out = np.empty_like(g)
     for i in range(g.size):
-        out[i] = g[i] if y[i] > 0 else 0
+        out[i] = g[i] * (y[i] > 0)
     return out
 
 

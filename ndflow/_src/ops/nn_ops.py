@@ -83,7 +83,8 @@ def _relu_grad_kernel(g, y):
     if nb is not None and g.shape == y.shape and g.dtype == y.dtype and g.dtype.kind == "f":
         g = np.ascontiguousarray(g)
         return nb.relu_grad(g.reshape(-1), np.ascontiguousarray(y).reshape(-1)).reshape(g.shape)
-    return np.where(y > 0, g, np.zeros((), g.dtype))
+    # Multiplying by the mask (not np.where) is faster and, like TF, keeps NaN gradients.
+    return g * (y > 0)
 
 
 register_op(
@@ -532,7 +533,11 @@ def _bias_add_grad(op, g):
 def _bias_add_grad_kernel(g, data_format):
     axis = _bias_axis(g.ndim, data_format)
     if axis == g.ndim - 1:
-        return np.add.reduce(g.reshape(-1, g.shape[-1]), axis=0)
+        g2 = g.reshape(-1, g.shape[-1])
+        # A BLAS matrix-vector product sums the rows several times faster than np.sum.
+        if g.dtype in (np.float32, np.float64):
+            return np.ones(g2.shape[0], g.dtype) @ g2
+        return g2.sum(0, dtype=g.dtype)
     return np.sum(g, axis=tuple(a for a in range(g.ndim) if a != 1), dtype=g.dtype)
 
 
@@ -749,7 +754,7 @@ def sparse_softmax_cross_entropy_with_logits(
     array([0.6931472], dtype=float32)
     """
     x = _float_input(logits, "SparseSoftmaxCrossEntropyWithLogits")
-    y = to_tensor(labels, dtype=dtypes.int32) if not isinstance(labels, Tensor) else labels
+    y = to_tensor(labels)
     check_dtype(y, (dtypes.int32, dtypes.int64), "SparseSoftmaxCrossEntropyWithLogits", 1)
     xd, yd = dims_of(x), dims_of(y)
     if xd is not None and len(xd) == 0:
