@@ -4,6 +4,7 @@ Aliases owned by other families (sigmoid, tanh, embedding_lookup, ...) are added
 """
 
 # ruff: noqa: F401, A004
+from ndflow._src.ops.conv_ops import atrous_conv2d as atrous_conv2d
 from ndflow._src.ops.conv_ops import avg_pool as avg_pool
 from ndflow._src.ops.conv_ops import avg_pool1d as avg_pool1d
 from ndflow._src.ops.conv_ops import avg_pool2d as avg_pool2d
@@ -18,6 +19,7 @@ from ndflow._src.ops.conv_ops import max_pool2d as max_pool2d
 from ndflow._src.ops.conv_ops import separable_conv2d as separable_conv2d
 from ndflow._src.ops.nn_ops import batch_normalization as batch_normalization
 from ndflow._src.ops.nn_ops import bias_add as bias_add
+from ndflow._src.ops.nn_ops import compute_average_loss as compute_average_loss
 from ndflow._src.ops.nn_ops import dropout as dropout
 from ndflow._src.ops.nn_ops import elu as elu
 from ndflow._src.ops.nn_ops import gelu as gelu
@@ -28,6 +30,7 @@ from ndflow._src.ops.nn_ops import log_softmax as log_softmax
 from ndflow._src.ops.nn_ops import moments as moments
 from ndflow._src.ops.nn_ops import relu as relu
 from ndflow._src.ops.nn_ops import relu6 as relu6
+from ndflow._src.ops.nn_ops import scale_regularization_loss as scale_regularization_loss
 from ndflow._src.ops.nn_ops import selu as selu
 from ndflow._src.ops.nn_ops import (
     sigmoid_cross_entropy_with_logits as sigmoid_cross_entropy_with_logits,

@@ -383,3 +383,32 @@ def test_pool2d_parity(real_tf, kernels, fn, xs, k, s, padding):
 def test_pool1d_and_generic_parity(real_tf, fn):
     x = _rng(14).standard_normal((2, 9, 3)).astype(np.float32)
     compare_op(nd, real_tf, fn, [x, 3, 2, "SAME"])
+
+
+def test_filter_gradient_never_uses_another_inputs_cached_columns(kernels):
+    rng = _rng(15)
+    x1, x2 = rng.standard_normal((2, 1, 5, 5, 2))
+    w = nd.constant(rng.standard_normal((3, 3, 2, 2)))
+    with nd.GradientTape(persistent=True) as t:
+        t.watch(w)
+        y1 = nd.nn.conv2d(x1, w, 1, "SAME")
+        y2 = nd.nn.conv2d(x2, w, 1, "SAME")  # same geometry: replaces the cached columns
+    g1 = t.gradient(y1, w).numpy()
+    g2 = t.gradient(y2, w).numpy()
+    for x, g in ((x1, g1), (x2, g2)):
+        ref = np.stack(
+            [
+                naive_conv2d(x[..., c : c + 1].transpose(3, 1, 2, 0), np.ones((5, 5, 1, 1)), (1, 1), [[0, 0], [1, 1], [1, 1], [0, 0]])[0]
+                for c in range(2)
+            ],
+            axis=2,
+        )
+        np.testing.assert_allclose(g, np.repeat(ref, 2, axis=3), rtol=1e-10)
+
+
+@pytest.mark.parity
+def test_atrous_conv2d_parity(real_tf):
+    rng = _rng(16)
+    x = rng.standard_normal((1, 9, 9, 2)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 2, 3)).astype(np.float32)
+    compare_op(nd, real_tf, "nn.atrous_conv2d", [x, w, 2, "SAME"], grad=False, rtol=1e-4, atol=1e-4)

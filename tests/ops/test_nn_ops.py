@@ -459,3 +459,35 @@ def test_batch_normalization_parity(real_tf):
     want = real_tf.compat.v1.nn.fused_batch_norm(xs, s4, o4, epsilon=1e-3)
     for a, b in zip(got, want):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------- loss scaling
+
+
+def test_compute_average_loss_divides_by_the_batch():
+    f = nd.nn.compute_average_loss
+    assert float(f(np.array([1.0, 2.0, 3.0], np.float32))) == 2.0
+    assert float(f(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))) == 5.0
+    w = np.array([1.0, 0.0, 1.0], np.float32)
+    assert float(f(np.array([1.0, 2.0, 3.0], np.float32), sample_weight=w, global_batch_size=4)) == 1.0
+    assert f(nd.constant([1, 2])).dtype == nd.float64
+    with pytest.raises(ValueError, match="at least rank 1"):
+        f(nd.constant(1.0))
+    assert float(nd.nn.scale_regularization_loss(np.array([1.0, 2.0], np.float32))) == 3.0
+
+
+@pytest.mark.parity
+def test_loss_scaling_parity(real_tf):
+    x = _rng(16).standard_normal((6, 3)).astype(np.float32)
+    compare_op(nd, real_tf, "nn.compute_average_loss", [x])
+    compare_op(nd, real_tf, "nn.compute_average_loss", [x], {"global_batch_size": 12})
+    compare_op(nd, real_tf, "nn.scale_regularization_loss", [x])
+
+
+def test_import_ndflow_does_not_load_numba():
+    import subprocess
+    import sys
+
+    code = "import sys, ndflow; print('numba' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -127,6 +127,16 @@ def max_pool_grad_grad(x, out, gg, kh, kw, sh, sw, pt, pl):  # pragma: no cover 
 
 
 @njit(cache=True, nogil=True)
+def relu(x):  # pragma: no cover - jitted
+    """max(x, 0) in one pass over a flat contiguous array; NaN stays NaN, as in TF."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        v = x[i]
+        out[i] = 0 if v < 0 else v
+    return out
+
+
+@njit(cache=True, nogil=True)
 def relu_grad(g, y):  # pragma: no cover - jitted
     """g * (y > 0) in one pass (flat, same-shaped contiguous arrays)."""
     out = np.empty_like(g)

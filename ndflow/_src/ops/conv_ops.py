@@ -10,6 +10,7 @@ one-pass numba kernel.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 from collections.abc import Sequence
 
@@ -92,6 +93,46 @@ def _im2col(x: np.ndarray, kh: int, kw: int, attrs: dict) -> tuple:
         return np.ascontiguousarray(x).reshape(n * oh * ow, c), oh, ow
     win = _windows(_pad(x, ph, pw), kh, kw, oh, ow, attrs)
     return win.reshape(n * oh * ow, kh * kw * c), oh, ow
+
+
+# The forward pass's im2col matrix, kept for the filter gradient of the same input so the
+# backward pass does not rebuild it. Keyed by geometry, checked by input identity (tensors
+# are immutable), bounded in bytes so large models do not hold 9x their activations.
+_COLS_CACHE_BYTES = 32 << 20
+_cols_cache = threading.local()
+
+
+def _cols_key(x: np.ndarray, kh: int, kw: int, attrs: dict) -> tuple:
+    return (
+        x.shape,
+        x.dtype.str,
+        kh,
+        kw,
+        attrs["strides"],
+        attrs["padding"],
+        attrs["explicit_paddings"],
+        attrs["dilations"],
+    )
+
+
+def _im2col_cached(x: np.ndarray, kh: int, kw: int, attrs: dict, store: bool) -> tuple:
+    cache = getattr(_cols_cache, "entries", None)
+    if cache is None:
+        cache = _cols_cache.entries = {}
+    key = _cols_key(x, kh, kw, attrs)
+    hit = cache.get(key)
+    if hit is not None and hit[0] is x:
+        if not store:
+            del cache[key]
+        return hit[1], hit[2], hit[3]
+    cols, oh, ow = _im2col(x, kh, kw, attrs)
+    if store and cols.nbytes <= _COLS_CACHE_BYTES // 4:
+        cache[key] = (x, cols, oh, ow)
+        total = sum(v[1].nbytes for v in cache.values())
+        while total > _COLS_CACHE_BYTES:  # drop the oldest entries
+            oldest = next(iter(cache))
+            total -= cache.pop(oldest)[1].nbytes
+    return cols, oh, ow
 
 
 def _col2im(dcols: np.ndarray, xshape: tuple, kh: int, kw: int, attrs: dict) -> np.ndarray:
@@ -207,7 +248,8 @@ def _conv2d_kernel(x, w, strides, padding, explicit_paddings, dilations):
     groups = _groups(x.shape[3], fc, "Conv2D", x.shape, w.shape)
     n = x.shape[0]
     if groups == 1:
-        cols, oh, ow = _im2col(x, kh, kw, _A(strides, padding, explicit_paddings, dilations))
+        attrs = _A(strides, padding, explicit_paddings, dilations)
+        cols, oh, ow = _im2col_cached(x, kh, kw, attrs, store=True)
         out = cols @ w.reshape(kh * kw * fc, o)
         return out.reshape(n, oh, ow, o)
     og = o // groups
@@ -352,7 +394,7 @@ def _backprop_filter_kernel(x, filter_sizes, dy, strides, padding, explicit_padd
             for g in range(groups)
         ]
         return np.concatenate(parts, axis=-1)
-    cols, _, _ = _im2col(x, kh, kw, attrs)
+    cols, _, _ = _im2col_cached(x, kh, kw, attrs, store=False)
     return (cols.T @ dy.reshape(-1, o)).reshape(kh, kw, fc, o)
 
 
@@ -1085,3 +1127,10 @@ def avg_pool(
 ) -> Tensor:  # noqa: A002, E501
     """`tf.nn.avg_pool`: average pooling of a rank 3 (NWC) or 4 (NHWC) tensor."""
     return _pool_by_rank("avg", input, ksize, strides, padding, data_format)
+
+
+def atrous_conv2d(
+    value: Any, filters: Any, rate: int, padding: str, name: str | None = None
+) -> Tensor:
+    """`tf.nn.atrous_conv2d`: conv2d with stride 1 and dilation `rate`."""
+    return conv2d(value, filters, 1, padding, dilations=rate)

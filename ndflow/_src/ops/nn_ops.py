@@ -87,9 +87,16 @@ def _relu_grad_kernel(g, y):
     return g * (y > 0)
 
 
+def _relu_kernel(x):
+    nb = numba_kernels() if x.size >= 4096 and x.dtype.kind == "f" else None
+    if nb is not None:
+        return nb.relu(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
+    return np.maximum(x, np.zeros((), x.dtype))
+
+
 register_op(
     "Relu",
-    lambda x: np.maximum(x, np.zeros((), x.dtype)),
+    _relu_kernel,
     unary_shape(),
     lambda op, g: (execute("ReluGrad", (g, op.outputs[0])),),
 )
@@ -1114,3 +1121,45 @@ def fused_batch_norm(
         raise ValueError("fused_batch_norm needs `mean` and `variance` when is_training=False")
     mean, variance = to_tensor(mean), to_tensor(variance)
     return batch_normalization(x, mean, variance, offset, scale, epsilon), mean, variance
+
+
+# ---------------------------------------------------------------------------- loss scaling
+
+
+def compute_average_loss(
+    per_example_loss: Any, sample_weight: Any = None, global_batch_size: Any = None
+) -> Tensor:
+    """`tf.nn.compute_average_loss`: sum(per_example_loss * sample_weight) / batch size.
+
+    The batch size defaults to the first dimension of `per_example_loss` (one replica).
+
+    >>> import ndflow as tf
+    >>> float(tf.nn.compute_average_loss(tf.constant([1.0, 2.0, 3.0])))
+    2.0
+    """
+    loss = to_tensor(per_example_loss)
+    d = dims_of(loss)
+    if d is not None and len(d) == 0:
+        raise ValueError(
+            "Invalid value passed for `per_example_loss`. Expected a tensor with at least "
+            f"rank 1. Received per_example_loss={loss.numpy()} with rank 0"
+        )
+    if sample_weight is not None:
+        w = (
+            sample_weight
+            if isinstance(sample_weight, Tensor)
+            else to_tensor(sample_weight, loss.dtype)
+        )
+        loss = math_ops.multiply(loss, math_ops.cast(w, loss.dtype))
+    total = math_ops.reduce_sum(loss)
+    if global_batch_size is None:
+        # The batch size from the shape at run time: size(loss) / size(loss summed over axis 0).
+        batch = execute("SizeRatio", (loss, math_ops.reduce_sum(loss, 0)))
+    else:
+        batch = to_tensor(global_batch_size, dtypes.int32)
+    return math_ops.truediv(total, math_ops.cast(batch, total.dtype))
+
+
+def scale_regularization_loss(regularization_loss: Any) -> Tensor:
+    """`tf.nn.scale_regularization_loss`: the summed loss divided by the replica count (1)."""
+    return math_ops.reduce_sum(to_tensor(regularization_loss))
