@@ -398,7 +398,12 @@ def test_filter_gradient_never_uses_another_inputs_cached_columns(kernels):
     for x, g in ((x1, g1), (x2, g2)):
         ref = np.stack(
             [
-                naive_conv2d(x[..., c : c + 1].transpose(3, 1, 2, 0), np.ones((5, 5, 1, 1)), (1, 1), [[0, 0], [1, 1], [1, 1], [0, 0]])[0]
+                naive_conv2d(
+                    x[..., c : c + 1].transpose(3, 1, 2, 0),
+                    np.ones((5, 5, 1, 1)),
+                    (1, 1),
+                    [[0, 0], [1, 1], [1, 1], [0, 0]],
+                )[0]
                 for c in range(2)
             ],
             axis=2,
@@ -412,3 +417,22 @@ def test_atrous_conv2d_parity(real_tf):
     x = rng.standard_normal((1, 9, 9, 2)).astype(np.float32)
     w = rng.standard_normal((3, 3, 2, 3)).astype(np.float32)
     compare_op(nd, real_tf, "nn.atrous_conv2d", [x, w, 2, "SAME"], grad=False, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_keeps_its_dtype(kernels, dtype):
+    rng = _rng(17)
+    x = nd.cast(nd.constant(rng.standard_normal((2, 6, 6, 3)).astype(np.float32)), dtype)
+    w = nd.cast(nd.constant(rng.standard_normal((3, 3, 3, 4)).astype(np.float32)), dtype)
+    dw = nd.cast(nd.constant(rng.standard_normal((3, 3, 3, 1)).astype(np.float32)), dtype)
+    with nd.GradientTape() as t:
+        t.watch([x, w, dw])
+        y = nd.nn.max_pool2d(nd.nn.relu(nd.nn.conv2d(x, w, 1, "SAME")), 2, 2, "VALID")
+        z = nd.nn.avg_pool2d(nd.nn.depthwise_conv2d(x, dw, [1, 1, 1, 1], "SAME"), 2, 2, "SAME")
+        loss = nd.add(nd.reduce_sum(y), nd.reduce_sum(z))
+    grads = t.gradient(loss, [x, w, dw])
+    assert y.dtype.name == z.dtype.name == dtype
+    assert [g.dtype.name for g in grads] == [dtype] * 3
+    ref = naive_conv2d(x.numpy().astype(np.float32), w.numpy().astype(np.float32), (1, 1), "SAME")
+    got = nd.nn.conv2d(x, w, 1, "SAME").numpy().astype(np.float32)
+    np.testing.assert_allclose(got, ref, rtol=3e-2, atol=5e-2)

@@ -469,7 +469,9 @@ def test_compute_average_loss_divides_by_the_batch():
     assert float(f(np.array([1.0, 2.0, 3.0], np.float32))) == 2.0
     assert float(f(np.array([[1.0, 2.0], [3.0, 4.0]], np.float32))) == 5.0
     w = np.array([1.0, 0.0, 1.0], np.float32)
-    assert float(f(np.array([1.0, 2.0, 3.0], np.float32), sample_weight=w, global_batch_size=4)) == 1.0
+    assert (
+        float(f(np.array([1.0, 2.0, 3.0], np.float32), sample_weight=w, global_batch_size=4)) == 1.0
+    )
     assert f(nd.constant([1, 2])).dtype == nd.float64
     with pytest.raises(ValueError, match="at least rank 1"):
         f(nd.constant(1.0))

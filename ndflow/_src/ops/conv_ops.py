@@ -135,6 +135,20 @@ def _im2col_cached(x: np.ndarray, kh: int, kw: int, attrs: dict, store: bool) ->
     return cols, oh, ow
 
 
+def _matmul(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """A BLAS matmul; half-precision inputs are multiplied in float32 (NumPy has no BLAS
+    for them, and TF accumulates them in float32 too) and rounded back."""
+    if a.dtype in (np.float32, np.float64):
+        return a @ b
+    return (a.astype(np.float32) @ b.astype(np.float32)).astype(a.dtype)
+
+
+def _einsum(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    if a.dtype in (np.float32, np.float64):
+        return np.einsum(spec, a, b)
+    return np.einsum(spec, a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+
+
 def _col2im(dcols: np.ndarray, xshape: tuple, kh: int, kw: int, attrs: dict) -> np.ndarray:
     """The adjoint of _im2col: scatter-adds rows back into an (N, H, W, C) image."""
     n, h, w, c = xshape
@@ -144,7 +158,7 @@ def _col2im(dcols: np.ndarray, xshape: tuple, kh: int, kw: int, attrs: dict) -> 
     if (kh, kw) == (1, 1) and (sh, sw) == (1, 1) and ph == pw == (0, 0):
         return dcols.reshape(xshape)
     hp, wp = h + ph[0] + ph[1], w + pw[0] + pw[1]
-    nb = numba_kernels()
+    nb = numba_kernels(dcols.dtype)
     if nb is not None:
         dxp = nb.col2im(np.ascontiguousarray(dcols), n, hp, wp, c, oh, ow, kh, kw, sh, sw, dh, dw)
     else:
@@ -250,7 +264,7 @@ def _conv2d_kernel(x, w, strides, padding, explicit_paddings, dilations):
     if groups == 1:
         attrs = _A(strides, padding, explicit_paddings, dilations)
         cols, oh, ow = _im2col_cached(x, kh, kw, attrs, store=True)
-        out = cols @ w.reshape(kh * kw * fc, o)
+        out = _matmul(cols, w.reshape(kh * kw * fc, o))
         return out.reshape(n, oh, ow, o)
     og = o // groups
     parts = [
@@ -349,7 +363,7 @@ def _backprop_input_kernel(input_sizes, w, dy, strides, padding, explicit_paddin
             for g in range(groups)
         ]
         return np.concatenate(parts, axis=-1)
-    dcols = dy.reshape(-1, o) @ w.reshape(kh * kw * fc, o).T
+    dcols = _matmul(dy.reshape(-1, o), w.reshape(kh * kw * fc, o).T)
     return _col2im(dcols, xshape, kh, kw, attrs)
 
 
@@ -395,7 +409,7 @@ def _backprop_filter_kernel(x, filter_sizes, dy, strides, padding, explicit_padd
         ]
         return np.concatenate(parts, axis=-1)
     cols, _, _ = _im2col_cached(x, kh, kw, attrs, store=False)
-    return (cols.T @ dy.reshape(-1, o)).reshape(kh, kw, fc, o)
+    return _matmul(cols.T, dy.reshape(-1, o)).reshape(kh, kw, fc, o)
 
 
 def _backprop_filter_shape(inputs, attrs):
@@ -661,7 +675,7 @@ def _depthwise_kernel(x, w, strides, padding, explicit_paddings, dilations):
     attrs = _A(strides, padding, explicit_paddings, dilations)
     oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
     win = _windows(_pad(x, ph, pw), kh, kw, oh, ow, attrs)
-    out = np.einsum("nhwijc,ijcm->nhwcm", win, w)
+    out = _einsum("nhwijc,ijcm->nhwcm", win, w)
     return out.reshape(x.shape[0], oh, ow, c * m)
 
 
@@ -696,7 +710,7 @@ def _depthwise_bp_input_kernel(input_sizes, w, dy, strides, padding, explicit_pa
     xshape = tuple(int(v) for v in input_sizes)
     kh, kw, c, m = w.shape
     n, oh, ow = dy.shape[:3]
-    dcols = np.einsum("pcm,ijcm->pijc", dy.reshape(n * oh * ow, c, m), w)
+    dcols = _einsum("pcm,ijcm->pijc", dy.reshape(n * oh * ow, c, m), w)
     attrs = _A(strides, padding, explicit_paddings, dilations)
     return _col2im(dcols.reshape(n * oh * ow, kh * kw * c), xshape, kh, kw, attrs)
 
@@ -708,7 +722,7 @@ def _depthwise_bp_filter_kernel(
     attrs = _A(strides, padding, explicit_paddings, dilations)
     oh, ow, ph, pw = _geometry(x.shape, kh, kw, attrs)
     win = _windows(_pad(x, ph, pw), kh, kw, oh, ow, attrs)
-    return np.einsum("nhwijc,nhwcm->ijcm", win, dy.reshape(x.shape[0], oh, ow, c, m))
+    return _einsum("nhwijc,nhwcm->ijcm", win, dy.reshape(x.shape[0], oh, ow, c, m))
 
 
 def _depthwise_bp_input_grad(op, g):
@@ -811,7 +825,7 @@ def _pool_geometry(xshape: tuple, attrs: dict) -> tuple:
 
 
 def _lowest(dtype: np.dtype) -> Any:
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+    return np.iinfo(dtype).min if dtype.kind in "iu" else np.asarray(-np.inf, dtype)
 
 
 def _slices(kh: int, kw: int, sh: int, sw: int, oh: int, ow: int):
@@ -828,8 +842,8 @@ def _max_pool_kernel(x, ksize, strides, padding):
     kh, kw, sh, sw, oh, ow, ph, pw = _pool_geometry(x.shape, _P(ksize, strides, padding))
     if oh == 0 or ow == 0:
         return np.zeros((x.shape[0], oh, ow, x.shape[3]), x.dtype)
-    nb = numba_kernels()
-    if nb is not None and x.dtype.kind == "f":
+    nb = numba_kernels(x.dtype)
+    if nb is not None:
         return nb.max_pool(np.ascontiguousarray(x), oh, ow, kh, kw, sh, sw, ph[0], pw[0])
     xp = _pad(x, ph, pw, _lowest(x.dtype))
     out = None
@@ -871,8 +885,8 @@ register_op("MaxPool", _max_pool_kernel, _pool_shape("MaxPool"), _max_pool_grad)
 
 def _max_pool_grad_kernel(x, out, g, ksize, strides, padding):
     kh, kw, sh, sw, oh, ow, ph, pw = _pool_geometry(x.shape, _P(ksize, strides, padding))
-    nb = numba_kernels()
-    if nb is not None and x.dtype.kind == "f":
+    nb = numba_kernels(x.dtype)
+    if nb is not None:
         return nb.max_pool_grad(
             np.ascontiguousarray(x),
             np.ascontiguousarray(out),
@@ -918,8 +932,8 @@ register_op(
 
 def _max_pool_grad_grad_kernel(x, out, gg, ksize, strides, padding):
     kh, kw, sh, sw, oh, ow, ph, pw = _pool_geometry(x.shape, _P(ksize, strides, padding))
-    nb = numba_kernels()
-    if nb is not None and x.dtype.kind == "f":
+    nb = numba_kernels(x.dtype)
+    if nb is not None:
         return nb.max_pool_grad_grad(
             np.ascontiguousarray(x),
             np.ascontiguousarray(out),

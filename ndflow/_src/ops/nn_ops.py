@@ -38,12 +38,16 @@ from ndflow._src.ops.op_util import (
 _numba_state: dict = {"module": None, "tried": False}
 
 
-def numba_kernels() -> Any:
-    """The numba kernel module, or None when numba is missing or NDFLOW_DISABLE_NUMBA=1.
+_NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def numba_kernels(dtype: Any = np.float32) -> Any:
+    """The numba kernel module for arrays of `dtype`, or None: when numba is missing, when
+    NDFLOW_DISABLE_NUMBA=1, or for dtypes the kernels do not cover (only float32/64).
 
     Imported on first use only, so `import ndflow` does not load numba.
     """
-    if os.environ.get("NDFLOW_DISABLE_NUMBA") == "1":
+    if dtype not in _NUMBA_DTYPES or os.environ.get("NDFLOW_DISABLE_NUMBA") == "1":
         return None
     if not _numba_state["tried"]:
         _numba_state["tried"] = True
@@ -79,7 +83,7 @@ def _zeros_where_not(cond: Tensor, value: Tensor) -> Tensor:
 
 
 def _relu_grad_kernel(g, y):
-    nb = numba_kernels() if g.size >= 4096 else None
+    nb = numba_kernels(g.dtype) if g.size >= 4096 else None
     if nb is not None and g.shape == y.shape and g.dtype == y.dtype and g.dtype.kind == "f":
         g = np.ascontiguousarray(g)
         return nb.relu_grad(g.reshape(-1), np.ascontiguousarray(y).reshape(-1)).reshape(g.shape)
@@ -88,7 +92,7 @@ def _relu_grad_kernel(g, y):
 
 
 def _relu_kernel(x):
-    nb = numba_kernels() if x.size >= 4096 and x.dtype.kind == "f" else None
+    nb = numba_kernels(x.dtype) if x.size >= 4096 else None
     if nb is not None:
         return nb.relu(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
     return np.maximum(x, np.zeros((), x.dtype))
@@ -247,7 +251,7 @@ def selu(features: Any, name: str | None = None) -> Tensor:
 
 
 def _erf(x: np.ndarray) -> np.ndarray:
-    nb = numba_kernels()
+    nb = numba_kernels(x.dtype)
     flat = np.ascontiguousarray(x).reshape(-1)
     if nb is not None and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
         return nb.erf(flat).reshape(x.shape)
@@ -701,7 +705,7 @@ def _sparse_xent_kernel(logits, labels):
             f"Received a label value of {v} which is outside the valid range of [0, {k}).  "
             f"Label values: {' '.join(str(int(t)) for t in lab)}",
         )
-    nb = numba_kernels()
+    nb = numba_kernels(flat.dtype)
     if nb is not None and flat.size and flat.dtype.kind == "f" and flat.dtype.itemsize >= 4:
         loss, back = nb.sparse_xent(np.ascontiguousarray(flat), lab)
     else:
