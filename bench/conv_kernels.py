@@ -1,0 +1,138 @@
+"""Timing of the CNN benchmark's conv/pool layers: ndflow against real TensorFlow.
+
+The model is Conv2D 32 -> MaxPool -> Conv2D 64 -> MaxPool -> Conv2D 64 on 28x28x1 input,
+batch 32 (each conv with bias and ReLU). One step is forward plus backward to all weights
+(the input gradient of the first conv is skipped, as in training).
+
+    python bench/conv_kernels.py            # ndflow, eager
+    env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /tmp/tfenv/bin/python bench/conv_kernels.py --tf
+
+Not a test: prints milliseconds per call (median of repeats).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def timeit(fn, repeat: int = 30, warmup: int = 3) -> float:
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1e3
+
+
+def make_params(rng):
+    def he(*shape):
+        return (rng.standard_normal(shape) * np.sqrt(2 / np.prod(shape[:-1]))).astype(np.float32)
+
+    return [
+        he(3, 3, 1, 32),
+        np.zeros(32, np.float32),
+        he(3, 3, 32, 64),
+        np.zeros(64, np.float32),
+        he(3, 3, 64, 64),
+        np.zeros(64, np.float32),
+    ]
+
+
+def forward(tf, x, p):
+    w1, b1, w2, b2, w3, b3 = p
+    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, w1, 1, "VALID"), b1))
+    h = tf.nn.max_pool2d(h, 2, 2, "VALID")
+    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(h, w2, 1, "VALID"), b2))
+    h = tf.nn.max_pool2d(h, 2, 2, "VALID")
+    h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(h, w3, 1, "VALID"), b3))
+    return tf.reduce_sum(tf.square(h))
+
+
+def layer_cases(tf, rng):
+    """(name, fn) pairs timing each layer's forward + backward on the model's shapes."""
+    f32 = np.float32
+    cases = []
+    for name, xs, ws, need_dx in (
+        ("conv1 28x28x1->32", (32, 28, 28, 1), (3, 3, 1, 32), False),
+        ("conv2 13x13x32->64", (32, 13, 13, 32), (3, 3, 32, 64), True),
+        ("conv3 5x5x64->64", (32, 5, 5, 64), (3, 3, 64, 64), True),
+    ):
+        x = tf.constant(rng.standard_normal(xs).astype(f32))
+        w = tf.Variable(rng.standard_normal(ws).astype(f32))
+
+        def step(x=x, w=w, need_dx=need_dx):
+            with tf.GradientTape() as t:
+                if need_dx:
+                    t.watch(x)
+                y = tf.nn.conv2d(x, w, 1, "VALID")
+            return t.gradient(y, [x, w] if need_dx else [w], output_gradients=tf.ones_like(y))
+
+        cases.append((name + " fwd", lambda x=x, w=w: tf.nn.conv2d(x, w, 1, "VALID")))
+        cases.append((name + " fwd+bwd", step))
+    for name, xs in (("pool1 26x26x32", (32, 26, 26, 32)), ("pool2 11x11x64", (32, 11, 11, 64))):
+        x = tf.constant(rng.standard_normal(xs).astype(f32))
+
+        def pstep(x=x):
+            with tf.GradientTape() as t:
+                t.watch(x)
+                y = tf.nn.max_pool2d(x, 2, 2, "VALID")
+            return t.gradient(y, x, output_gradients=tf.ones_like(y))
+
+        cases.append((name + " fwd", lambda x=x: tf.nn.max_pool2d(x, 2, 2, "VALID")))
+        cases.append((name + " fwd+bwd", pstep))
+    x = tf.constant(rng.standard_normal((32, 26, 26, 32)).astype(f32))
+
+    def rstep(x=x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.nn.relu(x)
+        return t.gradient(y, x, output_gradients=x)
+
+    cases.append(("relu 26x26x32 fwd+bwd", rstep))
+    return cases
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--tf", action="store_true", help="time real TensorFlow instead")
+    ap.add_argument("--repeat", type=int, default=30)
+    args = ap.parse_args()
+    if args.tf:
+        os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+        import tensorflow as tf
+
+        lib = "tensorflow " + tf.__version__
+    else:
+        import ndflow as tf
+
+        lib = "ndflow (numba off)" if os.environ.get("NDFLOW_DISABLE_NUMBA") == "1" else "ndflow"
+    rng = np.random.default_rng(0)
+    print(f"{lib}: ms per call, median of {args.repeat}")
+    for name, fn in layer_cases(tf, rng):
+        print(f"  {name:28s} {timeit(fn, args.repeat):8.3f}")
+    x = tf.constant(rng.standard_normal((32, 28, 28, 1)).astype(np.float32))
+    params = [tf.Variable(p) for p in make_params(rng)]
+
+    def step():
+        with tf.GradientTape() as t:
+            loss = forward(tf, x, params)
+        return t.gradient(loss, params)
+
+    print(f"  {'conv stack step (eager)':28s} {timeit(step, args.repeat):8.3f}")
+    if args.tf:
+        fstep = tf.function(step)
+        print(f"  {'conv stack step (function)':28s} {timeit(fstep, args.repeat):8.3f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""numba kernels for the nn and conv ops (the `ndflow[fast]` extra).
+
+Imported only on first use, through `nn_ops.numba_kernels()`, so `import ndflow` never pays
+for numba. Every kernel here has a NumPy twin in nn_ops/conv_ops giving the same results;
+`NDFLOW_DISABLE_NUMBA=1` makes the ops use the twins (the tests run both).
+
+Why these: each replaces several NumPy passes (and temporaries) over activation-sized
+arrays with one pass, which is what dominates a small CNN's training step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+
+@njit(cache=True, nogil=True)
+def col2im(dcols, n, hp, wp, c, oh, ow, kh, kw, sh, sw, dh, dw):  # pragma: no cover - jitted
+    """Scatter-adds im2col rows (n*oh*ow, kh*kw*c) back into a padded (n, hp, wp, c) image."""
+    out = np.zeros((n, hp, wp, c), dcols.dtype)
+    row = 0
+    for b in range(n):
+        for y in range(oh):
+            for x in range(ow):
+                col = 0
+                for i in range(kh):
+                    yy = y * sh + i * dh
+                    for j in range(kw):
+                        xx = x * sw + j * dw
+                        for ch in range(c):
+                            out[b, yy, xx, ch] += dcols[row, col]
+                            col += 1
+                row += 1
+    return out
+
+
+@njit(cache=True, nogil=True)
+def max_pool(x, oh, ow, kh, kw, sh, sw, pt, pl):  # pragma: no cover - jitted
+    """Max pooling of an NHWC image; windows start at (y*sh - pt, x*sw - pl), padding skipped."""
+    n, h, w, c = x.shape
+    out = np.empty((n, oh, ow, c), x.dtype)
+    for b in range(n):
+        for y in range(oh):
+            y0 = y * sh - pt
+            for xo in range(ow):
+                x0 = xo * sw - pl
+                first = True
+                for i in range(kh):
+                    yy = y0 + i
+                    if yy < 0 or yy >= h:
+                        continue
+                    for j in range(kw):
+                        xx = x0 + j
+                        if xx < 0 or xx >= w:
+                            continue
+                        if first:
+                            for ch in range(c):
+                                out[b, y, xo, ch] = x[b, yy, xx, ch]
+                            first = False
+                        else:
+                            for ch in range(c):
+                                v = x[b, yy, xx, ch]
+                                if v > out[b, y, xo, ch]:
+                                    out[b, y, xo, ch] = v
+    return out
+
+
+@njit(cache=True, nogil=True)
+def max_pool_grad(x, out, g, kh, kw, sh, sw, pt, pl):  # pragma: no cover - jitted
+    """Routes each output gradient to the first input position (row-major) holding the max.
+
+    Channels are the innermost loop so every access is contiguous.
+    """
+    n, h, w, c = x.shape
+    _, oh, ow, _ = out.shape
+    dx = np.zeros(x.shape, g.dtype)
+    done = np.empty(c, np.bool_)
+    for b in range(n):
+        for y in range(oh):
+            y0 = y * sh - pt
+            for xo in range(ow):
+                x0 = xo * sw - pl
+                done[:] = False
+                for i in range(kh):
+                    yy = y0 + i
+                    if yy < 0 or yy >= h:
+                        continue
+                    for j in range(kw):
+                        xx = x0 + j
+                        if xx < 0 or xx >= w:
+                            continue
+                        for ch in range(c):
+                            if not done[ch] and x[b, yy, xx, ch] == out[b, y, xo, ch]:
+                                dx[b, yy, xx, ch] += g[b, y, xo, ch]
+                                done[ch] = True
+    return dx
+
+
+@njit(cache=True, nogil=True)
+def max_pool_grad_grad(x, out, gg, kh, kw, sh, sw, pt, pl):  # pragma: no cover - jitted
+    """Gathers `gg` (input-shaped) at each window's first max: the gradient of MaxPoolGrad."""
+    n, h, w, c = x.shape
+    _, oh, ow, _ = out.shape
+    res = np.zeros(out.shape, gg.dtype)
+    done = np.empty(c, np.bool_)
+    for b in range(n):
+        for y in range(oh):
+            y0 = y * sh - pt
+            for xo in range(ow):
+                x0 = xo * sw - pl
+                done[:] = False
+                for i in range(kh):
+                    yy = y0 + i
+                    if yy < 0 or yy >= h:
+                        continue
+                    for j in range(kw):
+                        xx = x0 + j
+                        if xx < 0 or xx >= w:
+                            continue
+                        for ch in range(c):
+                            if not done[ch] and x[b, yy, xx, ch] == out[b, y, xo, ch]:
+                                res[b, y, xo, ch] = gg[b, yy, xx, ch]
+                                done[ch] = True
+    return res
+
+
+@njit(cache=True, nogil=True)
+def relu(x):  # pragma: no cover - jitted
+    """max(x, 0) in one pass over a flat contiguous array; NaN stays NaN, as in TF."""
+    out = np.empty_like(x)
+    for i in range(x.size):
+        v = x[i]
+        out[i] = 0 if v < 0 else v
+    return out
+
+
+@njit(cache=True, nogil=True)
+def relu_grad(g, y):  # pragma: no cover - jitted
+    """g * (y > 0) in one pass (flat, same-shaped contiguous arrays)."""
+    out = np.empty_like(g)
+    for i in range(g.size):
+        out[i] = g[i] * (y[i] > 0)
+    return out
+
+
+@njit(cache=True, nogil=True)
+def sparse_xent(logits, labels):  # pragma: no cover - jitted
+    """Per row of (batch, classes) logits: the loss and softmax - one_hot, in one pass."""
+    b, k = logits.shape
+    loss = np.empty(b, logits.dtype)
+    back = np.empty_like(logits)
+    for r in range(b):
+        m = logits[r, 0]
+        for j in range(1, k):
+            if logits[r, j] > m:
+                m = logits[r, j]
+        s = 0.0
+        for j in range(k):
+            e = math.exp(logits[r, j] - m)
+            back[r, j] = e
+            s += e
+        inv = 1.0 / s
+        for j in range(k):
+            back[r, j] *= inv
+        lab = labels[r]
+        loss[r] = math.log(s) - (logits[r, lab] - m)
+        back[r, lab] -= 1.0
+    return loss, back
+
+
+@njit(cache=True, nogil=True)
+def erf(x):  # pragma: no cover - jitted
+    out = np.empty_like(x)
+    for i in range(x.size):
+        out[i] = math.erf(x[i])
+    return out

@@ -1,0 +1,1169 @@
+"""Neural-network ops: activations, softmax, bias_add, losses, dropout and normalization.
+
+Activations have dedicated gradient ops (ReluGrad, EluGrad, ...) that take the forward
+output (or input) and the incoming gradient, so a backward step is one kernel; their own
+gradients are written in ndflow ops, so second derivatives work. The cross-entropy ops
+compute the loss and its gradient in one pass, as TensorFlow's fused kernels do.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import threading
+from typing import Any
+
+import numpy as np
+
+from ndflow._src.core import context, dtypes, errors
+from ndflow._src.framework.constant import convert_to_tensor
+from ndflow._src.framework.execute import execute
+from ndflow._src.framework.op_registry import register_op
+from ndflow._src.framework.tensor import Tensor, static_value
+from ndflow._src.ops import array_ops, math_ops
+from ndflow._src.ops.op_util import (
+    FLOATS,
+    check_dtype,
+    cpp_name,
+    dims_of,
+    dims_str,
+    invalid,
+    normalize_axis,
+    to_tensor,
+    unary_shape,
+)
+
+# ---------------------------------------------------------------------------- numba
+
+_numba_state: dict = {"module": None, "tried": False}
+
+
+_NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
+
+
+def numba_kernels(dtype: Any = np.float32) -> Any:
+    """The numba kernel module for arrays of `dtype`, or None: when numba is missing, when
+    NDFLOW_DISABLE_NUMBA=1, or for dtypes the kernels do not cover (only float32/64).
+
+    Imported on first use only, so `import ndflow` does not load numba.
+    """
+    if dtype not in _NUMBA_DTYPES or os.environ.get("NDFLOW_DISABLE_NUMBA") == "1":
+        return None
+    if not _numba_state["tried"]:
+        _numba_state["tried"] = True
+        try:
+            from ndflow._src.ops import _numba_kernels
+        except ImportError:  # numba is the optional `ndflow[fast]` extra
+            _numba_kernels = None
+        _numba_state["module"] = _numba_kernels
+    return _numba_state["module"]
+
+
+def _float_input(x: Any, op_type: str) -> Tensor:
+    x = to_tensor(x)
+    check_dtype(x, FLOATS, op_type)
+    return x
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    """A sigmoid that neither overflows nor loses relative precision for negative x."""
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
+
+
+def _skip(op: Any, i: int) -> bool:
+    return i in op.skip_input_indices
+
+
+def _zeros_where_not(cond: Tensor, value: Tensor) -> Tensor:
+    return array_ops.where(cond, value, math_ops.zeros_like(value))
+
+
+# ---------------------------------------------------------------------------- relu family
+
+
+def _relu_grad_kernel(g, y):
+    nb = numba_kernels(g.dtype) if g.size >= 4096 else None
+    if nb is not None and g.shape == y.shape and g.dtype == y.dtype and g.dtype.kind == "f":
+        g = np.ascontiguousarray(g)
+        return nb.relu_grad(g.reshape(-1), np.ascontiguousarray(y).reshape(-1)).reshape(g.shape)
+    # Multiplying by the mask (not np.where) is faster and, like TF, keeps NaN gradients.
+    return g * (y > 0)
+
+
+def _relu_kernel(x):
+    nb = numba_kernels(x.dtype) if x.size >= 4096 else None
+    if nb is not None:
+        return nb.relu(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
+    return np.maximum(x, np.zeros((), x.dtype))
+
+
+register_op(
+    "Relu",
+    _relu_kernel,
+    unary_shape(),
+    lambda op, g: (execute("ReluGrad", (g, op.outputs[0])),),
+)
+register_op(
+    "ReluGrad",
+    _relu_grad_kernel,
+    unary_shape(),
+    lambda op, gg: (execute("ReluGrad", (gg, op.inputs[1])), None),
+)
+
+
+def relu(features: Any, name: str | None = None) -> Tensor:
+    """`tf.nn.relu`: max(features, 0).
+
+    >>> import ndflow as tf
+    >>> tf.nn.relu(tf.constant([-1.0, 2.0])).numpy()
+    array([0., 2.], dtype=float32)
+    """
+    return execute("Relu", (to_tensor(features),))
+
+
+def _relu6_grad_kernel(g, x):
+    return np.where((x > 0) & (x < 6), g, np.zeros((), g.dtype))
+
+
+register_op(
+    "Relu6",
+    lambda x: np.clip(x, 0, 6).astype(x.dtype, copy=False),
+    unary_shape(),
+    lambda op, g: (execute("Relu6Grad", (g, op.inputs[0])),),
+)
+register_op(
+    "Relu6Grad",
+    _relu6_grad_kernel,
+    unary_shape(),
+    lambda op, gg: (execute("Relu6Grad", (gg, op.inputs[1])), None),
+)
+
+
+def relu6(features: Any, name: str | None = None) -> Tensor:
+    """`tf.nn.relu6`: min(max(features, 0), 6)."""
+    return execute("Relu6", (to_tensor(features),))
+
+
+def _leaky_relu_kernel(x, alpha):
+    return np.where(x > 0, x, x * x.dtype.type(alpha))
+
+
+def _leaky_relu_grad_kernel(g, x, alpha):
+    return np.where(x > 0, g, g * g.dtype.type(alpha))
+
+
+register_op(
+    "LeakyRelu",
+    _leaky_relu_kernel,
+    unary_shape(),
+    lambda op, g: (execute("LeakyReluGrad", (g, op.inputs[0]), op.attrs),),
+)
+register_op(
+    "LeakyReluGrad",
+    _leaky_relu_grad_kernel,
+    unary_shape(),
+    lambda op, gg: (execute("LeakyReluGrad", (gg, op.inputs[1]), op.attrs), None),
+)
+
+
+def leaky_relu(features: Any, alpha: float = 0.2, name: str | None = None) -> Tensor:
+    """`tf.nn.leaky_relu`: features where positive, else alpha * features.
+
+    >>> import ndflow as tf
+    >>> tf.nn.leaky_relu(tf.constant([-1.0, 2.0])).numpy()
+    array([-0.2,  2. ], dtype=float32)
+    """
+    x = to_tensor(features)
+    if x.dtype.is_integer:
+        x = math_ops.cast(x, dtypes.float32)
+    return execute("LeakyRelu", (x,), {"alpha": float(alpha)})
+
+
+# ---------------------------------------------------------------------------- elu / selu
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _elu_kernel(x):
+    return np.where(x > 0, x, np.expm1(np.minimum(x, 0)))
+
+
+def _elu_grad_kernel(g, y):
+    return np.where(y < 0, g * (y + 1), g)
+
+
+def _elu_grad_grad(op, gg):
+    g, y = op.inputs
+    dg = execute("EluGrad", (gg, y))
+    dy = None if _skip(op, 1) else _zeros_where_not(math_ops.less(y, 0), math_ops.multiply(gg, g))
+    return dg, dy
+
+
+register_op(
+    "Elu", _elu_kernel, unary_shape(), lambda op, g: (execute("EluGrad", (g, op.outputs[0])),)
+)
+register_op("EluGrad", _elu_grad_kernel, unary_shape(), _elu_grad_grad)
+
+
+def elu(features: Any, name: str | None = None) -> Tensor:
+    """`tf.nn.elu`: features where positive, else exp(features) - 1."""
+    return execute("Elu", (_float_input(features, "Elu"),))
+
+
+def _selu_kernel(x):
+    t = x.dtype.type
+    return np.where(
+        x > 0, x * t(_SELU_SCALE), t(_SELU_SCALE * _SELU_ALPHA) * np.expm1(np.minimum(x, 0))
+    )
+
+
+def _selu_grad_kernel(g, y):
+    t = y.dtype.type
+    return np.where(y < 0, g * (y + t(_SELU_SCALE * _SELU_ALPHA)), g * t(_SELU_SCALE))
+
+
+register_op(
+    "Selu", _selu_kernel, unary_shape(), lambda op, g: (execute("SeluGrad", (g, op.outputs[0])),)
+)
+register_op(
+    "SeluGrad",
+    _selu_grad_kernel,
+    unary_shape(),
+    lambda op, gg: (
+        execute("SeluGrad", (gg, op.inputs[1])),
+        None
+        if _skip(op, 1)
+        else _zeros_where_not(math_ops.less(op.inputs[1], 0), math_ops.multiply(gg, op.inputs[0])),
+    ),
+)
+
+
+def selu(features: Any, name: str | None = None) -> Tensor:
+    """`tf.nn.selu`: scale * elu-like(features) with the self-normalizing constants."""
+    return execute("Selu", (_float_input(features, "Selu"),))
+
+
+# ---------------------------------------------------------------------------- smooth activations
+# Softplus, softsign, gelu and silu: `<Op>Grad(g, x)` = g * f'(x); the gradient of that
+# uses `ActivationSecondDerivative(a, x)` = a * f''(x), so second derivatives work.
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    nb = numba_kernels(x.dtype)
+    flat = np.ascontiguousarray(x).reshape(-1)
+    if nb is not None and x.dtype.kind == "f" and x.dtype.itemsize >= 4:
+        return nb.erf(flat).reshape(x.shape)
+    return np.frompyfunc(math.erf, 1, 1)(flat).astype(x.dtype).reshape(x.shape)
+
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)
+
+
+def _gelu_tanh_parts(x):
+    u = _SQRT_2_OVER_PI * (x + 0.044715 * x**3)
+    du = _SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x**2)
+    return np.tanh(u), du
+
+
+def _first_derivative(kind: str, x: np.ndarray, attrs: dict) -> np.ndarray:
+    if kind == "softplus":
+        return _sigmoid(x)
+    if kind == "softsign":
+        return 1 / np.square(1 + np.abs(x))
+    if kind == "gelu":
+        if attrs["approximate"]:
+            t, du = _gelu_tanh_parts(x)
+            return 0.5 * (1 + t) + 0.5 * x * (1 - t * t) * du
+        return 0.5 * (1 + _erf(x / math.sqrt(2))) + x * _INV_SQRT_2PI * np.exp(-0.5 * x * x)
+    if kind == "silu":
+        b = attrs["beta"]
+        s = _sigmoid(b * x)
+        return s + b * x * s * (1 - s)
+    raise KeyError(kind)
+
+
+def _second_derivative(kind: str, x: np.ndarray, attrs: dict) -> np.ndarray:
+    if kind == "softplus":
+        s = _sigmoid(x)
+        return s * (1 - s)
+    if kind == "softsign":
+        return -2 * np.sign(x) / (1 + np.abs(x)) ** 3
+    if kind == "gelu":
+        if attrs["approximate"]:
+            t, du = _gelu_tanh_parts(x)
+            d2u = _SQRT_2_OVER_PI * 6 * 0.044715 * x
+            return (1 - t * t) * (du + 0.5 * x * (d2u - 2 * t * du * du))
+        return _INV_SQRT_2PI * np.exp(-0.5 * x * x) * (2 - x * x)
+    if kind == "silu":
+        b = attrs["beta"]
+        s = _sigmoid(b * x)
+        return b * s * (1 - s) * (2 + b * x * (1 - 2 * s))
+    raise KeyError(kind)
+
+
+def _derivative_op(op_type: str, kind: str, order: int):
+    fn = _first_derivative if order == 1 else _second_derivative
+
+    def kernel(g, x, **attrs):
+        return (g * fn(kind, x, attrs)).astype(g.dtype, copy=False)
+
+    def grad(op, gg):
+        g, x = op.inputs
+        dg = execute(op_type, (gg, x), op.attrs)
+        dx = None
+        if not _skip(op, 1):
+            if order == 2:
+                raise LookupError(f"Third derivatives of {kind} are not implemented.")
+            dx = execute(f"{op_type}2", (math_ops.multiply(gg, g), x), op.attrs)
+        return dg, dx
+
+    register_op(op_type if order == 1 else f"{op_type}2", kernel, unary_shape(), grad)
+
+
+for _op, _kind in (
+    ("SoftplusGrad", "softplus"),
+    ("SoftsignGrad", "softsign"),
+    ("GeluGrad", "gelu"),
+    ("SiluGrad", "silu"),
+):
+    _derivative_op(_op, _kind, 1)
+    _derivative_op(_op, _kind, 2)
+del _op, _kind
+
+
+def _grad_via(grad_op: str):
+    return lambda op, g: (execute(grad_op, (g, op.inputs[0]), op.attrs),)
+
+
+register_op(
+    "Softplus",
+    lambda x: np.logaddexp(np.zeros((), x.dtype), x),
+    unary_shape(),
+    _grad_via("SoftplusGrad"),
+)
+register_op("Softsign", lambda x: x / (1 + np.abs(x)), unary_shape(), _grad_via("SoftsignGrad"))
+
+
+def _gelu_kernel(x, approximate):
+    if approximate:
+        t, _ = _gelu_tanh_parts(x)
+        return (0.5 * x * (1 + t)).astype(x.dtype, copy=False)
+    return (0.5 * x * (1 + _erf(x / x.dtype.type(math.sqrt(2))))).astype(x.dtype, copy=False)
+
+
+register_op("Gelu", _gelu_kernel, unary_shape(), _grad_via("GeluGrad"))
+register_op(
+    "Silu",
+    lambda x, beta: (x * _sigmoid(x * x.dtype.type(beta))).astype(x.dtype, copy=False),
+    unary_shape(),
+    _grad_via("SiluGrad"),
+)
+
+
+def softplus(features: Any, name: str | None = None) -> Tensor:
+    """`tf.nn.softplus`: log(exp(features) + 1), computed without overflow."""
+    return execute("Softplus", (_float_input(features, "Softplus"),))
+
+
+def softsign(features: Any, name: str | None = None) -> Tensor:
+    """`tf.nn.softsign`: features / (abs(features) + 1)."""
+    return execute("Softsign", (_float_input(features, "Softsign"),))
+
+
+def gelu(features: Any, approximate: bool = False, name: str | None = None) -> Tensor:
+    """`tf.nn.gelu`: x * Phi(x), or its tanh approximation when `approximate`.
+
+    >>> import ndflow as tf
+    >>> round(float(tf.nn.gelu(tf.constant(1.0))), 4)
+    0.8413
+    """
+    x = _float_input(features, "Gelu")
+    return execute("Gelu", (x,), {"approximate": bool(approximate)})
+
+
+def silu(features: Any, beta: float = 1.0, name: str | None = None) -> Tensor:
+    """`tf.nn.silu` (also `tf.nn.swish`): features * sigmoid(beta * features)."""
+    x = _float_input(features, "Silu")
+    if isinstance(beta, Tensor):
+        beta = float(beta.numpy())
+    return execute("Silu", (x,), {"beta": float(beta)})
+
+
+swish = silu
+
+
+# ---------------------------------------------------------------------------- softmax
+
+
+def _axis_shape(op_type: str):
+    def rule(inputs, attrs):
+        d = dims_of(inputs[0])
+        if d is not None:
+            if len(d) == 0:
+                raise invalid(op_type, "logits must have >= 1 dimension, got []")
+            normalize_axis(attrs["axis"], len(d), op_type)
+        return [(d, inputs[0].dtype)]
+
+    return rule
+
+
+def _softmax_kernel(x, axis):
+    e = x - np.max(x, axis=axis, keepdims=True)
+    np.exp(e, out=e)
+    e /= np.sum(e, axis=axis, keepdims=True)
+    return e
+
+
+def _softmax_grad_kernel(g, y, axis):
+    gy = g * y
+    return gy - y * np.sum(gy, axis=axis, keepdims=True)
+
+
+def _softmax_grad_grad(op, gg):
+    # z = y * (g - sum(g * y)); dz/dg = SoftmaxGrad(., y); dz/dy as below.
+    g, y = op.inputs
+    axis = op.attrs["axis"]
+    dg = execute("SoftmaxGrad", (gg, y), op.attrs)
+    dy = None
+    if not _skip(op, 1):
+        s = math_ops.reduce_sum(math_ops.multiply(g, y), axis, keepdims=True)
+        t = math_ops.reduce_sum(math_ops.multiply(gg, y), axis, keepdims=True)
+        dy = math_ops.subtract(
+            math_ops.multiply(gg, math_ops.subtract(g, s)), math_ops.multiply(g, t)
+        )
+    return dg, dy
+
+
+register_op(
+    "Softmax",
+    _softmax_kernel,
+    _axis_shape("Softmax"),
+    lambda op, g: (execute("SoftmaxGrad", (g, op.outputs[0]), op.attrs),),
+)
+register_op("SoftmaxGrad", _softmax_grad_kernel, unary_shape(), _softmax_grad_grad)
+
+
+def _log_softmax_kernel(x, axis):
+    shifted = x - np.max(x, axis=axis, keepdims=True)
+    shifted -= np.log(np.sum(np.exp(shifted), axis=axis, keepdims=True))
+    return shifted
+
+
+def _log_softmax_grad(op, g):
+    y = op.outputs[0]
+    axis = op.attrs["axis"]
+    return (
+        math_ops.subtract(
+            g, math_ops.multiply(math_ops.exp(y), math_ops.reduce_sum(g, axis, keepdims=True))
+        ),
+    )
+
+
+register_op("LogSoftmax", _log_softmax_kernel, _axis_shape("LogSoftmax"), _log_softmax_grad)
+
+
+def _axis_attr(x: Tensor, axis: Any) -> dict:
+    if axis is None:
+        axis = -1
+    if isinstance(axis, Tensor):
+        axis = int(axis.numpy())
+    d = dims_of(x)
+    if d is not None and d and not -len(d) <= int(axis) < len(d):
+        raise errors.InvalidArgumentError(
+            None,
+            None,
+            f"`axis` must be in the range [{-len(d)}, {len(d)}) where {len(d)} is "
+            f"the number of dimensions in the input. Received: axis={axis}",
+        )
+    return {"axis": int(axis)}
+
+
+def softmax(logits: Any, axis: int | None = None, name: str | None = None) -> Tensor:
+    """`tf.nn.softmax`: exp(logits) / sum(exp(logits), axis), computed stably.
+
+    >>> import ndflow as tf
+    >>> tf.nn.softmax(tf.constant([0.0, 0.0])).numpy()
+    array([0.5, 0.5], dtype=float32)
+    """
+    x = _float_input(logits, "Softmax")
+    return execute("Softmax", (x,), _axis_attr(x, axis))
+
+
+def log_softmax(logits: Any, axis: int | None = None, name: str | None = None) -> Tensor:
+    """`tf.nn.log_softmax`: logits - log(sum(exp(logits), axis))."""
+    x = _float_input(logits, "LogSoftmax")
+    return execute("LogSoftmax", (x,), _axis_attr(x, axis))
+
+
+# ---------------------------------------------------------------------------- bias_add
+
+
+def _bias_axis(ndim: int, data_format: str) -> int:
+    return 1 if data_format.startswith("NC") and ndim > 2 else ndim - 1
+
+
+def _bias_add_kernel(x, b, data_format):
+    axis = _bias_axis(x.ndim, data_format)
+    if axis == x.ndim - 1:
+        return x + b
+    return x + b.reshape((-1,) + (1,) * (x.ndim - 2))
+
+
+def _bias_add_shape(inputs, attrs):
+    x, b = inputs
+    xd, bd = dims_of(x), dims_of(b)
+    if xd is not None and len(xd) < 2:
+        raise invalid("BiasAdd", f"Input tensor must be at least 2D: {dims_str(xd)}")
+    if bd is not None and len(bd) != 1:
+        raise invalid("BiasAdd", f"Biases must be 1D: {dims_str(bd)}")
+    if xd is not None and bd is not None:
+        c = xd[_bias_axis(len(xd), attrs["data_format"])]
+        if c is not None and bd[0] is not None and c != bd[0]:
+            raise invalid(
+                "BiasAdd",
+                f"Must provide as many biases as the last dimension of the input tensor: "
+                f"{dims_str(bd)} vs. {dims_str(xd)}",
+            )
+    if x.dtype is not b.dtype:
+        raise invalid(
+            "BiasAdd",
+            f"cannot compute BiasAdd as input #1(zero-based) was expected to be a "
+            f"{cpp_name(x.dtype)} tensor but is a {cpp_name(b.dtype)} tensor",
+        )
+    return [(xd, x.dtype)]
+
+
+def _bias_add_grad(op, g):
+    db = None if _skip(op, 1) else execute("BiasAddGrad", (g,), op.attrs)
+    return g, db
+
+
+def _bias_add_grad_kernel(g, data_format):
+    axis = _bias_axis(g.ndim, data_format)
+    if axis == g.ndim - 1:
+        g2 = g.reshape(-1, g.shape[-1])
+        # A BLAS matrix-vector product sums the rows several times faster than np.sum.
+        if g.dtype in (np.float32, np.float64):
+            return np.ones(g2.shape[0], g.dtype) @ g2
+        return g2.sum(0, dtype=g.dtype)
+    return np.sum(g, axis=tuple(a for a in range(g.ndim) if a != 1), dtype=g.dtype)
+
+
+def _bias_add_grad_grad(op, gg):
+    g = op.inputs[0]
+    rank = len(dims_of(g))
+    axis = _bias_axis(rank, op.attrs["data_format"])
+    axes = tuple(a for a in range(rank) if a != axis)
+    return (math_ops.broadcast_like(gg, g, axes, False),)
+
+
+register_op("BiasAdd", _bias_add_kernel, _bias_add_shape, _bias_add_grad)
+register_op(
+    "BiasAddGrad",
+    _bias_add_grad_kernel,
+    lambda inputs, attrs: [
+        (
+            (
+                None
+                if dims_of(inputs[0]) is None
+                else (
+                    dims_of(inputs[0])[_bias_axis(len(dims_of(inputs[0])), attrs["data_format"])],
+                )
+            ),
+            inputs[0].dtype,
+        )
+    ],
+    _bias_add_grad_grad,
+)
+
+
+def bias_add(
+    value: Any, bias: Any, data_format: str | None = None, name: str | None = None
+) -> Tensor:
+    """`tf.nn.bias_add`: value + bias along the channel axis (last, or 1 for NC* formats).
+
+    >>> import ndflow as tf
+    >>> tf.nn.bias_add(tf.zeros((2, 3)), tf.constant([1.0, 2.0, 3.0])).numpy()[0]
+    array([1., 2., 3.], dtype=float32)
+    """
+    x = to_tensor(value)
+    b = to_tensor(bias, dtype=x.dtype) if not isinstance(bias, Tensor) else bias
+    fmt = data_format or "NHWC"
+    if not (fmt.startswith("N") and (fmt.endswith("C") or fmt.startswith("NC"))):
+        raise ValueError(f"data_format must be of the form `N...C` or `NC...`. Received: {fmt}")
+    return execute(
+        "BiasAdd",
+        (x, b),
+        {"data_format": "NCHW" if fmt.startswith("NC") and fmt != "NC" else "NHWC"},
+    )
+
+
+# ---------------------------------------------------------------------------- cross entropy
+
+
+def _xent_extra_grad(g_back: Tensor | None) -> bool:
+    """Whether the gradient reaching the `backprop` output may be non-zero (only then does
+    the second-order term need computing)."""
+    if g_back is None:
+        return False
+    v = static_value(g_back)
+    return v is None or bool(np.any(v))
+
+
+def _softmax_xent_kernel(logits, labels, axis):
+    logits, labels = np.broadcast_arrays(logits, labels)
+    shifted = logits - np.max(logits, axis=axis, keepdims=True)
+    e = np.exp(shifted)
+    s = np.sum(e, axis=axis, keepdims=True)
+    log_p = shifted - np.log(s)
+    loss = -np.sum(labels * log_p, axis=axis)
+    e /= s
+    e -= labels
+    return loss, e
+
+
+def _softmax_xent_shape(inputs, attrs):
+    logits, labels = inputs
+    ld, yd = dims_of(logits), dims_of(labels)
+    if ld is None or yd is None:
+        return [(None, logits.dtype), (None, logits.dtype)]
+    try:
+        from ndflow._src.ops.op_util import broadcast_dims
+
+        d = broadcast_dims(ld, yd, "SoftmaxCrossEntropyWithLogits")
+    except errors.InvalidArgumentError:
+        raise invalid(
+            "SoftmaxCrossEntropyWithLogits",
+            f"logits and labels must be broadcastable: logits_size={dims_str(ld)} "
+            f"labels_size={dims_str(yd)}",
+        ) from None
+    axis = normalize_axis(attrs["axis"], len(d), "SoftmaxCrossEntropyWithLogits")
+    return [(tuple(v for i, v in enumerate(d) if i != axis), logits.dtype), (d, logits.dtype)]
+
+
+def _softmax_xent_grad(op, g_loss, g_back):
+    logits, labels = op.inputs
+    back = op.outputs[1]
+    axis = op.attrs["axis"]
+    gl = math_ops.broadcast_like(g_loss, back, (axis,), False)
+    d_logits = None if _skip(op, 0) else math_ops.multiply(gl, back)
+    d_labels = None
+    if not _skip(op, 1):
+        log_p = execute("LogSoftmax", (logits,), {"axis": axis})
+        d_labels = math_ops.negative(math_ops.multiply(gl, log_p))
+    if _xent_extra_grad(g_back):
+        # backprop = softmax(logits) - labels.
+        if d_logits is not None:
+            p = execute("Softmax", (logits,), {"axis": axis})
+            d_logits = math_ops.add(d_logits, execute("SoftmaxGrad", (g_back, p), {"axis": axis}))
+        if d_labels is not None:
+            d_labels = math_ops.subtract(d_labels, g_back)
+    return d_logits, d_labels
+
+
+register_op(
+    "SoftmaxCrossEntropyWithLogits",
+    _softmax_xent_kernel,
+    _softmax_xent_shape,
+    _softmax_xent_grad,
+    num_outputs=2,
+)
+
+
+def softmax_cross_entropy_with_logits(
+    labels: Any, logits: Any, axis: int = -1, name: str | None = None
+) -> Tensor:
+    """`tf.nn.softmax_cross_entropy_with_logits`: -sum(labels * log_softmax(logits), axis).
+
+    Gradients flow to both logits and labels.
+
+    >>> import ndflow as tf
+    >>> tf.nn.softmax_cross_entropy_with_logits([[0.0, 1.0]], [[0.0, 0.0]]).numpy()
+    array([0.6931472], dtype=float32)
+    """
+    x = _float_input(logits, "SoftmaxCrossEntropyWithLogits")
+    y = to_tensor(labels, dtype=x.dtype) if not isinstance(labels, Tensor) else labels
+    if y.dtype is not x.dtype:
+        y = math_ops.cast(y, x.dtype)
+    loss, _ = execute("SoftmaxCrossEntropyWithLogits", (x, y), {"axis": int(axis)})
+    return loss
+
+
+def _sparse_xent_kernel(logits, labels):
+    k = logits.shape[-1]
+    flat = logits.reshape(-1, k)
+    lab = labels.reshape(-1)
+    bad = (lab < 0) | (lab >= k)
+    if np.any(bad):
+        v = int(lab[np.argmax(bad)])
+        raise errors.op_error(
+            errors.InvalidArgumentError,
+            "SparseSoftmaxCrossEntropyWithLogits",
+            f"Received a label value of {v} which is outside the valid range of [0, {k}).  "
+            f"Label values: {' '.join(str(int(t)) for t in lab)}",
+        )
+    nb = numba_kernels(flat.dtype)
+    if nb is not None and flat.size and flat.dtype.kind == "f" and flat.dtype.itemsize >= 4:
+        loss, back = nb.sparse_xent(np.ascontiguousarray(flat), lab)
+    else:
+        rows = np.arange(flat.shape[0])
+        shifted = flat - np.max(flat, axis=1, keepdims=True) if k else flat.copy()
+        back = np.exp(shifted)
+        s = np.sum(back, axis=1)
+        loss = np.log(s) - shifted[rows, lab]
+        back /= s[:, None]
+        back[rows, lab] -= 1
+    return loss.reshape(labels.shape), back.reshape(logits.shape)
+
+
+def _sparse_xent_shape(inputs, attrs):
+    logits = inputs[0]
+    d = dims_of(logits)
+    return [(None if d is None else d[:-1], logits.dtype), (d, logits.dtype)]
+
+
+def _sparse_xent_grad(op, g_loss, g_back):
+    logits = op.inputs[0]
+    back = op.outputs[1]
+    gl = math_ops.broadcast_like(g_loss, back, (-1,), False)
+    d_logits = math_ops.multiply(gl, back)
+    if _xent_extra_grad(g_back):
+        p = execute("Softmax", (logits,), {"axis": -1})
+        d_logits = math_ops.add(d_logits, execute("SoftmaxGrad", (g_back, p), {"axis": -1}))
+    return d_logits, None
+
+
+register_op(
+    "SparseSoftmaxCrossEntropyWithLogits",
+    _sparse_xent_kernel,
+    _sparse_xent_shape,
+    _sparse_xent_grad,
+    num_outputs=2,
+)
+
+
+def _shape_str(d: Any) -> str:
+    return "<unknown>" if d is None else str(tuple(d)).replace("None", "None")
+
+
+def sparse_softmax_cross_entropy_with_logits(
+    labels: Any, logits: Any, name: str | None = None
+) -> Tensor:
+    """`tf.nn.sparse_softmax_cross_entropy_with_logits`: -log_softmax(logits)[labels].
+
+    `labels` are class indices (int32/int64) with the shape of `logits` minus its last axis.
+
+    Raises:
+        ValueError: when the ranks or shapes of labels and logits disagree.
+        InvalidArgumentError: when a label is outside [0, num_classes).
+
+    >>> import ndflow as tf
+    >>> tf.nn.sparse_softmax_cross_entropy_with_logits([1], [[0.0, 0.0]]).numpy()
+    array([0.6931472], dtype=float32)
+    """
+    x = _float_input(logits, "SparseSoftmaxCrossEntropyWithLogits")
+    y = to_tensor(labels)
+    check_dtype(y, (dtypes.int32, dtypes.int64), "SparseSoftmaxCrossEntropyWithLogits", 1)
+    xd, yd = dims_of(x), dims_of(y)
+    if xd is not None and len(xd) == 0:
+        raise ValueError(f"Logits cannot be scalars - received shape {_shape_str(xd)}.")
+    if xd is not None and yd is not None:
+        if len(yd) != len(xd) - 1:
+            raise ValueError(
+                f"`labels.shape.rank` must equal `logits.shape.rank - 1`. Received: "
+                f"labels.shape={_shape_str(yd)} of rank {len(yd)} and "
+                f"logits.shape={_shape_str(xd)} of rank {len(xd)}"
+            )
+        if any(a is not None and b is not None and a != b for a, b in zip(yd, xd[:-1])):
+            raise ValueError(
+                f"`labels.shape` must equal `logits.shape` except for the last dimension. "
+                f"Received: labels.shape={_shape_str(yd)} and logits.shape={_shape_str(xd)}"
+            )
+    loss, _ = execute("SparseSoftmaxCrossEntropyWithLogits", (x, y))
+    return loss
+
+
+def _sigmoid_xent_kernel(logits, labels):
+    # max(x, 0) - x * z + log(1 + exp(-|x|)): no overflow for any x.
+    return np.maximum(logits, 0) - logits * labels + np.log1p(np.exp(-np.abs(logits)))
+
+
+def _sigmoid_xent_grad(op, g):
+    x, z = op.inputs
+    dx = (
+        None
+        if _skip(op, 0)
+        else math_ops.multiply(g, execute("SigmoidCrossEntropyWithLogitsGrad", (x, z)))
+    )
+    dz = None if _skip(op, 1) else math_ops.negative(math_ops.multiply(g, x))
+    return dx, dz
+
+
+def _sigmoid_xent_grad_grad(op, gg):
+    x, z = op.inputs
+    dx = None
+    if not _skip(op, 0):
+        s = execute("SigmoidCrossEntropyWithLogitsGrad", (x, math_ops.zeros_like(x)))
+        dx = math_ops.multiply(
+            gg, math_ops.multiply(s, math_ops.subtract(math_ops.ones_like(s), s))
+        )
+    return dx, None if _skip(op, 1) else math_ops.negative(gg)
+
+
+register_op(
+    "SigmoidCrossEntropyWithLogits", _sigmoid_xent_kernel, unary_shape(), _sigmoid_xent_grad
+)
+register_op(
+    "SigmoidCrossEntropyWithLogitsGrad",
+    lambda x, z: _sigmoid(x) - z,
+    unary_shape(),
+    _sigmoid_xent_grad_grad,
+)
+
+
+def sigmoid_cross_entropy_with_logits(
+    labels: Any = None, logits: Any = None, name: str | None = None
+) -> Tensor:
+    """`tf.nn.sigmoid_cross_entropy_with_logits`: element-wise logistic loss, stably.
+
+    >>> import ndflow as tf
+    >>> float(tf.nn.sigmoid_cross_entropy_with_logits(tf.constant(1.0), tf.constant(0.0)))
+    0.6931471824645996
+    """
+    if labels is None or logits is None:
+        raise ValueError("Both labels and logits must be provided.")
+    x = _float_input(logits, "SigmoidCrossEntropyWithLogits")
+    z = to_tensor(labels, dtype=x.dtype) if not isinstance(labels, Tensor) else labels
+    if z.dtype is not x.dtype:
+        z = math_ops.cast(z, x.dtype)
+    xd, zd = dims_of(x), dims_of(z)
+    if (
+        xd is not None
+        and zd is not None
+        and (
+            len(xd) != len(zd)
+            or any(a is not None and b is not None and a != b for a, b in zip(xd, zd))
+        )
+    ):
+        raise ValueError(
+            f"`logits` and `labels` must have the same shape, received "
+            f"({_shape_str(xd)} vs {_shape_str(zd)})."
+        )
+    return execute("SigmoidCrossEntropyWithLogits", (x, z))
+
+
+def _l2_loss_kernel(x):
+    flat = x.reshape(-1)
+    return np.asarray(np.dot(flat, flat) / 2, x.dtype)
+
+
+register_op(
+    "L2Loss",
+    _l2_loss_kernel,
+    lambda inputs, attrs: [((), inputs[0].dtype)],
+    lambda op, g: (math_ops.multiply(op.inputs[0], g),),
+)
+
+
+def l2_loss(t: Any, name: str | None = None) -> Tensor:
+    """`tf.nn.l2_loss`: sum(t ** 2) / 2.
+
+    >>> import ndflow as tf
+    >>> float(tf.nn.l2_loss(tf.constant([3.0, 4.0])))
+    12.5
+    """
+    return execute("L2Loss", (_float_input(t, "L2Loss"),))
+
+
+# ---------------------------------------------------------------------------- in_top_k
+
+
+def _in_top_k_kernel(predictions, targets, k):
+    n, c = predictions.shape
+    k = int(k)
+    t = targets.astype(np.int64)
+    valid = (t >= 0) & (t < c)
+    tp = predictions[np.arange(n), np.where(valid, t, 0)]
+    finite = np.all(np.isfinite(predictions), axis=1) & np.isfinite(tp)
+    more = np.sum(predictions > tp[:, None], axis=1)
+    return valid & finite & (more < k)
+
+
+def _in_top_k_shape(inputs, attrs):
+    p, t, _ = inputs
+    pd, td = dims_of(p), dims_of(t)
+    if pd is not None and len(pd) != 2:
+        raise invalid("InTopKV2", f"predictions must be 2-dimensional, got {dims_str(pd)}")
+    if td is not None and len(td) != 1:
+        raise invalid("InTopKV2", f"targets must be 1-dimensional, got {dims_str(td)}")
+    if pd is not None and td is not None and None not in (pd[0], td[0]) and pd[0] != td[0]:
+        raise invalid(
+            "InTopKV2",
+            f"First dimension of predictions {pd[0]} must match length of targets {td[0]}",
+        )
+    return [(None if pd is None else (pd[0],), dtypes.bool)]
+
+
+register_op("InTopKV2", _in_top_k_kernel, _in_top_k_shape)
+
+
+def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) -> Tensor:
+    """`tf.math.in_top_k`: whether each target is among its row's top `k` predictions.
+
+    Ties count as in the top k; rows with a non-finite prediction give False.
+
+    >>> import ndflow as tf
+    >>> tf.nn.in_top_k([1, 0], [[0.1, 0.9], [0.2, 0.8]], 1).numpy()
+    array([ True, False])
+    """
+    p = (
+        to_tensor(predictions, dtype=dtypes.float32)
+        if not isinstance(predictions, Tensor)
+        else predictions
+    )
+    check_dtype(p, (dtypes.float32,), "InTopKV2")
+    t = to_tensor(targets, dtype=dtypes.int32) if not isinstance(targets, Tensor) else targets
+    check_dtype(t, (dtypes.int32, dtypes.int64), "InTopKV2", 1)
+    kt = to_tensor(k, dtype=t.dtype) if not isinstance(k, Tensor) else k
+    return execute("InTopKV2", (p, t, kt))
+
+
+# ---------------------------------------------------------------------------- dropout
+# TF builds dropout from RandomUniform; the random ops live with the random helper, so
+# dropout draws its own mask here from a seeded NumPy Generator.
+
+_generators: dict = {}
+_gen_lock = threading.Lock()
+_unseeded = np.random.default_rng()
+
+
+def _generator(seed: int | None, seed2: int | None) -> np.random.Generator:
+    """One Generator per (global, op) seed pair: repeated runs continue its stream, as a
+    TF random op with fixed seeds does; unseeded calls share one fresh-entropy stream."""
+    if seed is None and seed2 is None:
+        return _unseeded
+    key = (seed, seed2)
+    with _gen_lock:
+        gen = _generators.get(key)
+        if gen is None:
+            gen = np.random.default_rng([int(seed or 0) & 0xFFFFFFFF, int(seed2 or 0) & 0xFFFFFFFF])
+            _generators[key] = gen
+    return gen
+
+
+def reset_generators(global_seed: int | None = None) -> None:
+    """Restarts the seeded dropout streams (all, or those of one global seed), as
+    `tf.random.set_seed` restarts TF's; `set_seed` should call this."""
+    with _gen_lock:
+        for key in [k for k in _generators if global_seed is None or k[0] == global_seed]:
+            del _generators[key]
+
+
+def _dropout_mask_kernel(x, rate, seed, seed2, noise_shape):
+    shape = (
+        x.shape
+        if noise_shape is None
+        else tuple(x.shape[i] if d is None else d for i, d in enumerate(noise_shape))
+        if len(noise_shape) == x.ndim
+        else tuple(noise_shape)
+    )
+    u = _generator(seed, seed2).random(
+        shape, dtype=np.float64 if x.dtype == np.float64 else np.float32
+    )
+    scale = x.dtype.type(1.0 / (1.0 - rate))
+    return np.where(u >= rate, scale, x.dtype.type(0))
+
+
+def _dropout_mask_shape(inputs, attrs):
+    ns = attrs["noise_shape"]
+    d = dims_of(inputs[0])
+    if ns is None:
+        return [(d, inputs[0].dtype)]
+    if d is not None and len(ns) == len(d):
+        return [(tuple(d[i] if v is None else v for i, v in enumerate(ns)), inputs[0].dtype)]
+    return [(tuple(ns), inputs[0].dtype)]
+
+
+register_op("DropoutMask", _dropout_mask_kernel, _dropout_mask_shape, stateful=True)
+
+
+def dropout(
+    x: Any,
+    rate: Any,
+    noise_shape: Any = None,
+    seed: int | None = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.dropout`: zeroes elements with probability `rate`, scales the rest by
+    1 / (1 - rate) so the expected value is unchanged.
+
+    >>> import ndflow as tf
+    >>> y = tf.nn.dropout(tf.ones((1000,)), 0.5, seed=1)
+    >>> sorted(set(y.numpy().tolist()))
+    [0.0, 2.0]
+    """
+    x = _float_input(x, "Dropout")
+    if isinstance(rate, Tensor):
+        rate = static_value(rate)
+        if rate is None:
+            raise NotImplementedError("dropout needs a rate known when the op is built")
+    rate = float(rate)
+    if not 0 <= rate < 1:
+        raise ValueError(
+            f"`rate` must be a scalar tensor or a float in the range [0, 1). Received: rate={rate}"
+        )
+    if rate == 0:
+        return x
+    ns = None
+    if noise_shape is not None:
+        if isinstance(noise_shape, Tensor):
+            noise_shape = noise_shape.numpy().tolist()
+        ns = tuple(None if v is None else int(v) for v in noise_shape)
+    s1, s2 = context.get_seed(seed)
+    if seed is None and s2 == 1:
+        # The op-seed counter was just reset by set_seed: restart this seed's streams.
+        reset_generators(s1)
+    mask = execute("DropoutMask", (x,), {"rate": rate, "seed": s1, "seed2": s2, "noise_shape": ns})
+    return math_ops.multiply(x, mask)
+
+
+# ---------------------------------------------------------------------------- normalization
+
+
+def moments(
+    x: Any, axes: Any, shift: Any = None, keepdims: bool = False, name: str | None = None
+) -> tuple:
+    """`tf.nn.moments`: the mean and variance of `x` over `axes`.
+
+    >>> import ndflow as tf
+    >>> m, v = tf.nn.moments(tf.constant([1.0, 2.0, 3.0]), axes=[0])
+    >>> float(m), round(float(v), 4)
+    (2.0, 0.6667)
+    """
+    x = _float_input(x, "Mean")
+    axes = [int(a) for a in (axes.numpy().tolist() if isinstance(axes, Tensor) else axes)]
+    mean = math_ops.reduce_mean(x, axes, keepdims=True)
+    dev = math_ops.subtract(x, array_ops.stop_gradient(mean))
+    variance = math_ops.reduce_mean(math_ops.square(dev), axes, keepdims=keepdims)
+    if not keepdims:
+        mean = math_ops.reduce_mean(x, axes, keepdims=False)
+    return mean, variance
+
+
+def batch_normalization(
+    x: Any,
+    mean: Any,
+    variance: Any,
+    offset: Any,
+    scale: Any,
+    variance_epsilon: float,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.batch_normalization`: scale * (x - mean) / sqrt(variance + eps) + offset.
+
+    `offset` and `scale` may be None.
+    """
+    x = _float_input(x, "BatchNormalization")
+
+    def conv(v: Any) -> Tensor:
+        return v if isinstance(v, Tensor) else convert_to_tensor(v, dtype=x.dtype)
+
+    mean, variance = conv(mean), conv(variance)
+    inv = math_ops.pow(
+        math_ops.add(variance, convert_to_tensor(variance_epsilon, dtype=x.dtype)), -0.5
+    )
+    if scale is not None:
+        inv = math_ops.multiply(inv, conv(scale))
+    shift = math_ops.negative(math_ops.multiply(mean, inv))
+    if offset is not None:
+        shift = math_ops.add(shift, conv(offset))
+    return math_ops.add(math_ops.multiply(x, inv), shift)
+
+
+def fused_batch_norm(
+    x: Any,
+    scale: Any,
+    offset: Any,
+    mean: Any = None,
+    variance: Any = None,
+    epsilon: float = 0.001,
+    data_format: str = "NHWC",
+    is_training: bool = True,
+    name: str | None = None,
+    exponential_avg_factor: float = 1.0,
+) -> tuple:
+    """`tf.compat.v1.nn.fused_batch_norm` for NHWC 4-D input: (y, mean, variance).
+
+    In training the batch statistics are used and the returned variance is the unbiased
+    (n / (n - 1)) one, as TensorFlow returns it for updating moving averages.
+    """
+    if data_format != "NHWC":
+        raise errors.UnimplementedError(
+            None, None, f"fused_batch_norm supports only NHWC. Received: data_format={data_format}"
+        )
+    x = _float_input(x, "FusedBatchNormV3")
+    if is_training:
+        batch_mean, batch_var = moments(x, [0, 1, 2])
+        y = batch_normalization(x, batch_mean, batch_var, offset, scale, epsilon)
+        d = dims_of(x)
+        n = None if d is None or None in d[:3] else d[0] * d[1] * d[2]
+        if n is not None and n > 1:
+            batch_var = math_ops.multiply(batch_var, convert_to_tensor(n / (n - 1), dtype=x.dtype))
+        if exponential_avg_factor != 1.0 and mean is not None and variance is not None:
+            f = exponential_avg_factor
+            batch_mean = math_ops.add(
+                math_ops.multiply(to_tensor(mean), 1 - f), math_ops.multiply(batch_mean, f)
+            )
+            batch_var = math_ops.add(
+                math_ops.multiply(to_tensor(variance), 1 - f), math_ops.multiply(batch_var, f)
+            )
+        return y, batch_mean, batch_var
+    if mean is None or variance is None:
+        raise ValueError("fused_batch_norm needs `mean` and `variance` when is_training=False")
+    mean, variance = to_tensor(mean), to_tensor(variance)
+    return batch_normalization(x, mean, variance, offset, scale, epsilon), mean, variance
+
+
+# ---------------------------------------------------------------------------- loss scaling
+
+
+def compute_average_loss(
+    per_example_loss: Any, sample_weight: Any = None, global_batch_size: Any = None
+) -> Tensor:
+    """`tf.nn.compute_average_loss`: sum(per_example_loss * sample_weight) / batch size.
+
+    The batch size defaults to the first dimension of `per_example_loss` (one replica).
+
+    >>> import ndflow as tf
+    >>> float(tf.nn.compute_average_loss(tf.constant([1.0, 2.0, 3.0])))
+    2.0
+    """
+    loss = to_tensor(per_example_loss)
+    d = dims_of(loss)
+    if d is not None and len(d) == 0:
+        raise ValueError(
+            "Invalid value passed for `per_example_loss`. Expected a tensor with at least "
+            f"rank 1. Received per_example_loss={loss.numpy()} with rank 0"
+        )
+    if sample_weight is not None:
+        w = (
+            sample_weight
+            if isinstance(sample_weight, Tensor)
+            else to_tensor(sample_weight, loss.dtype)
+        )
+        loss = math_ops.multiply(loss, math_ops.cast(w, loss.dtype))
+    total = math_ops.reduce_sum(loss)
+    if global_batch_size is None:
+        # The batch size from the shape at run time: size(loss) / size(loss summed over axis 0).
+        batch = execute("SizeRatio", (loss, math_ops.reduce_sum(loss, 0)))
+    else:
+        batch = to_tensor(global_batch_size, dtypes.int32)
+    return math_ops.truediv(total, math_ops.cast(batch, total.dtype))
+
+
+def scale_regularization_loss(regularization_loss: Any) -> Tensor:
+    """`tf.nn.scale_regularization_loss`: the summed loss divided by the replica count (1)."""
+    return math_ops.reduce_sum(to_tensor(regularization_loss))

@@ -1,0 +1,458 @@
+"""Convolution and pooling: forward vs naive loops, gradients vs finite differences,
+parity with TensorFlow, on both the numba and the NumPy kernels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from harness.op_check import check_grads
+from harness.tf_compare import compare_op
+
+import ndflow as nd
+from ndflow._src.framework import op_registry
+
+
+@pytest.fixture(params=["numba", "numpy"])
+def kernels(request, monkeypatch):
+    """Runs a test on the numba kernels and again on the NumPy fallbacks."""
+    if request.param == "numpy":
+        monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    else:
+        monkeypatch.delenv("NDFLOW_DISABLE_NUMBA", raising=False)
+    return request.param
+
+
+def _ones(shape):
+    return nd.constant(np.ones(shape, np.float32))
+
+
+def _rng(seed=0):
+    return np.random.default_rng(seed)
+
+
+# ---------------------------------------------------------------------------- oracles
+
+
+def _pads(size, k, s, d, padding):
+    keff = (k - 1) * d + 1
+    if padding == "VALID":
+        return (size - keff) // s + 1, 0, 0
+    if padding == "SAME":
+        out = math.ceil(size / s)
+        total = max((out - 1) * s + keff - size, 0)
+        return out, total // 2, total - total // 2
+    before, after = padding
+    return (size + before + after - keff) // s + 1, before, after
+
+
+def naive_conv2d(x, w, strides, padding, dilations=(1, 1)):
+    n, h, wd, c = x.shape
+    kh, kw, fc, o = w.shape
+    sh, sw = strides
+    dh, dw = dilations
+    if isinstance(padding, list):
+        ph_, pw_ = padding[1], padding[2]
+    else:
+        ph_ = pw_ = padding
+    oh, t, b = _pads(h, kh, sh, dh, ph_)
+    ow, le, r = _pads(wd, kw, sw, dw, pw_)
+    xp = np.pad(x, [(0, 0), (t, b), (le, r), (0, 0)])
+    groups = c // fc
+    og = o // groups
+    out = np.zeros((n, oh, ow, o), x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            for g in range(groups):
+                for a in range(kh):
+                    for bb in range(kw):
+                        patch = xp[:, i * sh + a * dh, j * sw + bb * dw, g * fc : (g + 1) * fc]
+                        out[:, i, j, g * og : (g + 1) * og] += (
+                            patch @ w[a, bb, :, g * og : (g + 1) * og]
+                        )
+    return out
+
+
+def naive_depthwise(x, w, strides, padding, dilations=(1, 1)):
+    n, h, wd, c = x.shape
+    kh, kw, _, m = w.shape
+    outs = []
+    for ch in range(c):
+        outs.append(
+            naive_conv2d(x[..., ch : ch + 1], w[:, :, ch : ch + 1, :], strides, padding, dilations)
+        )
+    return np.concatenate(outs, axis=-1)
+
+
+def naive_pool(x, k, s, padding, kind):
+    n, h, wd, c = x.shape
+    oh, t, _ = _pads(h, k[0], s[0], 1, padding)
+    ow, le, _ = _pads(wd, k[1], s[1], 1, padding)
+    out = np.zeros((n, oh, ow, c), x.dtype)
+    for i in range(oh):
+        for j in range(ow):
+            y0, x0 = i * s[0] - t, j * s[1] - le
+            win = x[:, max(y0, 0) : y0 + k[0], max(x0, 0) : x0 + k[1], :]
+            out[:, i, j] = win.max(axis=(1, 2)) if kind == "max" else win.mean(axis=(1, 2))
+    return out
+
+
+# ---------------------------------------------------------------------------- conv2d
+
+CONV_CASES = [
+    # xshape, wshape, strides, padding, dilations
+    ((2, 5, 5, 3), (3, 3, 3, 4), (1, 1), "VALID", (1, 1)),
+    ((2, 6, 7, 3), (3, 3, 3, 2), (2, 2), "SAME", (1, 1)),
+    ((1, 7, 7, 2), (3, 2, 2, 3), (1, 2), "SAME", (1, 1)),
+    ((1, 7, 6, 2), (2, 3, 2, 3), (3, 2), "VALID", (1, 1)),
+    ((1, 8, 8, 2), (3, 3, 2, 2), (1, 1), "SAME", (2, 2)),
+    ((1, 5, 6, 2), (2, 2, 2, 3), (1, 1), [[0, 0], [1, 2], [0, 1], [0, 0]], (1, 1)),
+    ((1, 5, 5, 3), (1, 1, 3, 4), (1, 1), "VALID", (1, 1)),
+    ((1, 5, 5, 4), (3, 3, 2, 4), (1, 1), "SAME", (1, 1)),  # two groups
+    ((2, 7, 7, 1), (3, 3, 1, 4), (2, 2), "SAME", (1, 1)),  # one input channel
+    ((1, 9, 8, 1), (3, 2, 1, 2), (1, 1), "VALID", (2, 2)),
+    ((1, 2, 2, 2), (3, 3, 2, 2), (1, 1), "VALID", (1, 1)),  # empty output
+]
+CONV_IDS = [
+    "valid",
+    "same-s2",
+    "same-rect",
+    "valid-s32",
+    "dilated",
+    "explicit",
+    "1x1",
+    "groups",
+    "c1-s2",
+    "c1-dilated",
+    "empty",
+]
+
+
+@pytest.mark.parametrize("xs,ws,strides,padding,dil", CONV_CASES, ids=CONV_IDS)
+def test_conv2d_matches_naive_loops(kernels, xs, ws, strides, padding, dil):
+    rng = _rng()
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal(ws).astype(np.float32)
+    got = nd.nn.conv2d(x, w, strides, padding, dilations=dil)
+    assert got.dtype == nd.float32
+    np.testing.assert_allclose(
+        got.numpy(), naive_conv2d(x, w, strides, padding, dil), rtol=1e-5, atol=1e-5
+    )
+
+
+@pytest.mark.parametrize("xs,ws,strides,padding,dil", CONV_CASES, ids=CONV_IDS)
+def test_conv2d_gradients_match_finite_differences(kernels, xs, ws, strides, padding, dil):
+    rng = _rng(1)
+    x = rng.standard_normal(xs)
+    w = rng.standard_normal(ws)
+    check_grads(lambda a, b: nd.nn.conv2d(a, b, strides, padding, dilations=dil), [x, w])
+
+
+def test_conv2d_second_derivatives_match_finite_differences(kernels):
+    rng = _rng(2)
+    x = rng.standard_normal((1, 5, 5, 2))
+    w = rng.standard_normal((3, 3, 2, 2))
+
+    def grads(a, b):
+        with nd.GradientTape() as t:
+            t.watch([a, b])
+            y = nd.nn.conv2d(a, b, 2, "SAME")
+            loss = nd.reduce_sum(nd.square(y))
+        return t.gradient(loss, [a, b])
+
+    check_grads(grads, [x, w])
+
+
+def test_conv2d_skips_the_input_gradient_nobody_needs(monkeypatch):
+    calls = []
+    opdef = op_registry.get_op("Conv2DBackpropInput")
+    original = opdef.kernel
+    monkeypatch.setattr(opdef, "kernel", lambda *a, **k: calls.append(1) or original(*a, **k))
+    x = nd.constant(np.ones((1, 4, 4, 1), np.float32))
+    w = nd.constant(np.ones((3, 3, 1, 2), np.float32))
+    with nd.GradientTape() as t:
+        t.watch(w)
+        y = nd.nn.conv2d(x, w, 1, "SAME")
+    assert t.gradient(y, w).shape == (3, 3, 1, 2)
+    assert calls == []
+
+
+def test_conv2d_channel_mismatch_names_both_shapes():
+    x = _ones((1, 5, 5, 3))
+    w = _ones((3, 3, 2, 4))
+    with pytest.raises(nd.errors.InvalidArgumentError) as e:
+        nd.nn.conv2d(x, w, 1, "VALID")
+    msg = str(e.value)
+    assert "input depth must be evenly divisible by filter depth: 3 vs 2" in msg
+    assert "[1,5,5,3]" in msg and "[3,3,2,4]" in msg and "Conv2D" in msg
+
+
+def test_conv2d_rejects_non_nhwc_and_bad_rank():
+    with pytest.raises(nd.errors.UnimplementedError):
+        nd.nn.conv2d(_ones((1, 3, 5, 5)), _ones((3, 3, 3, 1)), 1, "VALID", data_format="NCHW")
+    with pytest.raises(ValueError, match="4-dimensional"):
+        nd.nn.conv2d(_ones((5, 5, 3)), _ones((3, 3, 3, 1)), 1, "VALID")
+    with pytest.raises(nd.errors.InvalidArgumentError, match="double"):
+        nd.nn.conv2d(_ones((1, 5, 5, 3)), nd.constant(np.ones((3, 3, 3, 1))), 1, "VALID")
+
+
+def test_conv1d_and_transpose_match_conv2d():
+    rng = _rng(3)
+    x = rng.standard_normal((2, 9, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 4)).astype(np.float32)
+    got = nd.nn.conv1d(x, w, 2, "SAME").numpy()
+    ref = naive_conv2d(x[:, None], w[None], (1, 2), "SAME")[:, 0]
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
+    # conv2d_transpose is the adjoint of conv2d: <conv(x), y> == <x, conv_T(y)>.
+    x4 = rng.standard_normal((1, 6, 6, 2)).astype(np.float64)
+    w4 = rng.standard_normal((3, 3, 2, 3)).astype(np.float64)
+    y = rng.standard_normal((1, 3, 3, 3))
+    lhs = np.sum(nd.nn.conv2d(x4, w4, 2, "SAME").numpy() * y)
+    rhs = np.sum(x4 * nd.nn.conv2d_transpose(y, w4, [1, 6, 6, 2], 2, "SAME").numpy())
+    np.testing.assert_allclose(lhs, rhs, rtol=1e-10)
+
+
+def test_conv2d_transpose_gradients(kernels):
+    rng = _rng(4)
+    y = rng.standard_normal((1, 3, 3, 3))
+    w = rng.standard_normal((3, 3, 2, 3))
+    check_grads(lambda a, b: nd.nn.conv2d_transpose(a, b, [1, 6, 6, 2], 2, "SAME"), [y, w])
+    check_grads(
+        lambda a, b: nd.nn.conv2d_transpose(a, b, [1, 5, 5, 2], 1, "VALID"),
+        [rng.standard_normal((1, 3, 3, 3)), w],
+    )
+
+
+def test_conv_backprop_ops_have_second_derivatives(kernels):
+    rng = _rng(5)
+    x = rng.standard_normal((1, 5, 5, 2))
+    w = rng.standard_normal((3, 3, 2, 2))
+
+    def grad_w(a, b):
+        with nd.GradientTape() as t:
+            t.watch(b)
+            loss = nd.reduce_sum(nd.square(nd.nn.conv2d(a, b, 1, "VALID")))
+        return t.gradient(loss, b)
+
+    check_grads(grad_w, [x, w])
+
+
+# ---------------------------------------------------------------------------- depthwise
+
+DW_CASES = [
+    ((1, 5, 5, 2), (3, 3, 2, 2), (1, 1), "SAME", (1, 1)),
+    ((2, 6, 5, 3), (2, 3, 3, 1), (2, 2), "VALID", (1, 1)),
+    ((1, 7, 7, 2), (3, 3, 2, 1), (1, 1), "SAME", (2, 2)),
+]
+
+
+@pytest.mark.parametrize("xs,ws,strides,padding,dil", DW_CASES)
+def test_depthwise_conv2d_matches_naive_and_finite_differences(
+    kernels, xs, ws, strides, padding, dil
+):
+    rng = _rng(6)
+    x = rng.standard_normal(xs)
+    w = rng.standard_normal(ws)
+    got = nd.nn.depthwise_conv2d(x, w, [1, *strides, 1], padding, dilations=dil).numpy()
+    np.testing.assert_allclose(
+        got, naive_depthwise(x, w, strides, padding, dil), rtol=1e-10, atol=1e-10
+    )
+    check_grads(
+        lambda a, b: nd.nn.depthwise_conv2d(a, b, [1, *strides, 1], padding, dilations=dil), [x, w]
+    )
+
+
+def test_depthwise_channel_mismatch_names_both_shapes():
+    with pytest.raises(
+        nd.errors.InvalidArgumentError, match=r"same depth: 3 vs 2.*\[1,5,5,3\].*\[3,3,2,2\]"
+    ):
+        nd.nn.depthwise_conv2d(_ones((1, 5, 5, 3)), _ones((3, 3, 2, 2)), [1, 1, 1, 1], "VALID")
+
+
+def test_separable_conv2d_is_depthwise_then_pointwise():
+    rng = _rng(7)
+    x = rng.standard_normal((1, 5, 5, 2))
+    dw = rng.standard_normal((3, 3, 2, 2))
+    pw = rng.standard_normal((1, 1, 4, 3))
+    got = nd.nn.separable_conv2d(x, dw, pw, [1, 1, 1, 1], "SAME").numpy()
+    ref = naive_conv2d(naive_depthwise(x, dw, (1, 1), "SAME"), pw, (1, 1), "VALID")
+    np.testing.assert_allclose(got, ref, rtol=1e-10)
+
+
+# ---------------------------------------------------------------------------- pooling
+
+POOL_CASES = [
+    # xshape, ksize, strides, padding
+    ((2, 6, 6, 3), (2, 2), (2, 2), "VALID"),
+    ((1, 5, 7, 2), (3, 3), (2, 2), "SAME"),
+    ((1, 5, 5, 2), (3, 2), (1, 1), "SAME"),
+    ((2, 7, 5, 2), (3, 3), (2, 1), "VALID"),
+    ((1, 11, 11, 2), (2, 2), (2, 2), "VALID"),  # odd size: the last row is dropped
+    ((1, 2, 2, 1), (3, 3), (1, 1), "VALID"),  # window larger than the input: empty
+]
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+@pytest.mark.parametrize("xs,k,s,padding", POOL_CASES)
+def test_pool2d_matches_naive_and_finite_differences(kernels, kind, xs, k, s, padding):
+    rng = _rng(8)
+    x = rng.standard_normal(xs)
+    fn = nd.nn.max_pool2d if kind == "max" else nd.nn.avg_pool2d
+    got = fn(x.astype(np.float32), k, s, padding)
+    assert got.dtype == nd.float32
+    np.testing.assert_allclose(
+        got.numpy(), naive_pool(x, k, s, padding, kind), rtol=1e-6, atol=1e-6
+    )
+    check_grads(lambda a: fn(a, k, s, padding), [x])
+
+
+@pytest.mark.parametrize("kind", ["max", "avg"])
+def test_pool_gradients_have_second_derivatives(kernels, kind):
+    rng = _rng(9)
+    x = rng.standard_normal((1, 5, 5, 2))
+    fn = nd.nn.max_pool2d if kind == "max" else nd.nn.avg_pool2d
+
+    def grad_x(a):
+        with nd.GradientTape() as t:
+            t.watch(a)
+            loss = nd.reduce_sum(nd.square(fn(a, 3, 2, "SAME")))
+        return t.gradient(loss, a)
+
+    check_grads(grad_x, [x])
+
+
+def test_max_pool_gradient_goes_to_the_first_maximum(kernels):
+    x = np.zeros((1, 2, 2, 1), np.float32)
+    with nd.GradientTape() as t:
+        xt = nd.constant(x)
+        t.watch(xt)
+        y = nd.nn.max_pool2d(xt, 2, 2, "VALID")
+    g = t.gradient(y, xt).numpy()[0, :, :, 0]
+    np.testing.assert_array_equal(g, [[1, 0], [0, 0]])
+
+
+def test_max_pool_of_ints_and_1d_and_generic():
+    x = np.arange(12, dtype=np.int32).reshape(1, 6, 2)
+    y = nd.nn.max_pool1d(x, 2, 2, "VALID")
+    assert y.dtype == nd.int32
+    np.testing.assert_array_equal(y.numpy(), [[[2, 3], [6, 7], [10, 11]]])
+    a = nd.nn.avg_pool(x.astype(np.float32), 3, 1, "SAME").numpy()
+    np.testing.assert_allclose(a[0, 0], [1, 2])
+    assert nd.nn.max_pool(np.ones((1, 4, 4, 1), np.float32), 2, 2, "SAME").shape == (1, 2, 2, 1)
+    with pytest.raises(ValueError, match="rank"):
+        nd.nn.max_pool(np.ones((1, 4), np.float32), 2, 2, "SAME")
+
+
+# ---------------------------------------------------------------------------- parity
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("xs,ws,strides,padding,dil", CONV_CASES, ids=CONV_IDS)
+def test_conv2d_parity(real_tf, xs, ws, strides, padding, dil):
+    if dil != (1, 1) and strides != (1, 1):
+        pytest.skip("TF does not support dilations with strides")
+    if xs[1] < ws[0]:
+        pytest.skip("TF returns uninitialized memory when the filter exceeds the input")
+    rng = _rng(10)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal(ws).astype(np.float32)
+    # TF's CPU kernels have no gradients for dilated or grouped convolutions.
+    grad = dil == (1, 1) and xs[3] == ws[2]
+    kwargs = {"strides": list(strides), "padding": padding, "dilations": list(dil)}
+    compare_op(nd, real_tf, "nn.conv2d", [x, w], kwargs, grad=grad, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("padding,out", [("SAME", [2, 6, 6, 2]), ("VALID", [2, 7, 7, 2])])
+def test_conv2d_transpose_and_conv1d_parity(real_tf, padding, out):
+    rng = _rng(11)
+    y = rng.standard_normal((2, 3, 3, 3)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 2, 3)).astype(np.float32)
+    compare_op(nd, real_tf, "nn.conv2d_transpose", [y, w, out, 2, padding], rtol=1e-4, atol=1e-4)
+    x = rng.standard_normal((2, 9, 3)).astype(np.float32)
+    f = rng.standard_normal((3, 3, 4)).astype(np.float32)
+    compare_op(nd, real_tf, "nn.conv1d", [x, f, 2, padding], rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("xs,ws,strides,padding,dil", DW_CASES)
+def test_depthwise_conv2d_parity(real_tf, xs, ws, strides, padding, dil):
+    rng = _rng(12)
+    x = rng.standard_normal(xs).astype(np.float32)
+    w = rng.standard_normal(ws).astype(np.float32)
+    args = [x, w, [1, *strides, 1], padding]
+    kwargs = {"dilations": list(dil)}
+    compare_op(
+        nd, real_tf, "nn.depthwise_conv2d", args, kwargs, grad=dil == (1, 1), rtol=1e-4, atol=1e-4
+    )
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("fn", ["nn.max_pool2d", "nn.avg_pool2d"])
+@pytest.mark.parametrize("xs,k,s,padding", POOL_CASES)
+def test_pool2d_parity(real_tf, kernels, fn, xs, k, s, padding):
+    if xs[1] < k[0]:
+        pytest.skip("TF returns uninitialized memory when the window exceeds the input")
+    x = _rng(13).standard_normal(xs).astype(np.float32)
+    compare_op(nd, real_tf, fn, [x, list(k), list(s), padding])
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("fn", ["nn.max_pool1d", "nn.avg_pool1d", "nn.max_pool", "nn.avg_pool"])
+def test_pool1d_and_generic_parity(real_tf, fn):
+    x = _rng(14).standard_normal((2, 9, 3)).astype(np.float32)
+    compare_op(nd, real_tf, fn, [x, 3, 2, "SAME"])
+
+
+def test_filter_gradient_never_uses_another_inputs_cached_columns(kernels):
+    rng = _rng(15)
+    x1, x2 = rng.standard_normal((2, 1, 5, 5, 2))
+    w = nd.constant(rng.standard_normal((3, 3, 2, 2)))
+    with nd.GradientTape(persistent=True) as t:
+        t.watch(w)
+        y1 = nd.nn.conv2d(x1, w, 1, "SAME")
+        y2 = nd.nn.conv2d(x2, w, 1, "SAME")  # same geometry: replaces the cached columns
+    g1 = t.gradient(y1, w).numpy()
+    g2 = t.gradient(y2, w).numpy()
+    for x, g in ((x1, g1), (x2, g2)):
+        ref = np.stack(
+            [
+                naive_conv2d(
+                    x[..., c : c + 1].transpose(3, 1, 2, 0),
+                    np.ones((5, 5, 1, 1)),
+                    (1, 1),
+                    [[0, 0], [1, 1], [1, 1], [0, 0]],
+                )[0]
+                for c in range(2)
+            ],
+            axis=2,
+        )
+        np.testing.assert_allclose(g, np.repeat(ref, 2, axis=3), rtol=1e-10)
+
+
+@pytest.mark.parity
+def test_atrous_conv2d_parity(real_tf):
+    rng = _rng(16)
+    x = rng.standard_normal((1, 9, 9, 2)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 2, 3)).astype(np.float32)
+    compare_op(nd, real_tf, "nn.atrous_conv2d", [x, w, 2, "SAME"], grad=False, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_half_precision_keeps_its_dtype(kernels, dtype):
+    rng = _rng(17)
+    x = nd.cast(nd.constant(rng.standard_normal((2, 6, 6, 3)).astype(np.float32)), dtype)
+    w = nd.cast(nd.constant(rng.standard_normal((3, 3, 3, 4)).astype(np.float32)), dtype)
+    dw = nd.cast(nd.constant(rng.standard_normal((3, 3, 3, 1)).astype(np.float32)), dtype)
+    with nd.GradientTape() as t:
+        t.watch([x, w, dw])
+        y = nd.nn.max_pool2d(nd.nn.relu(nd.nn.conv2d(x, w, 1, "SAME")), 2, 2, "VALID")
+        z = nd.nn.avg_pool2d(nd.nn.depthwise_conv2d(x, dw, [1, 1, 1, 1], "SAME"), 2, 2, "SAME")
+        loss = nd.add(nd.reduce_sum(y), nd.reduce_sum(z))
+    grads = t.gradient(loss, [x, w, dw])
+    assert y.dtype.name == z.dtype.name == dtype
+    assert [g.dtype.name for g in grads] == [dtype] * 3
+    ref = naive_conv2d(x.numpy().astype(np.float32), w.numpy().astype(np.float32), (1, 1), "SAME")
+    got = nd.nn.conv2d(x, w, 1, "SAME").numpy().astype(np.float32)
+    np.testing.assert_allclose(got, ref, rtol=3e-2, atol=5e-2)
