@@ -78,6 +78,7 @@ from ndflow._src.ops.array_ops import where as where
 # --- nn (ndflow/_src/ops/nn_ops.py) -------------------------------------------------------
 
 # --- random (ndflow/_src/ops/random_ops.py) -----------------------------------------------
+from ndflow import random as random
 
 # --- strings (ndflow/_src/ops/string_ops.py) ----------------------------------------------
 
