@@ -81,6 +81,8 @@ from ndflow._src.ops.array_ops import where as where
 from ndflow import random as random
 
 # --- strings (ndflow/_src/ops/string_ops.py) ----------------------------------------------
+from ndflow import strings as strings
+from ndflow._src.ops.ragged import RaggedTensor as RaggedTensor
 
 # --- autodiff extras (ndflow/_src/autodiff) -----------------------------------------------
 

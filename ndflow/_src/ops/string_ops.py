@@ -1,0 +1,1069 @@
+"""String ops (`tf.strings`): case, strip, split, regex, length, join, substr, number
+conversion, formatting and Unicode.
+
+String tensors are NumPy object arrays of `bytes`; Python `str` inputs are UTF-8 encoded
+on conversion. Every op runs through `execute`, so text preprocessing also works inside
+traced functions (tf.data map functions). Ops whose rows have different lengths (`split`
+of a vector, `unicode_decode`, ...) return a `RaggedTensor` built from a values tensor and
+row-splits tensors. String ops have no gradients. Regexes are RE2 in TensorFlow; here they
+are Python's `re`, which agrees on the common syntax.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from ndflow._src.core import dtypes
+from ndflow._src.framework.execute import execute
+from ndflow._src.framework.op_registry import register_op
+from ndflow._src.framework.tensor import Tensor
+from ndflow._src.ops.op_util import (
+    broadcast_dims,
+    cpp_name,
+    dims_of,
+    dims_str,
+    invalid,
+    reduced_dims,
+    to_tensor,
+    unary_shape,
+)
+from ndflow._src.ops.ragged import RaggedTensor
+
+_STRING = dtypes.string
+
+
+def _non_string_leaf(x: Any) -> Any:
+    stack = [x]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, (list, tuple)):
+            stack.extend(reversed(v))
+        elif isinstance(v, np.ndarray):
+            if v.dtype.kind not in "USO":
+                return v.reshape(-1)[0] if v.size else v
+        elif not isinstance(v, (str, bytes)):
+            return v
+    return None
+
+
+def _strings(x: Any) -> Tensor:
+    """`x` as a tf.string tensor; TF's TypeError for non-strings."""
+    if isinstance(x, Tensor):
+        if x.dtype is not _STRING:
+            raise TypeError(f"Cannot convert {x!r} to EagerTensor of dtype string")
+        return x
+    bad = _non_string_leaf(x)
+    if bad is not None:
+        raise TypeError(f"Cannot convert {bad!r} to EagerTensor of dtype string")
+    return to_tensor(x, _STRING)
+
+
+def _map(fn: Callable, x: np.ndarray, otype: Any = object) -> np.ndarray:
+    """Applies `fn` to every element of `x`, keeping the shape."""
+    flat = x.reshape(-1)
+    out = np.empty(flat.shape, dtype=otype)
+    for i, s in enumerate(flat):
+        out[i] = fn(s)
+    return out.reshape(x.shape)
+
+
+def _elementwise(op_type: str, fn: Callable, out_dtype: Any = None) -> None:
+    """Registers a one-input string op applying `fn(bytes, **attrs)` element by element."""
+    otype = object if out_dtype is None else out_dtype._np
+
+    def kernel(x: np.ndarray, **attrs: Any) -> np.ndarray:
+        return _map(lambda s: fn(s, **attrs), x, otype)
+
+    register_op(op_type, kernel, unary_shape(out_dtype))
+
+
+# ---------------------------------------------------------------------------- case, strip
+
+
+def _lower(s: bytes, encoding: str) -> bytes:
+    if encoding:
+        return s.decode(encoding).lower().encode(encoding)
+    return s.lower()  # bytes.lower touches ASCII only, as TF does without an encoding
+
+
+def _upper(s: bytes, encoding: str) -> bytes:
+    if encoding:
+        return s.decode(encoding).upper().encode(encoding)
+    return s.upper()
+
+
+_elementwise("StringLower", _lower)
+_elementwise("StringUpper", _upper)
+_elementwise("StringStrip", lambda s: s.strip(b" \t\n\r\v\f"))
+
+
+def lower(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.strings.lower`: lower-cases ASCII letters, or all letters with
+    `encoding="utf-8"`.
+
+    >>> import ndflow as tf
+    >>> tf.strings.lower("HeLLo").numpy()
+    b'hello'
+    """
+    return execute("StringLower", (_strings(input),), {"encoding": encoding.lower()})
+
+
+def upper(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.strings.upper`: upper-cases ASCII letters, or all letters with
+    `encoding="utf-8"`."""
+    return execute("StringUpper", (_strings(input),), {"encoding": encoding.lower()})
+
+
+def strip(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.strings.strip`: removes leading and trailing whitespace.
+
+    >>> import ndflow as tf
+    >>> tf.strings.strip("  a b \\n").numpy()
+    b'a b'
+    """
+    return execute("StringStrip", (_strings(input),))
+
+
+# ---------------------------------------------------------------------------- length
+
+
+def _length(s: bytes, unit: str) -> int:
+    if unit == "UTF8_CHAR":
+        # Count bytes that do not continue a multi-byte sequence.
+        return sum(1 for b in s if b & 0xC0 != 0x80)
+    return len(s)
+
+
+_elementwise("StringLength", _length, dtypes.int32)
+_UNITS = ("BYTE", "UTF8_CHAR")
+
+
+def _check_unit(unit: str, op_type: str) -> None:
+    if unit not in _UNITS:
+        raise invalid(
+            op_type,
+            f"Value for attr 'unit' of \"{unit}\" is not in the list of allowed values: "
+            '"BYTE", "UTF8_CHAR"',
+        )
+
+
+def length(input: Any, unit: str = "BYTE", name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.strings.length`: string lengths in bytes, or in UTF-8 characters.
+
+    >>> import ndflow as tf
+    >>> tf.strings.length(["héllo"], unit="UTF8_CHAR").numpy()
+    array([5], dtype=int32)
+    """
+    _check_unit(unit, "StringLength")
+    return execute("StringLength", (_strings(input),), {"unit": unit})
+
+
+# ---------------------------------------------------------------------------- regex
+
+
+def _compile(pattern: Any, op_type: str) -> re.Pattern:
+    if isinstance(pattern, Tensor):
+        pattern = pattern.numpy()
+    if isinstance(pattern, str):
+        pattern = pattern.encode("utf-8")
+    try:
+        return re.compile(pattern)
+    except re.error as e:
+        raise invalid(
+            op_type, f"Invalid pattern: {pattern.decode('utf-8', 'replace')}, error: {e}"
+        ) from None
+
+
+def _rewrite_template(rewrite: bytes) -> Callable:
+    r"""RE2 rewrites use \0-\9 for groups and \\ for a backslash."""
+
+    def expand(m: re.Match) -> bytes:
+        out = bytearray()
+        i = 0
+        while i < len(rewrite):
+            c = rewrite[i : i + 1]
+            if c == b"\\" and i + 1 < len(rewrite):
+                nxt = rewrite[i + 1 : i + 2]
+                if nxt.isdigit():
+                    out += m.group(int(nxt)) or b""
+                    i += 2
+                    continue
+                if nxt == b"\\":
+                    out += b"\\"
+                    i += 2
+                    continue
+            out += c
+            i += 1
+        return bytes(out)
+
+    return expand
+
+
+def _regex_replace_kernel(x, pattern, rewrite, replace_global):
+    regex = _compile(pattern, "StaticRegexReplace")
+    expand = _rewrite_template(rewrite)
+    count = 0 if replace_global else 1
+    return _map(lambda s: regex.sub(expand, s, count=count), x)
+
+
+register_op("StaticRegexReplace", _regex_replace_kernel, unary_shape())
+
+
+def _as_bytes(value: Any) -> bytes:
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    return value.encode("utf-8") if isinstance(value, str) else bytes(value)
+
+
+def regex_replace(
+    input: Any,  # noqa: A002
+    pattern: Any,
+    rewrite: Any,
+    replace_global: bool = True,
+    name: str | None = None,
+) -> Tensor:
+    r"""`tf.strings.regex_replace`: replaces matches of `pattern` with `rewrite`
+    (`\1` refers to a group); only the first match when `replace_global=False`.
+
+    >>> import ndflow as tf
+    >>> tf.strings.regex_replace("aaa bbb", "a+", "x").numpy()
+    b'x bbb'
+    """
+    pattern_b = _as_bytes(pattern)
+    _compile(pattern_b, "StaticRegexReplace")
+    return execute(
+        "StaticRegexReplace",
+        (_strings(input),),
+        {
+            "pattern": pattern_b,
+            "rewrite": _as_bytes(rewrite),
+            "replace_global": bool(replace_global),
+        },
+    )
+
+
+def _full_match_kernel(x, pattern):
+    regex = _compile(pattern, "StaticRegexFullMatch")
+    return _map(lambda s: regex.fullmatch(s) is not None, x, bool)
+
+
+register_op("StaticRegexFullMatch", _full_match_kernel, unary_shape(dtypes.bool))
+
+
+def regex_full_match(input: Any, pattern: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.strings.regex_full_match`: whether each whole string matches `pattern`.
+
+    >>> import ndflow as tf
+    >>> tf.strings.regex_full_match(["abc", "ab1"], "[a-z]+").numpy()
+    array([ True, False])
+    """
+    pattern_b = _as_bytes(pattern)
+    _compile(pattern_b, "StaticRegexFullMatch")
+    return execute("StaticRegexFullMatch", (_strings(input),), {"pattern": pattern_b})
+
+
+# ---------------------------------------------------------------------------- join
+
+
+def _join_kernel(*xs, separator):
+    try:
+        shape = np.broadcast_shapes(*[x.shape for x in xs if x.ndim])
+    except ValueError:
+        shapes = [x.shape for x in xs if x.ndim]
+        raise invalid(
+            "StringJoin",
+            f"Input shapes do not match: {dims_str(shapes[0])} vs. {dims_str(shapes[1])}",
+        ) from None
+    for x in xs:
+        if x.ndim and x.shape != shape:
+            raise invalid(
+                "StringJoin",
+                f"Input shapes do not match: {dims_str(x.shape)} vs. {dims_str(shape)}",
+            )
+    parts = [np.broadcast_to(x, shape).reshape(-1) for x in xs]
+    out = np.empty(len(parts[0]) if parts else 0, dtype=object)
+    for i in range(out.shape[0]):
+        out[i] = separator.join(p[i] for p in parts)
+    return out.reshape(shape)
+
+
+def _join_rule(inputs, attrs):
+    dims: Any = ()
+    for t in inputs:
+        d = dims_of(t)
+        if d != ():
+            dims = broadcast_dims(dims, d, "StringJoin") if dims != () else d
+    return [(dims, _STRING)]
+
+
+register_op("StringJoin", _join_kernel, _join_rule)
+
+
+def join(inputs: Any, separator: Any = "", name: str | None = None) -> Tensor:
+    """`tf.strings.join`: element-wise concatenation of a list of string tensors
+    (scalars broadcast).
+
+    >>> import ndflow as tf
+    >>> tf.strings.join(["a", ["b", "c"]], separator="-").numpy()
+    array([b'a-b', b'a-c'], dtype=object)
+    """
+    ts = [_strings(x) for x in inputs]
+    return execute("StringJoin", tuple(ts), {"separator": _as_bytes(separator)})
+
+
+def _reduce_join_kernel(x, axis, keepdims, separator):
+    axes = tuple(range(x.ndim)) if axis is None else axis
+    rank = x.ndim
+    for a in axes:
+        if not -rank <= a < max(rank, 1) or (rank == 0 and a != 0):
+            raise errors_out_of_range(a, rank)
+    axes_n = sorted({a % rank for a in axes}) if rank else []
+    keep = [a for a in range(rank) if a not in axes_n]
+    moved = np.transpose(x, keep + axes_n) if rank else x
+    kept_shape = tuple(x.shape[a] for a in keep)
+    flat = moved.reshape(kept_shape + (-1,)) if rank else moved.reshape(1)
+    out = np.empty(kept_shape, dtype=object)
+    it = out.reshape(-1)
+    rows = flat.reshape(-1, flat.shape[-1]) if flat.size or kept_shape else flat.reshape(1, -1)
+    for i in range(it.shape[0]):
+        it[i] = separator.join(rows[i]) if rows.shape[1] else b""
+    if keepdims:
+        out = out.reshape(tuple(1 if a in axes_n else x.shape[a] for a in range(rank)))
+    return out
+
+
+def errors_out_of_range(axis: int, rank: int) -> Exception:
+    from ndflow._src.core import errors
+
+    return errors.op_error(
+        errors.OutOfRangeError,
+        "ReduceJoin",
+        f"Invalid reduction dimension {axis} for input with {rank} dimension(s)",
+    )
+
+
+def _reduce_join_rule(inputs, attrs):
+    dims = dims_of(inputs[0])
+    try:
+        return [(reduced_dims(dims, attrs["axis"], attrs["keepdims"], "ReduceJoin"), _STRING)]
+    except Exception:
+        raise errors_out_of_range(attrs["axis"][0], len(dims)) from None
+
+
+register_op("ReduceJoin", _reduce_join_kernel, _reduce_join_rule)
+
+
+def reduce_join(
+    inputs: Any,
+    axis: Any = None,
+    keepdims: bool = False,
+    separator: Any = "",
+    name: str | None = None,
+) -> Tensor:
+    """`tf.strings.reduce_join`: joins strings across `axis` (all axes when None).
+
+    >>> import ndflow as tf
+    >>> tf.strings.reduce_join([["a", "b"], ["c", "d"]], axis=1, separator=",").numpy()
+    array([b'a,b', b'c,d'], dtype=object)
+    """
+    x = _strings(inputs)
+    if axis is not None:
+        if isinstance(axis, Tensor):
+            axis = axis.numpy().tolist()
+        axis = tuple(int(a) for a in axis) if isinstance(axis, (list, tuple)) else (int(axis),)
+    return execute(
+        "ReduceJoin",
+        (x,),
+        {"axis": axis, "keepdims": bool(keepdims), "separator": _as_bytes(separator)},
+    )
+
+
+# ---------------------------------------------------------------------------- substr
+
+
+def _char_starts(s: bytes) -> list[int]:
+    return [i for i, b in enumerate(s) if b & 0xC0 != 0x80]
+
+
+def _substr_one(s: bytes, pos: int, n: int, unit: str, index: int) -> bytes:
+    if unit == "UTF8_CHAR":
+        starts = _char_starts(s)
+        size = len(starts)
+    else:
+        size = len(s)
+    p = pos + size if pos < 0 else pos
+    if p < 0 or p > size:
+        where = "" if unit == "UTF8_CHAR" else f" {s!r}"
+        raise invalid("Substr", f"pos {pos} out of range for string{where} at index {index}")
+    end = min(p + max(n, 0), size)
+    if unit == "UTF8_CHAR":
+        starts.append(len(s))
+        return s[starts[p] : starts[end]]
+    return s[p:end]
+
+
+def _substr_kernel(x, pos, n, unit):
+    shape = np.broadcast_shapes(x.shape, pos.shape, n.shape)
+    xs = np.broadcast_to(x, shape).reshape(-1)
+    ps = np.broadcast_to(pos, shape).reshape(-1)
+    ns = np.broadcast_to(n, shape).reshape(-1)
+    out = np.empty(xs.shape, dtype=object)
+    for i in range(xs.shape[0]):
+        out[i] = _substr_one(xs[i], int(ps[i]), int(ns[i]), unit, i)
+    return out.reshape(shape)
+
+
+def _substr_rule(inputs, attrs):
+    dims = broadcast_dims(dims_of(inputs[0]), dims_of(inputs[1]), "Substr")
+    return [(broadcast_dims(dims, dims_of(inputs[2]), "Substr"), _STRING)]
+
+
+register_op("Substr", _substr_kernel, _substr_rule)
+
+
+def substr(
+    input: Any,  # noqa: A002
+    pos: Any,
+    len: Any,  # noqa: A002
+    unit: str = "BYTE",
+    name: str | None = None,
+) -> Tensor:
+    """`tf.strings.substr`: `len` bytes (or UTF-8 characters) from position `pos`;
+    a negative `pos` counts from the end.
+
+    Raises:
+      InvalidArgumentError: `pos` beyond the string.
+
+    >>> import ndflow as tf
+    >>> tf.strings.substr("héllo", 1, 3, unit="UTF8_CHAR").numpy().decode()
+    'éll'
+    """
+    _check_unit(unit, "Substr")
+    x = _strings(input)
+    p = to_tensor(pos, dtypes.int32)
+    n = to_tensor(len, p.dtype)
+    return execute("Substr", (x, p, n), {"unit": unit})
+
+
+# ---------------------------------------------------------------------------- numbers
+
+_NUMBER_TYPES = (
+    dtypes.float32,
+    dtypes.float64,
+    dtypes.int32,
+    dtypes.int64,
+    dtypes.uint32,
+    dtypes.uint64,
+)
+
+
+def _parse_number(s: bytes, is_int: bool) -> Any:
+    raw = s.decode("utf-8", "replace")
+    text = raw.strip()
+    bad = invalid("StringToNumber", f"StringToNumberOp could not correctly convert string: {raw}")
+    if not text or "_" in text:
+        raise bad
+    try:
+        if is_int:
+            return int(text, 10)
+        return float(text)
+    except ValueError:
+        pass
+    if not is_int and text.lower().lstrip("+-").startswith("0x"):
+        try:
+            return float(int(text, 16))
+        except ValueError:
+            pass
+    raise bad
+
+
+def _to_number_kernel(x, out_type):
+    is_int = out_type.is_integer
+    info = np.iinfo(out_type._np) if is_int else None
+    flat = x.reshape(-1)
+    out = np.empty(flat.shape, dtype=out_type._np)
+    for i, s in enumerate(flat):
+        v = _parse_number(s, is_int)
+        if is_int and not info.min <= v <= info.max:
+            raise invalid(
+                "StringToNumber",
+                f"StringToNumberOp could not correctly convert string: {s.decode('utf-8', 'replace')}",
+            )
+        out[i] = v
+    return out.reshape(x.shape)
+
+
+register_op(
+    "StringToNumber",
+    _to_number_kernel,
+    lambda inputs, attrs: [(dims_of(inputs[0]), attrs["out_type"])],
+)
+
+
+def to_number(
+    string_tensor: Any, out_type: Any = dtypes.float32, name: str | None = None
+) -> Tensor:
+    """`tf.strings.to_number`: parses numbers (float32 by default).
+
+    Raises:
+      InvalidArgumentError: a string that is not a number of `out_type`.
+
+    >>> import ndflow as tf
+    >>> tf.strings.to_number(["1.5", "2"]).numpy()
+    array([1.5, 2. ], dtype=float32)
+    """
+    out_type = dtypes.as_dtype(out_type)
+    if out_type not in _NUMBER_TYPES:
+        raise invalid(
+            "StringToNumber",
+            f"Value for attr 'out_type' of {cpp_name(out_type)} is not in the list of allowed "
+            "values: float, double, int32, int64, uint32, uint64",
+        )
+    return execute("StringToNumber", (_strings(string_tensor),), {"out_type": out_type})
+
+
+def _as_string_kernel(x, precision, scientific, shortest, width, fill):
+    kind = x.dtype.kind
+    if kind == "O":
+        return x.copy()
+    if kind == "b":
+        return _map(lambda v: b"true" if v else b"false", x)
+    flags = "0" if fill == "0" else ("-" if fill == "-" else "")
+    w = str(width) if width > -1 else ""
+    if kind in "iu":
+        fmt = "%" + flags + w + "d"
+        return _map(lambda v: (fmt % int(v)).encode(), x)
+    p = f".{precision}" if precision > -1 else ""
+    conv = "e" if scientific else ("g" if shortest else "f")
+    fmt = "%" + flags + w + p + conv
+    if kind == "c":
+        return _map(lambda v: f"({fmt % v.real},{fmt % v.imag})".encode(), x)
+    return _map(lambda v: (fmt % float(v)).encode(), x)
+
+
+register_op("AsString", _as_string_kernel, unary_shape(_STRING))
+
+
+def as_string(
+    input: Any,  # noqa: A002
+    precision: int = -1,
+    scientific: bool = False,
+    shortest: bool = False,
+    width: int = -1,
+    fill: str = "",
+    name: str | None = None,
+) -> Tensor:
+    """`tf.strings.as_string`: formats numbers and booleans as strings (printf style).
+
+    >>> import ndflow as tf
+    >>> tf.strings.as_string([1.5, 2.25], precision=1).numpy()
+    array([b'1.5', b'2.2'], dtype=object)
+    """
+    x = to_tensor(input)
+    if scientific and shortest:
+        raise invalid("AsString", "Cannot select both scientific and shortest notation")
+    if len(fill) > 1:
+        raise invalid("AsString", "Fill string must be one or fewer characters")
+    if fill and fill not in (" ", "0", "+", "-", "#"):
+        raise invalid("AsString", f'Fill argument not supported: "{fill}"')
+    if precision > -1 and not (x.dtype.is_floating or x.dtype.is_complex):
+        raise invalid("AsString", f"precision not supported for datatype {x.dtype.name}")
+    return execute(
+        "AsString",
+        (x,),
+        {
+            "precision": int(precision),
+            "scientific": bool(scientific),
+            "shortest": bool(shortest),
+            "width": int(width),
+            "fill": fill,
+        },
+    )
+
+
+def _summarize(value: np.ndarray, summarize: int) -> str:
+    """NumPy-style text of `value`, eliding the middle of dimensions longer than
+    2 * summarize (all of it when summarize < 0), as tf.print does."""
+    if value.dtype == object:
+        value = _map(lambda b: b.decode("utf-8", "replace"), value)
+    if value.ndim == 0:
+        v = value.item()
+        return f"{v:g}" if isinstance(v, float) else str(v)
+    threshold = 10**9 if summarize < 0 else max(2 * summarize, 1)
+    edge = max(summarize, 1)
+    with np.printoptions(threshold=threshold, edgeitems=edge):
+        return np.array2string(value, separator=" ", formatter={"float_kind": lambda f: f"{f:g}"})
+
+
+def _format_kernel(*xs, template, placeholder, summarize):
+    pieces = template.split(placeholder)
+    out = pieces[0]
+    for x, piece in zip(xs, pieces[1:]):
+        out += _summarize(x, summarize) + piece
+    return np.asarray(out.encode("utf-8"), dtype=object)
+
+
+register_op("StringFormat", _format_kernel, lambda inputs, attrs: [((), _STRING)])
+
+
+def format(  # noqa: A001 - TensorFlow's name
+    template: str,
+    inputs: Any,
+    placeholder: str = "{}",
+    summarize: int = 3,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.strings.format`: fills each `placeholder` in `template` with a tensor,
+    printed like NumPy (the first and last `summarize` entries of long dimensions).
+
+    >>> import ndflow as tf
+    >>> tf.strings.format("x={}", (tf.constant([1, 2]),)).numpy()
+    b'x=[1 2]'
+    """
+    if isinstance(inputs, (list, tuple)):
+        items = list(inputs)
+    else:
+        items = [inputs]
+    count = template.count(placeholder)
+    if count != len(items):
+        raise ValueError(
+            f"The template expects {count} tensors, but the inputs only has {len(items)}. "
+            "Please ensure the number of placeholders in template matches inputs length."
+        )
+    ts = tuple(to_tensor(x) for x in items)
+    return execute(
+        "StringFormat",
+        ts,
+        {"template": template, "placeholder": placeholder, "summarize": int(summarize)},
+    )
+
+
+# ---------------------------------------------------------------------------- ragged results
+
+
+def _ragged_kernel(piece_fn: Callable, value_dtype: Any) -> Callable:
+    """A kernel mapping each string to a list of values, returning the flat values and
+    row splits for every input dimension (outermost first); a scalar gives values only."""
+
+    def kernel(x: np.ndarray, **attrs: Any) -> tuple:
+        flat = x.reshape(-1)
+        pieces = [piece_fn(s, **attrs) for s in flat]
+        lengths = np.fromiter((len(p) for p in pieces), np.int64, count=len(pieces))
+        values = np.empty(int(lengths.sum()), dtype=value_dtype)
+        k = 0
+        for p in pieces:
+            values[k : k + len(p)] = p
+            k += len(p)
+        if x.ndim == 0:
+            return (values,)
+        splits = []
+        rows = 1
+        for j in range(x.ndim - 1):
+            rows *= x.shape[j]
+            splits.append(np.arange(rows + 1, dtype=np.int64) * x.shape[j + 1])
+        splits.append(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64))
+        return (values, *splits)
+
+    return kernel
+
+
+def _ragged_rule(value_dtype: Any) -> Callable:
+    def rule(inputs: list, attrs: dict) -> list:
+        dims = dims_of(inputs[0])
+        if dims is None:
+            raise ValueError("String ops with ragged results need an input of known rank.")
+        out = [((None,), value_dtype)]
+        rows = 1
+        for d in dims:
+            rows = None if rows is None or d is None else rows * d
+            out.append(((None if rows is None else rows + 1,), dtypes.int64))
+        return out
+
+    return rule
+
+
+def _register_ragged(op_type: str, piece_fn: Callable, value_dtype: Any) -> None:
+    np_type = object if value_dtype is _STRING else value_dtype._np
+    register_op(
+        op_type, _ragged_kernel(piece_fn, np_type), _ragged_rule(value_dtype), num_outputs=-1
+    )
+
+
+def _run_ragged(op_type: str, x: Tensor, attrs: dict) -> Any:
+    outputs = execute(op_type, (x,), attrs)
+    values, splits = outputs[0], outputs[1:]
+    if not splits:
+        return values
+    return RaggedTensor.from_nested_row_splits(values, splits, validate=False)
+
+
+_WHITESPACE = re.compile(rb"[ \t\n\r\v\f]+")
+
+
+def _split_one(s: bytes, sep: bytes | None, maxsplit: int) -> list:
+    if sep is None:
+        parts = _WHITESPACE.split(s.strip(b" \t\n\r\v\f"), maxsplit=max(maxsplit, 0))
+        return [] if parts == [b""] else parts
+    if not s:
+        return [b""]
+    return s.split(sep, maxsplit)
+
+
+_register_ragged("StringSplitV2", _split_one, _STRING)
+
+
+def split(
+    input: Any,  # noqa: A002
+    sep: Any = None,
+    maxsplit: int = -1,
+    name: str | None = None,
+) -> Any:
+    """`tf.strings.split`: splits each string on `sep` (runs of whitespace when None).
+
+    Returns:
+      A 1-D Tensor for a scalar input; otherwise a RaggedTensor with one ragged row of
+      pieces per input string.
+
+    >>> import ndflow as tf
+    >>> tf.strings.split(["a b", "c"])
+    <tf.RaggedTensor [[b'a', b'b'], [b'c']]>
+    """
+    sep_b = None if sep is None else _as_bytes(sep)
+    if sep_b == b"":
+        sep_b = None
+    return _run_ragged("StringSplitV2", _strings(input), {"sep": sep_b, "maxsplit": int(maxsplit)})
+
+
+def _bytes_split_one(s: bytes) -> list:
+    return [s[i : i + 1] for i in range(len(s))]
+
+
+_register_ragged("StringBytesSplit", _bytes_split_one, _STRING)
+
+
+def bytes_split(input: Any, name: str | None = None) -> Any:  # noqa: A002
+    """`tf.strings.bytes_split`: each string as a sequence of one-byte strings.
+
+    >>> import ndflow as tf
+    >>> tf.strings.bytes_split("ab").numpy()
+    array([b'a', b'b'], dtype=object)
+    """
+    return _run_ragged("StringBytesSplit", _strings(input), {})
+
+
+def _check_encoding(encoding: str) -> str:
+    norm = encoding.upper().replace("_", "-")
+    if norm not in ("UTF-8", "UTF8"):
+        raise ValueError(f"ndflow supports only UTF-8 for Unicode string ops; got {encoding!r}")
+    return "utf-8"
+
+
+def _decode_one(s: bytes, errors: str, replacement_char: int) -> list:
+    if errors == "strict":
+        try:
+            text = s.decode("utf-8")
+        except UnicodeDecodeError:
+            raise invalid("UnicodeDecode", "Invalid formatting on input string") from None
+    elif errors == "ignore":
+        text = s.decode("utf-8", "ignore")
+    else:
+        text = s.decode("utf-8", "replace")
+        if replacement_char != 0xFFFD:
+            text = text.replace("\ufffd", chr(replacement_char))
+    return [ord(c) for c in text]
+
+
+def _unicode_split_one(s: bytes, errors: str, replacement_char: int) -> list:
+    return [chr(c).encode("utf-8") for c in _decode_one(s, errors, replacement_char)]
+
+
+_register_ragged("UnicodeDecode", _decode_one, dtypes.int32)
+_register_ragged("UnicodeSplit", _unicode_split_one, _STRING)
+
+
+def _unicode_attrs(input_encoding: str, errors: str, replacement_char: int) -> dict:
+    _check_encoding(input_encoding)
+    if errors not in ("strict", "replace", "ignore"):
+        raise ValueError(f"errors must be one of 'strict', 'replace', 'ignore'; got {errors!r}")
+    return {"errors": errors, "replacement_char": int(replacement_char)}
+
+
+def unicode_decode(
+    input: Any,  # noqa: A002
+    input_encoding: str,
+    errors: str = "replace",
+    replacement_char: int = 65533,
+    replace_control_characters: bool = False,
+    name: str | None = None,
+) -> Any:
+    """`tf.strings.unicode_decode`: each string as its int32 Unicode code points
+    (a RaggedTensor for non-scalar inputs).
+
+    >>> import ndflow as tf
+    >>> tf.strings.unicode_decode("hé", "UTF-8").numpy()
+    array([104, 233], dtype=int32)
+    """
+    attrs = _unicode_attrs(input_encoding, errors, replacement_char)
+    return _run_ragged("UnicodeDecode", _strings(input), attrs)
+
+
+def unicode_split(
+    input: Any,  # noqa: A002
+    input_encoding: str,
+    errors: str = "replace",
+    replacement_char: int = 65533,
+    name: str | None = None,
+) -> Any:
+    """`tf.strings.unicode_split`: each string as a sequence of one-character strings."""
+    attrs = _unicode_attrs(input_encoding, errors, replacement_char)
+    return _run_ragged("UnicodeSplit", _strings(input), attrs)
+
+
+def _encode_codepoints(cps: Any, errors: str, replacement_char: int) -> bytes:
+    chars = []
+    for c in cps:
+        c = int(c)
+        if 0 <= c <= 0x10FFFF and not 0xD800 <= c <= 0xDFFF:
+            chars.append(chr(c))
+        elif errors == "strict":
+            raise invalid("UnicodeEncode", f"Invalid code point: {c}")
+        elif errors == "replace":
+            chars.append(chr(replacement_char))
+    return "".join(chars).encode("utf-8")
+
+
+def _unicode_encode_kernel(values, *splits, errors, replacement_char):
+    if not splits:
+        rows = values.reshape(-1, values.shape[-1]) if values.ndim else values.reshape(1, 1)
+        out = np.empty(rows.shape[0], dtype=object)
+        for i, r in enumerate(rows):
+            out[i] = _encode_codepoints(r, errors, replacement_char)
+        return out.reshape(values.shape[:-1]) if values.ndim else out.reshape(())
+    s = splits[-1]
+    out = np.empty(s.shape[0] - 1, dtype=object)
+    for i in range(out.shape[0]):
+        out[i] = _encode_codepoints(values[s[i] : s[i + 1]], errors, replacement_char)
+    # Outer ragged levels of the input stay ragged; ndflow supports one level.
+    return out
+
+
+def _unicode_encode_rule(inputs, attrs):
+    if len(inputs) > 1:
+        n = dims_of(inputs[-1])
+        return [((None if n is None or n[0] is None else n[0] - 1,), _STRING)]
+    dims = dims_of(inputs[0])
+    return [(None if dims is None else tuple(dims[:-1]), _STRING)]
+
+
+register_op("UnicodeEncode", _unicode_encode_kernel, _unicode_encode_rule)
+
+
+def unicode_encode(
+    input: Any,  # noqa: A002
+    output_encoding: str,
+    errors: str = "replace",
+    replacement_char: int = 65533,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.strings.unicode_encode`: int32 code points (innermost dimension, dense or
+    ragged) to UTF-8 strings.
+
+    >>> import ndflow as tf
+    >>> tf.strings.unicode_encode([104, 233], "UTF-8").numpy().decode()
+    'hé'
+    """
+    _check_encoding(output_encoding)
+    attrs = {"errors": errors, "replacement_char": int(replacement_char)}
+    if isinstance(input, RaggedTensor):
+        if input.ragged_rank != 1:
+            raise NotImplementedError("unicode_encode supports one ragged dimension in ndflow")
+        values = to_tensor(input.flat_values, dtypes.int32)
+        return execute("UnicodeEncode", (values, input.row_splits), attrs)
+    return execute("UnicodeEncode", (to_tensor(input, dtypes.int32),), attrs)
+
+
+# ---------------------------------------------------------------------------- ngrams
+
+
+def _ngram_rows(
+    tokens: list, widths: tuple, separator: bytes, pad: tuple, pad_width: int, preserve_short: bool
+) -> list:
+    out: list = []
+    for n in widths:
+        p = (n - 1) if pad_width < 0 else min(pad_width, n - 1)
+        seq = [pad[0]] * p + list(tokens) + [pad[1]] * p if pad[0] is not None else list(tokens)
+        grams = [separator.join(seq[i : i + n]) for i in range(len(seq) - n + 1)]
+        out.extend(grams)
+    if not out and preserve_short and tokens:
+        out.append(separator.join(tokens))
+    return out
+
+
+def _ngrams_kernel(values, *splits, widths, separator, pad, pad_width, preserve_short):
+    if splits:
+        s = splits[0]
+        rows = [values[s[i] : s[i + 1]].tolist() for i in range(s.shape[0] - 1)]
+        grams = [_ngram_rows(r, widths, separator, pad, pad_width, preserve_short) for r in rows]
+        flat = np.empty(sum(len(g) for g in grams), dtype=object)
+        flat[:] = [x for g in grams for x in g] if flat.size else []
+        new_splits = np.concatenate([[0], np.cumsum([len(g) for g in grams])]).astype(np.int64)
+        return flat, new_splits
+    lead = values.reshape(-1, values.shape[-1]) if values.ndim > 1 else values.reshape(1, -1)
+    grams = [
+        _ngram_rows(r.tolist(), widths, separator, pad, pad_width, preserve_short) for r in lead
+    ]
+    width = len(grams[0]) if grams else 0
+    out = np.empty((len(grams), width), dtype=object)
+    for i, g in enumerate(grams):
+        out[i, :] = g if width else []
+    return out.reshape(values.shape[:-1] + (width,)), np.zeros((1,), np.int64)
+
+
+def _ngrams_rule(inputs, attrs):
+    if len(inputs) > 1:
+        return [((None,), _STRING), (dims_of(inputs[1]), dtypes.int64)]
+    dims = dims_of(inputs[0])
+    return [(None if dims is None else tuple(dims[:-1]) + (None,), _STRING), ((1,), dtypes.int64)]
+
+
+register_op("StringNGrams", _ngrams_kernel, _ngrams_rule, num_outputs=2)
+
+
+def ngrams(
+    data: Any,
+    ngram_width: Any,
+    separator: str = " ",
+    pad_values: Any = None,
+    padding_width: Any = None,
+    preserve_short_sequences: bool = False,
+    name: str | None = None,
+) -> Any:
+    """`tf.strings.ngrams`: n-grams of the innermost dimension of a string tensor (dense
+    or ragged), joined with `separator`.
+
+    >>> import ndflow as tf
+    >>> tf.strings.ngrams(["a", "b", "c"], 2).numpy()
+    array([b'a b', b'b c'], dtype=object)
+    """
+    widths = tuple(ngram_width) if isinstance(ngram_width, (list, tuple)) else (int(ngram_width),)
+    if pad_values is None:
+        pad = (None, None)
+    elif isinstance(pad_values, (list, tuple)):
+        pad = (_as_bytes(pad_values[0]), _as_bytes(pad_values[1]))
+    else:
+        pad = (_as_bytes(pad_values), _as_bytes(pad_values))
+    attrs = {
+        "widths": widths,
+        "separator": _as_bytes(separator),
+        "pad": pad,
+        "pad_width": -1 if padding_width is None else int(padding_width),
+        "preserve_short": bool(preserve_short_sequences),
+    }
+    if isinstance(data, RaggedTensor):
+        if data.ragged_rank != 1:
+            raise NotImplementedError("ngrams supports one ragged dimension in ndflow")
+        values, splits = execute("StringNGrams", (data.flat_values, data.row_splits), attrs)
+        return RaggedTensor.from_row_splits(values, splits, validate=False)
+    x = _strings(data)
+    if x.shape.rank == 0:
+        raise ValueError("ngrams requires data of rank >= 1")
+    return execute("StringNGrams", (x,), attrs)[0]
+
+
+# ---------------------------------------------------------------------------- hashing
+
+
+def _fingerprint64(s: bytes) -> int:
+    # FNV-1a: a stable 64-bit hash (TensorFlow uses Farmhash; the buckets differ).
+    h = 0xCBF29CE484222325
+    for b in s:
+        h = ((h ^ b) * 0x100000001B3) & 0xFFFFFFFFFFFFFFFF
+    return h
+
+
+register_op(
+    "StringToHashBucketFast",
+    lambda x, num_buckets: _map(lambda s: _fingerprint64(s) % num_buckets, x, np.int64),
+    unary_shape(dtypes.int64),
+)
+
+
+def to_hash_bucket_fast(input: Any, num_buckets: int, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.strings.to_hash_bucket_fast`: a stable hash of each string modulo
+    `num_buckets` (stable across runs, though not TensorFlow's Farmhash values)."""
+    if num_buckets < 1:
+        raise ValueError(f"num_buckets must be >= 1, got {num_buckets}")
+    return execute("StringToHashBucketFast", (_strings(input),), {"num_buckets": int(num_buckets)})
+
+
+to_hash_bucket = to_hash_bucket_fast
+
+
+# ---------------------------------------------------------------------------- transcode
+
+_CODECS = {
+    "UTF-8": "utf-8",
+    "UTF-16-BE": "utf-16-be",
+    "UTF-32-BE": "utf-32-be",
+    "US-ASCII": "ascii",
+    "ISO-8859-1": "latin-1",
+}
+
+
+def _codec(name: str) -> str:
+    try:
+        return _CODECS[name.upper()]
+    except KeyError:
+        raise ValueError(
+            f"Unsupported encoding {name!r}; ndflow supports {sorted(_CODECS)}"
+        ) from None
+
+
+def _transcode_one(s: bytes, src: str, dst: str, errors: str, replacement_char: int) -> bytes:
+    if errors == "strict":
+        try:
+            text = s.decode(src)
+        except UnicodeDecodeError:
+            raise invalid("UnicodeTranscode", "Invalid formatting on input string") from None
+    else:
+        text = s.decode(src, "ignore" if errors == "ignore" else "replace")
+        if errors == "replace" and replacement_char != 0xFFFD:
+            text = text.replace("\ufffd", chr(replacement_char))
+    return text.encode(dst, "replace")
+
+
+register_op(
+    "UnicodeTranscode",
+    lambda x, src, dst, errors, replacement_char: _map(
+        lambda s: _transcode_one(s, src, dst, errors, replacement_char), x
+    ),
+    unary_shape(),
+)
+
+
+def unicode_transcode(
+    input: Any,  # noqa: A002
+    input_encoding: str,
+    output_encoding: str,
+    errors: str = "replace",
+    replacement_char: int = 65533,
+    replace_control_characters: bool = False,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.strings.unicode_transcode`: re-encodes strings (UTF-8, UTF-16-BE, UTF-32-BE).
+
+    >>> import ndflow as tf
+    >>> tf.strings.unicode_transcode("hé", "UTF-8", "UTF-16-BE").numpy()
+    b'\\x00h\\x00\\xe9'
+    """
+    attrs = {
+        "src": _codec(input_encoding),
+        "dst": _codec(output_encoding),
+        "errors": errors,
+        "replacement_char": int(replacement_char),
+    }
+    return execute("UnicodeTranscode", (_strings(input),), attrs)
