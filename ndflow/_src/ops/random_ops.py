@@ -55,7 +55,7 @@ def set_seed(seed: int | None) -> None:
     >>> tf.random.set_seed(7)
     >>> a = tf.random.uniform([2])
     >>> tf.random.set_seed(7)
-    >>> (a.numpy() == tf.random.uniform([2]).numpy()).all()
+    >>> bool((a.numpy() == tf.random.uniform([2]).numpy()).all())
     True
     """
     context.set_global_seed(seed)
@@ -104,7 +104,9 @@ def _shape_tensor(shape: Any, op_type: str) -> Tensor:
     """The `shape` argument (list, tuple, TensorShape or 1-D int tensor) as a tensor."""
     if isinstance(shape, TensorShape):
         shape = shape.as_list()
-    t = shape if isinstance(shape, Tensor) else convert_to_tensor(shape)
+    if isinstance(shape, (list, tuple)) and not shape:
+        shape = np.zeros((0,), np.int32)
+    t = shape if isinstance(shape, Tensor) else convert_to_tensor(shape, dtype_hint=dtypes.int32)
     if t.dtype not in (dtypes.int32, dtypes.int64):
         raise invalid(
             op_type,
@@ -300,17 +302,52 @@ _register_pair(
     lambda rng, dims, op_type, dtype: _draw_full_int(rng, dims, dtype),
     _shape_rule(),
 )
-_register_pair(
+
+
+def _leading_dims(dims: tuple, param: np.ndarray, op_type: str) -> tuple:
+    """Stateless gamma/poisson: `shape` must end with the parameter's shape."""
+    n = param.ndim
+    if n and tuple(dims[len(dims) - n :]) != param.shape:
+        raise invalid(op_type, "Shape passed in must end with broadcasted shape.")
+    return dims[: len(dims) - n]
+
+
+register_op(
     "RandomGamma",
-    "StatelessRandomGammaV2",
-    lambda rng, dims, alpha, op_type: _draw_gamma(rng, dims, alpha),
+    lambda shape, alpha, seed, seed2: _draw_gamma(
+        _stream(seed, seed2), _shape_value(shape, "RandomGamma"), alpha
+    ),
     lambda inputs, attrs: _shape_rule(extra_dims_input=1)(inputs, {"dtype": inputs[1].dtype}),
+    stateful=True,
 )
-_register_pair(
+register_op(
+    "StatelessRandomGammaV2",
+    lambda shape, alpha, seed: _draw_gamma(
+        _stateless_rng(seed, "StatelessRandomGammaV2"),
+        _leading_dims(
+            _shape_value(shape, "StatelessRandomGammaV2"), alpha, "StatelessRandomGammaV2"
+        ),
+        alpha,
+    ),
+    lambda inputs, attrs: _shape_rule()(inputs, {"dtype": inputs[1].dtype}),
+)
+register_op(
     "RandomPoissonV2",
-    "StatelessRandomPoisson",
-    lambda rng, dims, lam, op_type, dtype: _draw_poisson(rng, dims, lam, dtype),
+    lambda shape, lam, seed, seed2, dtype: _draw_poisson(
+        _stream(seed, seed2), _shape_value(shape, "RandomPoissonV2"), lam, dtype
+    ),
     _shape_rule(extra_dims_input=1),
+    stateful=True,
+)
+register_op(
+    "StatelessRandomPoisson",
+    lambda shape, lam, seed, dtype: _draw_poisson(
+        _stateless_rng(seed, "StatelessRandomPoisson"),
+        _leading_dims(_shape_value(shape, "StatelessRandomPoisson"), lam, "StatelessRandomPoisson"),
+        lam,
+        dtype,
+    ),
+    _shape_rule(),
 )
 _register_pair(
     "RandomBinomial",
@@ -448,7 +485,7 @@ def truncated_normal(
     standard deviations from the mean dropped and re-drawn.
 
     >>> import ndflow as tf
-    >>> abs(tf.random.truncated_normal([100]).numpy()).max() <= 2.0
+    >>> bool(abs(tf.random.truncated_normal([100]).numpy()).max() <= 2.0)
     True
     """
     dtype = dtypes.as_dtype(dtype)
@@ -636,7 +673,7 @@ def stateless_uniform(
     >>> import ndflow as tf
     >>> a = tf.random.stateless_uniform([2], seed=[1, 2])
     >>> b = tf.random.stateless_uniform([2], seed=[1, 2])
-    >>> (a.numpy() == b.numpy()).all()
+    >>> bool((a.numpy() == b.numpy()).all())
     True
     """
     dtype = dtypes.as_dtype(dtype)

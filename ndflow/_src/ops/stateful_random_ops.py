@@ -164,7 +164,7 @@ class Generator:
     TensorShape([2])
     >>> a = tf.random.Generator.from_seed(5).uniform([3]).numpy()
     >>> b = tf.random.Generator.from_seed(5).uniform([3]).numpy()
-    >>> (a == b).all()
+    >>> bool((a == b).all())
     True
     """
 
