@@ -165,49 +165,70 @@ def length(input: Any, unit: str = "BYTE", name: str | None = None) -> Tensor:  
 # ---------------------------------------------------------------------------- regex
 
 
-def _compile(pattern: Any, op_type: str) -> re.Pattern:
-    if isinstance(pattern, Tensor):
-        pattern = pattern.numpy()
-    if isinstance(pattern, str):
-        pattern = pattern.encode("utf-8")
-    try:
-        return re.compile(pattern)
-    except re.error as e:
-        raise invalid(
-            op_type, f"Invalid pattern: {pattern.decode('utf-8', 'replace')}, error: {e}"
-        ) from None
+class _Regex:
+    """A pattern matched as RE2 does in TensorFlow: on UTF-8 characters (so `.` matches
+    `é`), falling back to bytes for strings that are not valid UTF-8."""
+
+    def __init__(self, pattern: bytes, op_type: str) -> None:
+        try:
+            self.bytes = re.compile(pattern)
+            try:
+                self.text = re.compile(pattern.decode("utf-8"))
+            except UnicodeDecodeError:
+                self.text = None
+        except re.error as e:
+            raise invalid(
+                op_type, f"Invalid pattern: {pattern.decode('utf-8', 'replace')}, error: {e}"
+            ) from None
+
+    def sub(self, rewrite: bytes, s: bytes, count: int) -> bytes:
+        if self.text is not None:
+            try:
+                text, template = s.decode("utf-8"), rewrite.decode("utf-8")
+            except UnicodeDecodeError:
+                pass
+            else:
+                return self.text.sub(_rewrite_template(template, ""), text, count=count).encode()
+        return self.bytes.sub(_rewrite_template(rewrite, b""), s, count=count)
+
+    def fullmatch(self, s: bytes) -> bool:
+        if self.text is not None:
+            try:
+                return self.text.fullmatch(s.decode("utf-8")) is not None
+            except UnicodeDecodeError:
+                pass
+        return self.bytes.fullmatch(s) is not None
 
 
-def _rewrite_template(rewrite: bytes) -> Callable:
-    r"""RE2 rewrites use \0-\9 for groups and \\ for a backslash."""
+def _rewrite_template(rewrite: Any, empty: Any) -> Callable:
+    r"""RE2 rewrites use \0-\9 for groups and \\ for a backslash (str or bytes)."""
 
-    def expand(m: re.Match) -> bytes:
-        out = bytearray()
+    def expand(m: re.Match) -> Any:
+        out = []
         i = 0
         while i < len(rewrite):
             c = rewrite[i : i + 1]
-            if c == b"\\" and i + 1 < len(rewrite):
+            if c in ("\\", b"\\") and i + 1 < len(rewrite):
                 nxt = rewrite[i + 1 : i + 2]
                 if nxt.isdigit():
-                    out += m.group(int(nxt)) or b""
+                    out.append(m.group(int(nxt)) or empty)
                     i += 2
                     continue
-                if nxt == b"\\":
-                    out += b"\\"
+                if nxt == c:
+                    out.append(c)
                     i += 2
                     continue
-            out += c
+            out.append(c)
             i += 1
-        return bytes(out)
+        return empty.join(out)
 
     return expand
 
 
 def _regex_replace_kernel(x, pattern, rewrite, replace_global):
-    regex = _compile(pattern, "StaticRegexReplace")
-    expand = _rewrite_template(rewrite)
+    regex = _Regex(pattern, "StaticRegexReplace")
     count = 0 if replace_global else 1
-    return _map(lambda s: regex.sub(expand, s, count=count), x)
+    return _map(lambda s: regex.sub(rewrite, s, count), x)
 
 
 register_op("StaticRegexReplace", _regex_replace_kernel, unary_shape())
@@ -234,7 +255,7 @@ def regex_replace(
     b'x bbb'
     """
     pattern_b = _as_bytes(pattern)
-    _compile(pattern_b, "StaticRegexReplace")
+    _Regex(pattern_b, "StaticRegexReplace")
     return execute(
         "StaticRegexReplace",
         (_strings(input),),
@@ -247,8 +268,8 @@ def regex_replace(
 
 
 def _full_match_kernel(x, pattern):
-    regex = _compile(pattern, "StaticRegexFullMatch")
-    return _map(lambda s: regex.fullmatch(s) is not None, x, bool)
+    regex = _Regex(pattern, "StaticRegexFullMatch")
+    return _map(regex.fullmatch, x, bool)
 
 
 register_op("StaticRegexFullMatch", _full_match_kernel, unary_shape(dtypes.bool))
@@ -262,7 +283,7 @@ def regex_full_match(input: Any, pattern: Any, name: str | None = None) -> Tenso
     array([ True, False])
     """
     pattern_b = _as_bytes(pattern)
-    _compile(pattern_b, "StaticRegexFullMatch")
+    _Regex(pattern_b, "StaticRegexFullMatch")
     return execute("StaticRegexFullMatch", (_strings(input),), {"pattern": pattern_b})
 
 
