@@ -80,6 +80,23 @@ def test_sampler_dtype_shape_and_bounds_match_numpy_expectations(name, args, kwa
         )
 
 
+@pytest.mark.parametrize("name,args,kwargs,bounds", SAMPLERS)
+def test_sampler_shape_rules_agree_with_kernels(monkeypatch, name, args, kwargs, bounds):
+    from ndflow._src.ops import stateful_random_ops
+
+    from ._shape_rule_check import checking_execute
+
+    monkeypatch.setattr(random_ops, "execute", checking_execute)
+    monkeypatch.setattr(stateful_random_ops, "execute", checking_execute)
+    fn, kw = _resolve(nd, name, kwargs)
+    fn(*args, **kw)
+    nd.random.categorical([[0.0, 1.0]], 3)
+    nd.random.shuffle([1, 2, 3])
+    nd.random.log_uniform_candidate_sampler([[1]], 1, 3, True, 10)
+    g = nd.random.Generator.from_seed(1)
+    g.normal([2, 2]), g.uniform([3], maxval=4, dtype=nd.int32), g.make_seeds(2), g.state
+
+
 @pytest.mark.parity
 @pytest.mark.parametrize("name,args,kwargs,bounds", SAMPLERS)
 def test_sampler_dtype_and_shape_match_tensorflow(real_tf, name, args, kwargs, bounds):
