@@ -3,6 +3,9 @@ and the minimal RaggedTensor."""
 
 from __future__ import annotations
 
+import re
+import string
+
 import numpy as np
 import pytest
 
@@ -82,6 +85,29 @@ CASES = [
     ("reduce_join", ([["a", "b"], ["c", "d"]],), {}, b"abcd"),
     ("reduce_join", ([["a", "b"], ["c", "d"]],), {"axis": 0, "keepdims": True}, [[b"ac", b"bd"]]),
     ("reduce_join", (["a", "b"],), {"axis": -1, "separator": ", "}, b"a, b"),
+    (
+        "reduce_join",
+        (R(np.array([b"h", b"i", b"y", b"o"], object), [0, 2, 2, 4]),),
+        {"axis": -1},
+        [b"hi", b"", b"yo"],
+    ),
+    (
+        "lower",
+        (R(np.array([b"A", b"\xc3\x89", b"C"], object), [0, 2, 3]),),
+        {"encoding": "utf-8"},
+        [[b"a", "é".encode()], [b"c"]],
+    ),
+    ("length", (R(np.array([b"ab", b"c"], object), [0, 0, 2]),), {}, [[], [2, 1]]),
+    (
+        "regex_replace",
+        (
+            R(np.array([b"a!", b"b?"], object), [0, 1, 2]),
+            "[%s]" % re.escape(string.punctuation),  # noqa: UP031 - the tutorials write this
+            "",
+        ),
+        {},
+        [[b"a"], [b"b"]],
+    ),
     ("substr", ("héllo", 1, 3), {}, b"\xc3\xa9l"),
     ("substr", ("héllo", 1, 3), {"unit": "UTF8_CHAR"}, "éll".encode()),
     ("substr", (["hello", "ab"], [1, 0], [2, 5]), {}, [b"el", b"ab"]),

@@ -11,6 +11,7 @@ are Python's `re`, which agrees on the common syntax.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from typing import Any
@@ -81,6 +82,19 @@ def _elementwise(op_type: str, fn: Callable, out_dtype: Any = None) -> None:
     register_op(op_type, kernel, unary_shape(out_dtype))
 
 
+def _ragged_elementwise(fn: Callable) -> Callable:
+    """Lets an element-wise op take a RaggedTensor: it maps over the flat values and keeps
+    the row structure, as TensorFlow's ragged dispatch does."""
+
+    @functools.wraps(fn)
+    def wrapper(input: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: A002
+        if isinstance(input, RaggedTensor):
+            return input.with_flat_values(fn(input.flat_values, *args, **kwargs))
+        return fn(input, *args, **kwargs)
+
+    return wrapper
+
+
 # ---------------------------------------------------------------------------- case, strip
 
 
@@ -101,6 +115,7 @@ _elementwise("StringUpper", _upper)
 _elementwise("StringStrip", lambda s: s.strip(b" \t\n\r\v\f"))
 
 
+@_ragged_elementwise
 def lower(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.strings.lower`: lower-cases ASCII letters, or all letters with
     `encoding="utf-8"`.
@@ -112,12 +127,14 @@ def lower(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  #
     return execute("StringLower", (_strings(input),), {"encoding": encoding.lower()})
 
 
+@_ragged_elementwise
 def upper(input: Any, encoding: str = "", name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.strings.upper`: upper-cases ASCII letters, or all letters with
     `encoding="utf-8"`."""
     return execute("StringUpper", (_strings(input),), {"encoding": encoding.lower()})
 
 
+@_ragged_elementwise
 def strip(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.strings.strip`: removes leading and trailing whitespace.
 
@@ -151,6 +168,7 @@ def _check_unit(unit: str, op_type: str) -> None:
         )
 
 
+@_ragged_elementwise
 def length(input: Any, unit: str = "BYTE", name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.strings.length`: string lengths in bytes, or in UTF-8 characters.
 
@@ -240,6 +258,7 @@ def _as_bytes(value: Any) -> bytes:
     return value.encode("utf-8") if isinstance(value, str) else bytes(value)
 
 
+@_ragged_elementwise
 def regex_replace(
     input: Any,  # noqa: A002
     pattern: Any,
@@ -275,6 +294,7 @@ def _full_match_kernel(x, pattern):
 register_op("StaticRegexFullMatch", _full_match_kernel, unary_shape(dtypes.bool))
 
 
+@_ragged_elementwise
 def regex_full_match(input: Any, pattern: Any, name: str | None = None) -> Tensor:  # noqa: A002
     """`tf.strings.regex_full_match`: whether each whole string matches `pattern`.
 
@@ -391,16 +411,52 @@ def reduce_join(
     >>> tf.strings.reduce_join([["a", "b"], ["c", "d"]], axis=1, separator=",").numpy()
     array([b'a,b', b'c,d'], dtype=object)
     """
-    x = _strings(inputs)
     if axis is not None:
         if isinstance(axis, Tensor):
             axis = axis.numpy().tolist()
         axis = tuple(int(a) for a in axis) if isinstance(axis, (list, tuple)) else (int(axis),)
+    if isinstance(inputs, RaggedTensor):
+        return _ragged_reduce_join(inputs, axis, keepdims, _as_bytes(separator))
+    x = _strings(inputs)
     return execute(
         "ReduceJoin",
         (x,),
         {"axis": axis, "keepdims": bool(keepdims), "separator": _as_bytes(separator)},
     )
+
+
+def _ragged_reduce_join_kernel(values, splits, separator):
+    out = np.empty(splits.shape[0] - 1, dtype=object)
+    for i in range(out.shape[0]):
+        out[i] = separator.join(values[splits[i] : splits[i + 1]])
+    return out
+
+
+register_op(
+    "RaggedReduceJoin",
+    _ragged_reduce_join_kernel,
+    lambda inputs, attrs: [
+        ((None if dims_of(inputs[1]) is None else _minus_one(dims_of(inputs[1])[0]),), _STRING)
+    ],
+)
+
+
+def _minus_one(n: Any) -> Any:
+    return None if n is None else n - 1
+
+
+def _ragged_reduce_join(r: RaggedTensor, axis: Any, keepdims: bool, separator: bytes) -> Any:
+    """reduce_join over the innermost (ragged) dimension of a RaggedTensor."""
+    rank = r.ragged_rank + 1
+    if axis is None or len(axis) != 1 or axis[0] % rank != rank - 1 or keepdims:
+        raise NotImplementedError(
+            "ndflow's reduce_join of a RaggedTensor supports only the innermost axis"
+        )
+    splits = r.nested_row_splits
+    joined = execute("RaggedReduceJoin", (r.flat_values, splits[-1]), {"separator": separator})
+    if len(splits) == 1:
+        return joined
+    return RaggedTensor.from_nested_row_splits(joined, splits[:-1], validate=False)
 
 
 # ---------------------------------------------------------------------------- substr
@@ -446,6 +502,7 @@ def _substr_rule(inputs, attrs):
 register_op("Substr", _substr_kernel, _substr_rule)
 
 
+@_ragged_elementwise
 def substr(
     input: Any,  # noqa: A002
     pos: Any,
@@ -525,6 +582,7 @@ register_op(
 )
 
 
+@_ragged_elementwise
 def to_number(
     string_tensor: Any, out_type: Any = dtypes.float32, name: str | None = None
 ) -> Tensor:
@@ -569,6 +627,7 @@ def _as_string_kernel(x, precision, scientific, shortest, width, fill):
 register_op("AsString", _as_string_kernel, unary_shape(_STRING))
 
 
+@_ragged_elementwise
 def as_string(
     input: Any,  # noqa: A002
     precision: int = -1,
@@ -1066,6 +1125,7 @@ register_op(
 )
 
 
+@_ragged_elementwise
 def unicode_transcode(
     input: Any,  # noqa: A002
     input_encoding: str,
