@@ -306,6 +306,31 @@ def test_kernel_state_lives_in_the_registry_that_set_seed_resets():
     np.testing.assert_array_equal(_np(execute("RandomUniform", (shape,), attrs)), a)
 
 
+def test_graph_ops_with_equal_seeds_agree_but_eager_ones_continue_a_stream():
+    # TensorFlow: inside a tf.function, two uniform([2], seed=3) ops give equal values
+    # (each node owns its kernel); eagerly they share one stream.
+    from ndflow._src.core import context
+    from ndflow._src.framework.op_registry import get_op
+
+    nd.random.set_seed(1)
+    saved = context.ctx.graph
+    context.ctx.graph = object()  # "tracing": only executing_eagerly() is consulted
+    try:
+        a_attrs, b_attrs = random_ops.seed_attrs(3), random_ops.seed_attrs(3)
+    finally:
+        context.ctx.graph = saved
+    assert a_attrs["instance"] != b_attrs["instance"]
+    kernel = get_op("RandomUniform").kernel
+    shape = np.array([2], np.int32)
+    first = kernel(shape, dtype=nd.float32, **a_attrs)
+    np.testing.assert_array_equal(first, kernel(shape, dtype=nd.float32, **b_attrs))
+    second_run = kernel(shape, dtype=nd.float32, **a_attrs)
+    assert not np.array_equal(first, second_run)  # each run of the graph continues
+    nd.random.set_seed(1)
+    np.testing.assert_array_equal(kernel(shape, dtype=nd.float32, **a_attrs), first)
+    assert "instance" not in random_ops.seed_attrs(3)
+
+
 def test_stateless_ops_depend_only_on_seed():
     a = _np(nd.random.stateless_normal([5], seed=[1, 2]))
     nd.random.set_seed(77)

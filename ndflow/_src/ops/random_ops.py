@@ -5,9 +5,11 @@ Seeds follow TensorFlow's rules (`context.get_seed`): with a global seed a progr
 repeats exactly; an op seed alone gives a fixed sequence; no seeds at all is random.
 Stateful ops carry the (global, op) seed pair as attrs `seed`/`seed2`; their kernels draw
 from one NumPy Generator stream per pair, kept in `_STREAMS`, which `set_seed` empties.
-So two calls with the same op seed give different values, and `set_seed` restarts every
-sequence, as in TensorFlow, eagerly and inside compiled graphs alike (the kernel, not the
-caller, owns the state). Bit equality with TensorFlow is not a goal.
+So two eager calls with the same op seed give different values, and `set_seed` restarts
+every sequence, as in TensorFlow. Ops traced into a graph also carry an `instance` attr,
+so each graph node owns its stream (TensorFlow's per-node kernels) and every run of the
+graph continues it. The kernel, not the caller, owns the state. Bit equality with
+TensorFlow is not a goal.
 
 Only the standard samples come from kernels; the affine parts (`mean + stddev * z`,
 `minval + (maxval - minval) * u`) are ndflow ops, so gradients reach those arguments.
@@ -15,6 +17,7 @@ Only the standard samples come from kernels; the affine parts (`mean + stddev * 
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -32,8 +35,8 @@ from ndflow._src.ops.op_util import cpp_name, dims_of, dims_str, invalid, to_ten
 _MASK64 = (1 << 64) - 1
 _MAXINT32 = 2**31 - 1
 
-# (seed, seed2) -> np.random.Generator: one stream per seed pair, reset by set_seed.
-_STREAMS: dict[tuple[int, int], np.random.Generator] = {}
+# (seed, seed2, graph node instance or None) -> np.random.Generator, reset by set_seed.
+_STREAMS: dict[tuple, np.random.Generator] = {}
 # The stream of ops run with no seed at all: random on every run.
 _UNSEEDED = np.random.default_rng()
 
@@ -80,10 +83,24 @@ def get_seed(op_seed: int | None) -> tuple[int, int]:
     return int(global_seed), int(seed2)
 
 
-def _stream(seed: int, seed2: int) -> np.random.Generator:
+_instances = itertools.count(1)
+
+
+def seed_attrs(op_seed: int | None) -> dict:
+    """The seed attrs of a stateful random op: `seed`, `seed2`, and while a graph is being
+    traced an `instance` number. Eagerly, ops with the same seeds share one stream (TF's
+    kernel cache: `uniform(seed=1)` twice differs); in a graph each op node has its own
+    stream (TF's per-node kernels: two ops with the same seeds in one function agree)."""
+    seed, seed2 = get_seed(op_seed)
+    if context.executing_eagerly():
+        return {"seed": seed, "seed2": seed2}
+    return {"seed": seed, "seed2": seed2, "instance": next(_instances)}
+
+
+def _stream(seed: int, seed2: int, instance: int | None = None) -> np.random.Generator:
     if seed == 0 and seed2 == 0:
         return _UNSEEDED
-    key = (seed, seed2)
+    key = (seed, seed2, instance)
     rng = _STREAMS.get(key)
     if rng is None:
         rng = _STREAMS[key] = np.random.default_rng([seed & _MASK64, seed2 & _MASK64, 0x5EED])
@@ -258,9 +275,9 @@ def _draw_binomial(rng, dims, counts, probs, dtype):
 def _register_pair(name: str, stateless_name: str, draw, shape_rule) -> None:
     """Registers a stateful op (seed attrs) and its stateless twin (seed input last)."""
 
-    def stateful(shape, *rest, seed, seed2, **attrs):
+    def stateful(shape, *rest, seed, seed2, instance=None, **attrs):
         dims = _shape_value(shape, name)
-        return draw(_stream(seed, seed2), dims, *rest, op_type=name, **attrs)
+        return draw(_stream(seed, seed2, instance), dims, *rest, op_type=name, **attrs)
 
     def stateless(shape, *rest, **attrs):
         *params, seed = rest
@@ -314,8 +331,8 @@ def _leading_dims(dims: tuple, param: np.ndarray, op_type: str) -> tuple:
 
 register_op(
     "RandomGamma",
-    lambda shape, alpha, seed, seed2: _draw_gamma(
-        _stream(seed, seed2), _shape_value(shape, "RandomGamma"), alpha
+    lambda shape, alpha, seed, seed2, instance=None: _draw_gamma(
+        _stream(seed, seed2, instance), _shape_value(shape, "RandomGamma"), alpha
     ),
     lambda inputs, attrs: _shape_rule(extra_dims_input=1)(inputs, {"dtype": inputs[1].dtype}),
     stateful=True,
@@ -333,8 +350,8 @@ register_op(
 )
 register_op(
     "RandomPoissonV2",
-    lambda shape, lam, seed, seed2, dtype: _draw_poisson(
-        _stream(seed, seed2), _shape_value(shape, "RandomPoissonV2"), lam, dtype
+    lambda shape, lam, seed, seed2, dtype, instance=None: _draw_poisson(
+        _stream(seed, seed2, instance), _shape_value(shape, "RandomPoissonV2"), lam, dtype
     ),
     _shape_rule(extra_dims_input=1),
     stateful=True,
@@ -368,8 +385,8 @@ def _categorical_rule(inputs: list, attrs: dict) -> list:
 
 register_op(
     "Multinomial",
-    lambda logits, n, seed, seed2, output_dtype: _draw_categorical(
-        _stream(seed, seed2), logits, n, output_dtype, "Multinomial"
+    lambda logits, n, seed, seed2, output_dtype, instance=None: _draw_categorical(
+        _stream(seed, seed2, instance), logits, n, output_dtype, "Multinomial"
     ),
     _categorical_rule,
     stateful=True,
@@ -387,10 +404,10 @@ register_op(
 )
 
 
-def _shuffle_kernel(value, seed, seed2):
+def _shuffle_kernel(value, seed, seed2, instance=None):
     if value.ndim == 0:
         return value.copy()
-    return value[_stream(seed, seed2).permutation(value.shape[0])]
+    return value[_stream(seed, seed2, instance).permutation(value.shape[0])]
 
 
 register_op(
@@ -468,8 +485,7 @@ def normal(
     dtype = dtypes.as_dtype(dtype)
     params = _params(stddev, mean, dtype)
     s = _shape_tensor(shape, "RandomStandardNormal")
-    seed1, seed2 = get_seed(seed)
-    z = execute("RandomStandardNormal", (s,), {"seed": seed1, "seed2": seed2, "dtype": dtype})
+    z = execute("RandomStandardNormal", (s,), {**seed_attrs(seed), "dtype": dtype})
     return _affine(z, stddev, mean, params)
 
 
@@ -491,8 +507,7 @@ def truncated_normal(
     dtype = dtypes.as_dtype(dtype)
     params = _params(stddev, mean, dtype)
     s = _shape_tensor(shape, "TruncatedNormal")
-    seed1, seed2 = get_seed(seed)
-    z = execute("TruncatedNormal", (s,), {"seed": seed1, "seed2": seed2, "dtype": dtype})
+    z = execute("TruncatedNormal", (s,), {**seed_attrs(seed), "dtype": dtype})
     return _affine(z, stddev, mean, params)
 
 
@@ -531,13 +546,11 @@ def uniform(
         if maxval is None:
             raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
         lo, hi = to_tensor(minval, dtype), to_tensor(maxval, dtype)
-        seed1, seed2 = get_seed(seed)
-        return execute("RandomUniformInt", (s, lo, hi), {"seed": seed1, "seed2": seed2})
+        return execute("RandomUniformInt", (s, lo, hi), seed_attrs(seed))
     if maxval is None:
         maxval = 1
     lo, hi = to_tensor(minval, dtype), to_tensor(maxval, dtype)
-    seed1, seed2 = get_seed(seed)
-    u = execute("RandomUniform", (s,), {"seed": seed1, "seed2": seed2, "dtype": dtype})
+    u = execute("RandomUniform", (s,), {**seed_attrs(seed), "dtype": dtype})
     if _is_python(minval, 0) and _is_python(maxval, 1):
         return u
     return math_ops.add(math_ops.multiply(u, math_ops.subtract(hi, lo)), lo)
@@ -567,11 +580,10 @@ def categorical(
     logits_t = to_tensor(logits)
     n = to_tensor(num_samples, dtypes.int32)
     out_dtype = dtypes.int64 if dtype is None else dtypes.as_dtype(dtype)
-    seed1, seed2 = get_seed(seed)
     return execute(
         "Multinomial",
         (logits_t, n),
-        {"seed": seed1, "seed2": seed2, "output_dtype": out_dtype},
+        {**seed_attrs(seed), "output_dtype": out_dtype},
     )
 
 
@@ -593,8 +605,7 @@ def shuffle(value: Any, seed: int | None = None, name: str | None = None) -> Ten
     >>> tf.random.shuffle([[1, 2], [3, 4], [5, 6]], seed=1).shape
     TensorShape([3, 2])
     """
-    seed1, seed2 = get_seed(seed)
-    return execute("RandomShuffle", (to_tensor(value),), {"seed": seed1, "seed2": seed2})
+    return execute("RandomShuffle", (to_tensor(value),), seed_attrs(seed))
 
 
 def gamma(
@@ -621,8 +632,7 @@ def gamma(
     if beta is not None:
         alpha_t = math_ops.add(alpha_t, math_ops.zeros_like(beta_t))
     s = _shape_tensor(shape, "RandomGamma")
-    seed1, seed2 = get_seed(seed)
-    g = execute("RandomGamma", (s, alpha_t), {"seed": seed1, "seed2": seed2})
+    g = execute("RandomGamma", (s, alpha_t), seed_attrs(seed))
     return g if beta is None else math_ops.divide_(g, beta_t)
 
 
@@ -642,8 +652,7 @@ def poisson(
     dtype = dtypes.as_dtype(dtype)
     lam_t = to_tensor(lam, dtypes.float32) if not isinstance(lam, Tensor) else lam
     s = _shape_tensor(shape, "RandomPoissonV2")
-    seed1, seed2 = get_seed(seed)
-    return execute("RandomPoissonV2", (s, lam_t), {"seed": seed1, "seed2": seed2, "dtype": dtype})
+    return execute("RandomPoissonV2", (s, lam_t), {**seed_attrs(seed), "dtype": dtype})
 
 
 # ---------------------------------------------------------------------------- stateless
@@ -842,8 +851,10 @@ def _log_uniform_probs(classes: np.ndarray, range_max: int) -> np.ndarray:
     return (np.log(classes + 2.0) - np.log(classes + 1.0)) / np.log(range_max + 1.0)
 
 
-def _sampler_kernel(true_classes, seed, seed2, num_sampled, unique, range_max, distribution):
-    rng = _stream(seed, seed2)
+def _sampler_kernel(
+    true_classes, seed, seed2, num_sampled, unique, range_max, distribution, instance=None
+):
+    rng = _stream(seed, seed2, instance)
     if distribution == "log_uniform":
 
         def draw(n):
@@ -910,13 +921,11 @@ def _candidate_sampler(distribution, true_classes, num_true, num_sampled, unique
         raise invalid(
             "CandidateSampler", f"true_classes must be a matrix with num_true={num_true} columns"
         )
-    seed1, seed2 = get_seed(seed)
     return execute(
         "CandidateSampler",
         (t,),
         {
-            "seed": seed1,
-            "seed2": seed2,
+            **seed_attrs(seed),
             "num_sampled": int(num_sampled),
             "unique": bool(unique),
             "range_max": int(range_max),
