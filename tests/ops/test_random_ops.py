@@ -82,12 +82,12 @@ def test_sampler_dtype_shape_and_bounds_match_numpy_expectations(name, args, kwa
 
 @pytest.mark.parametrize("name,args,kwargs,bounds", SAMPLERS)
 def test_sampler_shape_rules_agree_with_kernels(monkeypatch, name, args, kwargs, bounds):
-    from ndflow._src.ops import stateful_random_ops
+    from ndflow._src.ops import candidate_sampling_ops, stateful_random_ops, stateless_random_ops
 
     from ._shape_rule_check import checking_execute
 
-    monkeypatch.setattr(random_ops, "execute", checking_execute)
-    monkeypatch.setattr(stateful_random_ops, "execute", checking_execute)
+    for module in (random_ops, stateful_random_ops, stateless_random_ops, candidate_sampling_ops):
+        monkeypatch.setattr(module, "execute", checking_execute)
     fn, kw = _resolve(nd, name, kwargs)
     fn(*args, **kw)
     nd.random.categorical([[0.0, 1.0]], 3)
