@@ -187,11 +187,12 @@ def test_string_op_gives_expected_value(name, args, kwargs, expected):
 
 @pytest.mark.parametrize("name,args,kwargs,expected", CASES, ids=IDS)
 def test_string_op_shape_rules_agree_with_kernels(monkeypatch, name, args, kwargs, expected):
-    from ndflow._src.ops import string_ops
+    from ndflow._src.ops import string_ops, string_ragged_ops
 
     from ._shape_rule_check import checking_execute
 
     monkeypatch.setattr(string_ops, "execute", checking_execute)
+    monkeypatch.setattr(string_ragged_ops, "execute", checking_execute)
     _call(nd, name, args, kwargs)
 
 
