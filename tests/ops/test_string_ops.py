@@ -368,6 +368,8 @@ def test_ragged_factories_validate_splits():
     assert r.to_list() == [[1, 2], [], [3]]
     nested = nd.RaggedTensor.from_nested_row_splits([1, 2, 3], [[0, 1, 2], [0, 2, 3]])
     assert nested.to_list() == [[[1, 2]], [[3]]]
+    uniform = nd.RaggedTensor.from_uniform_row_length([1, 2, 3, 4, 5, 6], 3)
+    assert uniform.to_list() == [[1, 2, 3], [4, 5, 6]] and uniform.shape.as_list() == [2, 3]
     with pytest.raises(ValueError, match="do not form a valid RaggedTensor"):
         nd.RaggedTensor.from_row_splits([1, 2], [1, 2])
     with pytest.raises(ValueError, match="constructor is private"):
@@ -376,9 +378,28 @@ def test_ragged_factories_validate_splits():
 
 @pytest.mark.parity
 def test_ragged_shape_and_row_splits_match_tensorflow(real_tf):
-    for inp in (["a b", "c"], ["", "x y z"]):
+    for inp in (
+        ["a b", "c"],
+        ["", "x y z"],
+        [["a b", "c"], ["d", "e f g"]],
+        ["a b c d e f g h i j k l m n o p q r s t u v", "c"],
+        ["a b", "c d"],
+        [],
+    ):
         a, b = nd.strings.split(inp), real_tf.strings.split(inp)
         assert a.shape.as_list() == b.shape.as_list()
         assert a.row_splits.numpy().tolist() == b.row_splits.numpy().tolist()
         assert a.row_splits.dtype.name == b.row_splits.dtype.name
         assert repr(a) == repr(b)
+        np.testing.assert_array_equal(a.numpy().shape, b.numpy().shape)
+    for rows in ([[1.5, 2.0], [3.0]], [[1, 2], [3, 4]], [[1] * 30, [1]]):
+        lengths = [len(r) for r in rows]
+        flat = np.array([x for r in rows for x in r])
+        a = nd.RaggedTensor.from_row_lengths(flat, lengths)
+        b = real_tf.RaggedTensor.from_row_lengths(flat, lengths)
+        assert repr(a) == repr(b)
+        assert str(a) == str(b)
+    nested = ([1.5, 2.0, 3.0, 4.0], [0, 2, 3], [0, 2, 3, 4])
+    a = nd.RaggedTensor.from_nested_row_splits(nested[0], nested[1:])
+    b = real_tf.RaggedTensor.from_nested_row_splits(nested[0], nested[1:])
+    assert repr(a) == repr(b)

@@ -25,6 +25,15 @@ def _tensor_value(t: Tensor, what: str) -> np.ndarray:
     return value
 
 
+def _leading_size(values: Any) -> int | None:
+    """The number of rows in `values` (None when not known yet)."""
+    if isinstance(values, RaggedTensor):
+        splits = values._row_splits._value
+        return None if splits is None else int(splits.shape[0]) - 1
+    dims = values.shape._dims
+    return None if not dims or dims[0] is None else int(dims[0])
+
+
 class RaggedTensor:
     """Rows of different lengths.
 
@@ -36,9 +45,15 @@ class RaggedTensor:
     [[b'a', b'b'], [b'c']]
     """
 
-    __slots__ = ("_values", "_row_splits")
+    __slots__ = ("_values", "_row_splits", "_uniform_row_length")
 
-    def __init__(self, values: Any, row_splits: Tensor, internal: bool = False) -> None:
+    def __init__(
+        self,
+        values: Any,
+        row_splits: Tensor,
+        internal: bool = False,
+        uniform_row_length: int | None = None,
+    ) -> None:
         if not internal:
             raise ValueError(
                 "RaggedTensor constructor is private; please use one of the factory methods "
@@ -46,6 +61,8 @@ class RaggedTensor:
             )
         self._values = values
         self._row_splits = row_splits
+        # Set when every row has this length (the dimension is uniform, not ragged).
+        self._uniform_row_length = uniform_row_length
 
     # ------------------------------------------------------------------ factories
     @classmethod
@@ -62,7 +79,14 @@ class RaggedTensor:
         )
         if validate and splits._value is not None:
             s = splits._value
-            if s.ndim != 1 or s.size == 0 or s[0] != 0 or np.any(np.diff(s) < 0):
+            n_values = _leading_size(values)
+            if (
+                s.ndim != 1
+                or s.size == 0
+                or s[0] != 0
+                or np.any(np.diff(s) < 0)
+                or (n_values is not None and s[-1] != n_values)
+            ):
                 raise ValueError("Arguments to from_row_splits do not form a valid RaggedTensor")
         return cls(values, splits, internal=True)
 
@@ -76,6 +100,22 @@ class RaggedTensor:
         )
         splits = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
         return cls.from_row_splits(values, splits, validate=validate)
+
+    @classmethod
+    def from_uniform_row_length(
+        cls, values: Any, uniform_row_length: int, nrows: int | None = None, validate: bool = True
+    ) -> RaggedTensor:
+        """Rows of `uniform_row_length` values each: a uniform (not ragged) dimension."""
+        length = int(uniform_row_length)
+        if not isinstance(values, RaggedTensor):
+            values = convert_to_tensor(values)
+        if nrows is None:
+            n_values = (
+                values.nrows()._value if isinstance(values, RaggedTensor) else values.shape[0]
+            )
+            nrows = int(n_values) // length if length else 0
+        splits = wrap(np.arange(int(nrows) + 1, dtype=np.int64) * length)
+        return cls(values, splits, internal=True, uniform_row_length=length)
 
     @classmethod
     def from_nested_row_splits(
@@ -125,7 +165,8 @@ class RaggedTensor:
         splits = self._row_splits.shape._dims
         nrows = None if splits is None or splits[0] is None else splits[0] - 1
         inner = self._values.shape._dims
-        return TensorShape((nrows, None) + (tuple(inner[1:]) if inner else ()))
+        row = self._uniform_row_length
+        return TensorShape((nrows, row) + (tuple(inner[1:]) if inner else ()))
 
     @property
     def ndim(self) -> int:
@@ -145,8 +186,10 @@ class RaggedTensor:
 
     def with_flat_values(self, new_values: Any) -> RaggedTensor:
         if isinstance(self._values, RaggedTensor):
-            return RaggedTensor(self._values.with_flat_values(new_values), self._row_splits, True)
-        return RaggedTensor(convert_to_tensor(new_values), self._row_splits, True)
+            values = self._values.with_flat_values(new_values)
+        else:
+            values = convert_to_tensor(new_values)
+        return RaggedTensor(values, self._row_splits, True, self._uniform_row_length)
 
     # ------------------------------------------------------------------ values
     def to_list(self) -> list:
@@ -159,21 +202,21 @@ class RaggedTensor:
         return [inner[splits[i] : splits[i + 1]] for i in range(len(splits) - 1)]
 
     def numpy(self) -> np.ndarray:
-        """An object array of per-row NumPy arrays, as TensorFlow returns."""
+        """The rows as NumPy: a regular array when all rows have one length, else a 1-D
+        object array of row arrays (TensorFlow's convention)."""
         splits = _tensor_value(self._row_splits, "numpy")
         if isinstance(self._values, RaggedTensor):
             inner = self._values.numpy()
         else:
             inner = _tensor_value(self._values, "numpy")
-        out = np.empty(len(splits) - 1, dtype=object)
-        for i in range(len(splits) - 1):
-            out[i] = inner[splits[i] : splits[i + 1]]
-        if isinstance(self._values, RaggedTensor):
-            # TF stacks uniform inner rows into a 2-D object array when possible.
-            try:
-                return np.array([list(r) for r in out], dtype=object)
-            except ValueError:
-                return out
+        rows = [inner[splits[i] : splits[i + 1]] for i in range(len(splits) - 1)]
+        if not rows:
+            return np.zeros((0, 0) + inner.shape[1:], dtype=inner.dtype)
+        if all(len(r) == len(rows[0]) for r in rows):
+            return np.stack(rows)
+        out = np.empty(len(rows), dtype=object)
+        for i, r in enumerate(rows):
+            out[i] = r
         return out
 
     def to_tensor(self, default_value: Any = None, name: Any = None, shape: Any = None) -> Tensor:
@@ -222,7 +265,10 @@ class RaggedTensor:
             lo, hi = int(splits[start]), int(splits[stop]) if stop <= n else int(splits[-1])
             new_splits = splits[start : stop + 1] - lo
             return RaggedTensor(
-                self._slice_values(lo, hi), wrap(new_splits.astype(np.int64)), internal=True
+                self._slice_values(lo, hi),
+                wrap(new_splits.astype(np.int64)),
+                internal=True,
+                uniform_row_length=self._uniform_row_length,
             )
         raise TypeError(f"RaggedTensor indices must be integers or slices, got {key!r}")
 
@@ -233,12 +279,20 @@ class RaggedTensor:
         return wrap_with_dtype(value[lo:hi], self._values.dtype)
 
     def __repr__(self) -> str:
-        try:
-            return f"<tf.RaggedTensor {self.to_list()}>"
-        except ValueError:
-            return f"tf.RaggedTensor(values={self._values!r}, row_splits={self._row_splits!r})"
+        if self._row_splits._value is None or self.flat_values._value is None:
+            return f"tf.RaggedTensor(values={self._values}, row_splits={self._row_splits})"
+        # NumPy's printing with a comma separator at every nesting level, as TF prints.
+        with np.printoptions(formatter={"all": _comma_text}):
+            return f"<tf.RaggedTensor {_comma_text(self.numpy())}>"
 
     __str__ = __repr__
+
+
+def _comma_text(x: Any) -> str:
+    if isinstance(x, np.ndarray):
+        # array2string prints an empty array as "[]" whatever its shape; lists do not.
+        return np.array2string(x, separator=", ") if x.size else repr(x.tolist())
+    return str(x)
 
 
 def _from_rows(parts: list, like: RaggedTensor) -> Any:

@@ -79,7 +79,14 @@ def _run_ragged(op_type: str, x: Tensor, attrs: dict) -> Any:
     values, splits = outputs[0], outputs[1:]
     if not splits:
         return values
-    return RaggedTensor.from_nested_row_splits(values, splits, validate=False)
+    # Every level but the innermost comes from a dense input dimension: uniform rows.
+    dims = x.shape._dims
+    result = RaggedTensor.from_row_splits(values, splits[-1], validate=False)
+    for level in range(len(splits) - 2, -1, -1):
+        result = RaggedTensor(
+            result, splits[level], internal=True, uniform_row_length=dims[level + 1]
+        )
+    return result
 
 
 _WHITESPACE = re.compile(rb"[ \t\n\r\v\f]+")
