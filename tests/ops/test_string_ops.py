@@ -65,6 +65,18 @@ CASES = [
         [[[b"a", b"b"], [b"c"]], [[b"d"], [b"e", b"f", b"g"]]],
     ),
     ("split", (["añb ñ c"],), {"sep": "ñ"}, [[b"a", b"b ", b" c"]]),
+    (
+        "split",
+        (R(np.array([b"a b", b"c", b"d e"], object), [0, 2, 3]),),
+        {},
+        [[[b"a", b"b"], [b"c"]], [[b"d", b"e"]]],
+    ),
+    (
+        "unicode_split",
+        (R(np.array(["hé".encode(), b"x"], object), [0, 1, 2]), "UTF-8"),
+        {},
+        [[[b"h", "é".encode()]], [[b"x"]]],
+    ),
     ("regex_replace", ("aaa bbb", "a+", "x"), {}, b"x bbb"),
     ("regex_replace", ("aaa bab", "a", "x"), {"replace_global": False}, b"xaa bab"),
     ("regex_replace", ("Hello", r"(l+)", r"<\1>"), {}, b"He<ll>o"),

@@ -74,7 +74,17 @@ def _register_ragged(op_type: str, piece_fn: Callable, value_dtype: Any) -> None
     )
 
 
-def _run_ragged(op_type: str, x: Tensor, attrs: dict) -> Any:
+def _ragged_or_strings(x: Any) -> Any:
+    return x if isinstance(x, RaggedTensor) else _strings(x)
+
+
+def _run_ragged(op_type: str, x: Any, attrs: dict) -> Any:
+    if isinstance(x, RaggedTensor):
+        # Split the flat strings, then put the input's rows back on top.
+        inner = _run_ragged(op_type, x.flat_values, attrs)
+        return RaggedTensor.from_nested_row_splits(
+            inner.flat_values, x.nested_row_splits + inner.nested_row_splits, validate=False
+        )
     outputs = execute(op_type, (x,), attrs)
     values, splits = outputs[0], outputs[1:]
     if not splits:
@@ -123,7 +133,9 @@ def split(
     sep_b = None if sep is None else _as_bytes(sep)
     if sep_b == b"":
         sep_b = None
-    return _run_ragged("StringSplitV2", _strings(input), {"sep": sep_b, "maxsplit": int(maxsplit)})
+    return _run_ragged(
+        "StringSplitV2", _ragged_or_strings(input), {"sep": sep_b, "maxsplit": int(maxsplit)}
+    )
 
 
 def _bytes_split_one(s: bytes) -> list:
@@ -140,7 +152,7 @@ def bytes_split(input: Any, name: str | None = None) -> Any:  # noqa: A002
     >>> tf.strings.bytes_split("ab").numpy()
     array([b'a', b'b'], dtype=object)
     """
-    return _run_ragged("StringBytesSplit", _strings(input), {})
+    return _run_ragged("StringBytesSplit", _ragged_or_strings(input), {})
 
 
 def _check_encoding(encoding: str) -> str:
@@ -196,7 +208,7 @@ def unicode_decode(
     array([104, 233], dtype=int32)
     """
     attrs = _unicode_attrs(input_encoding, errors, replacement_char)
-    return _run_ragged("UnicodeDecode", _strings(input), attrs)
+    return _run_ragged("UnicodeDecode", _ragged_or_strings(input), attrs)
 
 
 def unicode_split(
@@ -208,7 +220,7 @@ def unicode_split(
 ) -> Any:
     """`tf.strings.unicode_split`: each string as a sequence of one-character strings."""
     attrs = _unicode_attrs(input_encoding, errors, replacement_char)
-    return _run_ragged("UnicodeSplit", _strings(input), attrs)
+    return _run_ragged("UnicodeSplit", _ragged_or_strings(input), attrs)
 
 
 def _encode_codepoints(cps: Any, errors: str, replacement_char: int) -> bytes:
