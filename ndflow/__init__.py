@@ -164,8 +164,11 @@ from ndflow._src.ops.linalg_ops import tensordot as tensordot
 from ndflow import nn as nn
 
 # --- random (ndflow/_src/ops/random_ops.py) -----------------------------------------------
+from ndflow import random as random
 
 # --- strings (ndflow/_src/ops/string_ops.py) ----------------------------------------------
+from ndflow import strings as strings
+from ndflow._src.ops.ragged import RaggedTensor as RaggedTensor
 
 # --- autodiff extras (ndflow/_src/autodiff) -----------------------------------------------
 
