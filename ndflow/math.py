@@ -65,7 +65,7 @@ from ndflow._src.ops.segment_ops import unsorted_segment_min as unsorted_segment
 from ndflow._src.ops.segment_ops import unsorted_segment_prod as unsorted_segment_prod
 from ndflow._src.ops.segment_ops import unsorted_segment_sqrt_n as unsorted_segment_sqrt_n
 from ndflow._src.ops.segment_ops import unsorted_segment_sum as unsorted_segment_sum
-from ndflow._src.ops.sort_ops import in_top_k as in_top_k
+from ndflow._src.ops.nn_ops import in_top_k as in_top_k
 from ndflow._src.ops.sort_ops import top_k as top_k
 from ndflow._src.ops.unary_ops import abs as abs
 from ndflow._src.ops.unary_ops import acos as acos

@@ -718,6 +718,15 @@ def reduce_to_like(g: Tensor, like: Tensor) -> Tensor:
     return execute("ReduceToLike", (g, like))
 
 
+# How many elements of `x` each element of `y` summarises (x.size // y.size): the divisor
+# of a mean, known only when the graph runs if shapes are partly unknown.
+register_op(
+    "SizeRatio",
+    lambda x, y: np.asarray(x.size // max(y.size, 1), np.int32),
+    lambda inputs, attrs: [((), dtypes.int32)],
+)
+
+
 # ---------------------------------------------------------------------------- fills
 
 register_op("ZerosLike", np.zeros_like, unary_shape(), lambda op, g: (None,))
