@@ -171,6 +171,7 @@ from ndflow import strings as strings
 from ndflow._src.ops.ragged import RaggedTensor as RaggedTensor
 
 # --- autodiff extras (ndflow/_src/autodiff) -----------------------------------------------
+from ndflow._src.autodiff.custom_gradient import custom_gradient as custom_gradient
 
 # --- namespaces ---------------------------------------------------------------------------
 from ndflow import linalg as linalg
@@ -181,3 +182,26 @@ __version__ = "0.1.0"
 # --- module and checkpoint (ndflow/_src/module, ndflow/_src/checkpoint) -------------------
 from ndflow import train as train
 from ndflow._src.module.module import Module as Module
+
+
+# --- keras (ndflow/keras, loaded on first use to keep `import ndflow` fast) --------------
+# `tf.losses`, `tf.metrics`, `tf.optimizers`, `tf.initializers` are TF's aliases of the
+# Keras modules.
+_LAZY_KERAS = {
+    "keras": "ndflow.keras",
+    "losses": "ndflow.keras.losses",
+    "metrics": "ndflow.keras.metrics",
+    "optimizers": "ndflow.keras.optimizers",
+    "initializers": "ndflow.keras.initializers",
+}
+
+
+def __getattr__(name: str):
+    target = _LAZY_KERAS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'ndflow' has no attribute {name!r}")
+    import importlib
+
+    module = importlib.import_module(target)
+    globals()[name] = module
+    return module
