@@ -83,6 +83,7 @@ class Plan:
         self.stats["pruned"] = sum(1 for n in graph.nodes if id(n) not in needed)
         steps: list[list] = []
         seen: dict[tuple, tuple] = {}
+        const_slots: dict[tuple, int] = {}
         for node in graph.nodes:
             if id(node) not in needed:
                 continue
@@ -90,6 +91,16 @@ class Plan:
                 t = node.outputs[0]
                 if id(t) in slot_of:
                     continue
+                if id(t) in capture_phs and t._value is not None and t._dtype is not dtypes.resource:
+                    v = np.asarray(t._value)
+                    if v.size <= 64 and v.dtype != object:
+                        # Equal small constants share one slot, so CSE sees them as one.
+                        ckey = (t._dtype, v.shape, v.tobytes())
+                        prev_slot = const_slots.get(ckey)
+                        if prev_slot is not None:
+                            slot_of[id(t)] = prev_slot
+                            continue
+                        const_slots[ckey] = n_slots
                 s = new_slot(t)
                 if id(t) in capture_phs and t._value is not None:
                     # A capture is fixed when the graph was traced: variables by
@@ -229,7 +240,7 @@ def _explain(node: Node, arrays: list, e: Exception) -> Exception:
     cut = msg.find(f" [Op:{node.type}]")
     if cut >= 0:
         msg = msg[:cut]
-    shapes = ", ".join(str(list(np.shape(a))) for a in arrays if not hasattr(a, "var"))
+    shapes = ", ".join(str(list(np.shape(a))) for a in arrays if isinstance(a, (np.ndarray, np.generic)))
     loc = node.location
     where = f'  File "{loc[0]}", line {loc[1]}, in {loc[2]}\n' if loc else ""
     text = (
