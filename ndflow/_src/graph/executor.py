@@ -63,7 +63,13 @@ class Plan:
     `stats` counts what compilation did: steps, pruned, folded, merged (CSE) nodes.
     """
 
-    def __init__(self, graph: Graph, inputs: Sequence[SymbolicTensor], outputs: Sequence[SymbolicTensor]) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        inputs: Sequence[SymbolicTensor],
+        outputs: Sequence[SymbolicTensor],
+        keep_stateful: bool = True,
+    ) -> None:
         self.graph = graph
         self.stats = {"nodes": len(graph.nodes), "steps": 0, "pruned": 0, "folded": 0, "merged": 0}
         slot_of: dict[int, int] = {}
@@ -79,7 +85,7 @@ class Plan:
         # Inputs fed by the caller.
         input_slots = [new_slot(t) for t in inputs]
         capture_phs = {id(ph) for _, ph in graph.captures}
-        needed = _needed_nodes(graph, outputs)
+        needed = _needed_nodes(graph, outputs, keep_stateful)
         self.stats["pruned"] = sum(1 for n in graph.nodes if id(n) not in needed)
         steps: list[list] = []
         seen: dict[tuple, tuple] = {}
@@ -204,11 +210,12 @@ class Plan:
         return [slots[s] for s in self._output_slots]
 
 
-def _needed_nodes(graph: Graph, outputs: Sequence[SymbolicTensor]) -> set[int]:
+def _needed_nodes(graph: Graph, outputs: Sequence[SymbolicTensor], keep_stateful: bool = True) -> set[int]:
     """Ids of nodes the outputs or the stateful nodes depend on (iterative walk)."""
     needed: set[int] = set()
     stack = [t._node for t in outputs if t._node.graph is graph]
-    stack.extend(n for n in graph.nodes if n.stateful)
+    if keep_stateful:
+        stack.extend(n for n in graph.nodes if n.stateful)
     while stack:
         n = stack.pop()
         if id(n) in needed:
@@ -251,3 +258,20 @@ def _explain(node: Node, arrays: list, e: Exception) -> Exception:
     out = cls(None, node, text)
     out._graph_explained = True
     return out
+
+
+def lift_value(t: SymbolicTensor) -> np.ndarray | None:
+    """The value of `t` computed now, if it depends only on captures and constants
+    (TF lifts such variable initializers out of a function); else None."""
+    if t._value is not None:
+        return np.asarray(t._value)
+    g = t._node.graph
+    needed = _needed_nodes(g, [t], keep_stateful=False)
+    caps = {id(ph) for _, ph in g.captures}
+    for n in g.nodes:
+        if id(n) in needed and n.opdef is None and id(n.outputs[0]) not in caps:
+            return None
+    try:
+        return np.asarray(Plan(g, [], [t], keep_stateful=False).run([])[0])
+    except Exception:  # noqa: BLE001 - not liftable: the caller raises its own error
+        return None

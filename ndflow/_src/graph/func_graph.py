@@ -18,7 +18,7 @@ from ndflow._src.core.context import ctx, graph_scope
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor
-from ndflow._src.graph.executor import Plan, _needed_nodes
+from ndflow._src.graph.executor import Plan, _needed_nodes, lift_value
 from ndflow._src.graph.graph import Graph, SymbolicTensor
 
 
@@ -221,3 +221,13 @@ def call_function(f: GraphFunction, args: Sequence[Tensor]) -> tuple:
     op = "StatefulPartitionedCall" if f.stateful else "PartitionedCall"
     out = execute(op, list(args) + f.captured, {"f": f})
     return out
+
+
+def _install_lift_hook() -> None:
+    from ndflow._src.variables import variable
+
+    if lift_value not in variable._lift_hooks:
+        variable._lift_hooks.append(lift_value)
+
+
+_install_lift_hook()
