@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import subprocess
 import sys
 
 import numpy as np
@@ -174,7 +173,9 @@ def test_train_step_with_tape_inside_function_matches_eager():
 
         def step(x, y):
             with tf.GradientTape() as tape:
-                loss = tf.reduce_mean(tf.square(tf.reduce_sum(x * tf.reshape(w, [1, 2]), axis=1) - y))
+                loss = tf.reduce_mean(
+                    tf.square(tf.reduce_sum(x * tf.reshape(w, [1, 2]), axis=1) - y)
+                )
             (g,) = tape.gradient(loss, [w])
             if "m" not in slots:  # an optimizer-style slot, created on the first call
                 slots["m"] = tf.Variable(tf.zeros_like(w))
@@ -224,8 +225,14 @@ def test_tf_print_runs_every_call_python_print_only_when_tracing(capsys):
 
 
 def test_tf_print_formats_like_tensorflow(capsys):
-    tf.print(tf.constant(list(range(10))), tf.constant([[1, 2], [3, 4]]), tf.constant(1.0 / 3),
-             tf.constant(True), "s", [1, tf.constant(2)])
+    tf.print(
+        tf.constant(list(range(10))),
+        tf.constant([[1, 2], [3, 4]]),
+        tf.constant(1.0 / 3),
+        tf.constant(True),
+        "s",
+        [1, tf.constant(2)],
+    )
     assert capsys.readouterr().err == "[0 1 2 ... 7 8 9] [[1 2]\n [3 4]] 0.333333343 1 s [1, 2]\n"
 
 

@@ -25,7 +25,10 @@ def _fd(fn, x, eps=1e-6):
     for i in range(x.size):
         d = np.zeros_like(x)
         d.flat[i] = eps
-        g.flat[i] = (float(tf.reduce_sum(fn(tf.constant(x + d)))) - float(tf.reduce_sum(fn(tf.constant(x - d))))) / (2 * eps)
+        g.flat[i] = (
+            float(tf.reduce_sum(fn(tf.constant(x + d))))
+            - float(tf.reduce_sum(fn(tf.constant(x - d))))
+        ) / (2 * eps)
     return g
 
 
@@ -35,7 +38,9 @@ def cond_fn(x):
 
 def while_fn(x):
     _, y = tf.while_loop(
-        lambda i, y: i < 10, lambda i, y: (i + 1, y * x + 1.0), (0, tf.ones_like(x)),
+        lambda i, y: i < 10,
+        lambda i, y: (i + 1, y * x + 1.0),
+        (0, tf.ones_like(x)),
         maximum_iterations=3,
     )
     return y
@@ -120,15 +125,21 @@ def test_while_loop_nested_structures_and_shape_invariants():
 
     @tf.function
     def bad(v):
-        return tf.while_loop(lambda v: tf.reduce_sum(v) < 10.0, lambda v: tf.reshape(v, [1, -1]), [v])
+        return tf.while_loop(
+            lambda v: tf.reduce_sum(v) < 10.0, lambda v: tf.reshape(v, [1, -1]), [v]
+        )
 
     with pytest.raises(ValueError, match="shape_invariants"):
         bad(tf.constant([1.0, 2.0]))
 
     @tf.function
     def ok(v):
-        return tf.while_loop(lambda v: tf.reduce_sum(v) < 10.0, lambda v: v * 2.0, [v],
-                             shape_invariants=[tf.TensorShape([None])])
+        return tf.while_loop(
+            lambda v: tf.reduce_sum(v) < 10.0,
+            lambda v: v * 2.0,
+            [v],
+            shape_invariants=[tf.TensorShape([None])],
+        )
 
     r = ok(tf.constant([1.0, 2.0]))
     np.testing.assert_allclose(r[0].numpy(), [4.0, 8.0])
@@ -158,8 +169,10 @@ def test_switch_case_eager_and_traced(i, want):
 @pytest.mark.parametrize("x,want", [(1, 1), (5, 2), (50, 3)])
 def test_case_eager_and_traced(x, want):
     def run(v):
-        return tf.case([(v < 3, lambda: tf.constant(1)), (v < 10, lambda: tf.constant(2))],
-                       default=lambda: tf.constant(3))
+        return tf.case(
+            [(v < 3, lambda: tf.constant(1)), (v < 10, lambda: tf.constant(2))],
+            default=lambda: tf.constant(3),
+        )
 
     assert int(run(tf.constant(x))) == want
     assert int(tf.function(run)(tf.constant(x))) == want
@@ -200,8 +213,12 @@ def test_parity_cond_and_while_loop_with_gradients(real_tf):
         @lib.function
         def f(x):
             y = lib.cond(lib.reduce_sum(x) > 0.0, lambda: x * x, lambda: x * 3.0)
-            _, z = lib.while_loop(lambda i, z: i < 5, lambda i, z: (i + 1, z * y + 1.0),
-                                  (0, lib.ones_like(x)), maximum_iterations=3)
+            _, z = lib.while_loop(
+                lambda i, z: i < 5,
+                lambda i, z: (i + 1, z * y + 1.0),
+                (0, lib.ones_like(x)),
+                maximum_iterations=3,
+            )
             return z
 
         return f

@@ -90,7 +90,11 @@ class ConcreteFunction:
         """Calls with tensors matching this function's signature (Python arguments must
         equal the traced values; they may be omitted)."""
         flat_specs = [v for v in nest.flatten(self._arg_values) if isinstance(v, TensorSpec)]
-        given = [x for x in nest.flatten((args, kwargs)) if isinstance(x, (Tensor, VariableBase)) or hasattr(x, "__array__")]
+        given = [
+            x
+            for x in nest.flatten((args, kwargs))
+            if isinstance(x, (Tensor, VariableBase)) or hasattr(x, "__array__")
+        ]
         tensors = []
         for x in given:
             if isinstance(x, VariableBase):
@@ -117,15 +121,23 @@ class ConcreteFunction:
         for name, kind, value in zip(self._arg_names, self._arg_kinds, self._arg_values):
             params.append(f"  {name} ({kind}): {_type_text(value)}")
         if not verbose:
-            return "(" + ", ".join(
-                f"{n}: {_type_text(v)}" for n, v in zip(self._arg_names, self._arg_values)
-            ) + ")"
+            return (
+                "("
+                + ", ".join(
+                    f"{n}: {_type_text(v)}" for n, v in zip(self._arg_names, self._arg_values)
+                )
+                + ")"
+            )
         out = _type_text(nest.map_structure(_spec_of, self.structured_outputs))
         caps = [c for c in self._gf.captured]
-        cap_text = "  None" if not caps else "\n".join(
-            f"  {id(c)}: {_capture_text(c)}" for c in caps
+        cap_text = (
+            "  None" if not caps else "\n".join(f"  {id(c)}: {_capture_text(c)}" for c in caps)
         )
-        return "Input Parameters:\n" + "\n".join(params) + f"\nOutput Type:\n  {out}\nCaptures:\n{cap_text}"
+        return (
+            "Input Parameters:\n"
+            + "\n".join(params)
+            + f"\nOutput Type:\n  {out}\nCaptures:\n{cap_text}"
+        )
 
     def __repr__(self) -> str:
         return f"<ConcreteFunction {self.pretty_printed_signature(verbose=False)} at {hex(id(self)).upper()}>"

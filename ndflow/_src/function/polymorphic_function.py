@@ -16,7 +16,8 @@ import inspect
 import logging
 import threading
 import weakref
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
@@ -119,7 +120,9 @@ def _warn_retracing(fn: Callable, counter: _CallCounter) -> None:
             "reduce_retracing=True option that can avoid unnecessary retracing. For (3), "
             "please refer to https://www.tensorflow.org/guide/function#controlling_retracing"
             " and https://www.tensorflow.org/api_docs/python/tf/function for  more details.",
-            n, counter.call_count, fn,
+            n,
+            counter.call_count,
+            fn,
         )
 
 
@@ -317,11 +320,17 @@ class Function:
         sig = self._signature
         if sig is None:
             names = [f"arg{i}" for i in range(len(args))] + sorted(kwargs)
-            return names, ["POSITIONAL_ONLY"] * len(args) + ["KEYWORD_ONLY"] * len(kwargs), list(args) + [kwargs[k] for k in sorted(kwargs)]
+            return (
+                names,
+                ["POSITIONAL_ONLY"] * len(args) + ["KEYWORD_ONLY"] * len(kwargs),
+                list(args) + [kwargs[k] for k in sorted(kwargs)],
+            )
         try:
             bound = sig.bind(*args, **kwargs)
         except TypeError as e:
-            raise TypeError(f"Binding inputs to tf.function failed due to `{e}`. Received args: {args} and kwargs: {kwargs} for signature: {sig}.") from None
+            raise TypeError(
+                f"Binding inputs to tf.function failed due to `{e}`. Received args: {args} and kwargs: {kwargs} for signature: {sig}."
+            ) from None
         bound.apply_defaults()
         names, kinds, values = [], [], []
         for name, value in bound.arguments.items():
@@ -348,7 +357,7 @@ class Function:
         params = list(sig.parameters.values()) if sig is not None else []
         names = [p.name for p in params[: len(specs)]] or [f"arg{i}" for i in range(len(specs))]
         values = list(args)
-        for n in names[len(values):]:
+        for n in names[len(values) :]:
             if n in kwargs:
                 values.append(kwargs[n])
         sig_text = "(" + ", ".join(f"{n}: {s!r}" for n, s in zip(names, specs)) + ")"
@@ -356,8 +365,8 @@ class Function:
             raise TypeError(
                 f"Binding inputs to tf.function failed due to `too many positional arguments`."
                 f" Received args: {args} and kwargs: {kwargs} for signature: {sig_text}."
-                if len(args) > len(specs) else
-                f"Binding inputs to tf.function failed due to `missing a required argument`. "
+                if len(args) > len(specs)
+                else f"Binding inputs to tf.function failed due to `missing a required argument`. "
                 f"Received args: {args} and kwargs: {kwargs} for signature: {sig_text}."
             )
         out = []
@@ -369,7 +378,13 @@ class Function:
                     raise ValueError("structure")
                 conv = []
                 for x, sp in zip(flat_v, flat_s):
-                    t = x if isinstance(x, Tensor) else convert_to_tensor(x, dtype=sp.dtype) if not isinstance(x, VariableBase) else x.value()
+                    t = (
+                        x
+                        if isinstance(x, Tensor)
+                        else convert_to_tensor(x, dtype=sp.dtype)
+                        if not isinstance(x, VariableBase)
+                        else x.value()
+                    )
                     if not sp.is_compatible_with(t):
                         raise TypeError(f"Can not cast {TensorSpec.from_tensor(t)} to {sp}")
                     conv.append(t)
@@ -418,7 +433,9 @@ class Function:
         n = len(self._input_signature)
         return [p.name for p in params[:n]] or [f"arg{i}" for i in range(n)]
 
-    def _lookup_or_trace(self, names: list, kinds: list, values: list, specs_given: bool) -> ConcreteFunction:
+    def _lookup_or_trace(
+        self, names: list, kinds: list, values: list, specs_given: bool
+    ) -> ConcreteFunction:
         keep: list = []
         key = tuple(_key(v, keep) for v in values)
         counter = _counter_for(self._python_function)
@@ -533,8 +550,16 @@ def _flat_keys(k: Any) -> list:
     stack = [k]
     while stack:
         x = stack.pop()
-        if type(x) is tuple and len(x) == 2 and x[0] in (list, tuple, dict) or (
-            type(x) is tuple and len(x) == 2 and isinstance(x[0], type) and issubclass(x[0], tuple)
+        if (
+            type(x) is tuple
+            and len(x) == 2
+            and x[0] in (list, tuple, dict)
+            or (
+                type(x) is tuple
+                and len(x) == 2
+                and isinstance(x[0], type)
+                and issubclass(x[0], tuple)
+            )
         ):
             children = x[1]
             if x[0] is dict:
@@ -625,5 +650,3 @@ def get_static_value(tensor: Any, partial: bool = False) -> Any:
     if isinstance(tensor, Tensor):
         return tensor.numpy()
     return tensor
-
-

@@ -87,7 +87,11 @@ class TensorSpec:
         return f"TensorSpec(shape={self._shape}, dtype={self._dtype!r}, name={self._name!r})"
 
     def __reduce__(self):
-        return TensorSpec, (self._shape.as_list() if self._shape.rank is not None else None, self._dtype, self._name)
+        return TensorSpec, (
+            self._shape.as_list() if self._shape.rank is not None else None,
+            self._dtype,
+            self._name,
+        )
 
 
 def _relax(a: TensorShape, b: TensorShape) -> TensorShape:

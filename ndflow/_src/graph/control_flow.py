@@ -16,7 +16,8 @@ body's gradient function to them in reverse.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -60,14 +61,18 @@ def _pred_tensor(pred: Any) -> Tensor:
     if p.dtype is not dtypes.bool:
         raise TypeError(f"pred must be a tf.bool tensor; got {p.dtype.name}: {p!r}")
     if p.shape.rank not in (None, 0):
-        raise ValueError(f"Shape must be rank 0 but is rank {p.shape.rank} for 'cond' (pred: {p!r})")
+        raise ValueError(
+            f"Shape must be rank 0 but is rank {p.shape.rank} for 'cond' (pred: {p!r})"
+        )
     return p
 
 
 # ---------------------------------------------------------------------------- cond
 
 
-def _if_kernel(pred: np.ndarray, *arrays: Any, then_branch: GraphFunction, else_branch: GraphFunction) -> tuple:
+def _if_kernel(
+    pred: np.ndarray, *arrays: Any, then_branch: GraphFunction, else_branch: GraphFunction
+) -> tuple:
     n = len(then_branch.captured)
     if bool(pred):
         return tuple(then_branch.run_arrays(arrays[:n]))
@@ -125,7 +130,12 @@ register_op("If", _if_kernel, _if_shape, _if_grad, num_outputs=-1, stateful=True
 register_op("StatelessIf", _if_kernel, _if_shape, _if_grad, num_outputs=-1)
 
 
-def cond(pred: Any, true_fn: Callable | None = None, false_fn: Callable | None = None, name: str | None = None) -> Any:
+def cond(
+    pred: Any,
+    true_fn: Callable | None = None,
+    false_fn: Callable | None = None,
+    name: str | None = None,
+) -> Any:
     """`tf.cond`: `true_fn()` if `pred` else `false_fn()`.
 
     While tracing, both branches are traced (their Python side effects run) and must
@@ -183,7 +193,9 @@ def _pairs(branch_fns: Any) -> list:
     return items
 
 
-def switch_case(branch_index: Any, branch_fns: Any, default: Callable | None = None, name: str = "switch_case") -> Any:
+def switch_case(
+    branch_index: Any, branch_fns: Any, default: Callable | None = None, name: str = "switch_case"
+) -> Any:
     """`tf.switch_case`: runs `branch_fns[branch_index]`; out of range runs `default`
     (the last branch when not given), as in TensorFlow.
 
@@ -225,7 +237,13 @@ def _to_tensor_structure(x: Any) -> Any:
     return nest.map_structure(lambda v: v if v is None else _to_tensor(v), x)
 
 
-def case(pred_fn_pairs: Any, default: Callable | None = None, exclusive: bool = False, strict: bool = False, name: str = "case") -> Any:
+def case(
+    pred_fn_pairs: Any,
+    default: Callable | None = None,
+    exclusive: bool = False,
+    strict: bool = False,
+    name: str = "case",
+) -> Any:
     """`tf.case`: the result of the first `fn` whose `pred` holds, else `default()`.
 
     With no default, the last pair's fn is the default, as in TensorFlow. `exclusive`
@@ -244,7 +262,7 @@ def case(pred_fn_pairs: Any, default: Callable | None = None, exclusive: bool = 
         if not isinstance(p, tuple) or len(p) != 2:
             raise TypeError(f"Each entry in pred_fn_pairs must be a 2-tuple. Received {p!r}.")
         if not callable(p[1]):
-            raise TypeError("fn for pred %s must be callable." % (p[0],))
+            raise TypeError(f"fn for pred {p[0]} must be callable.")
     if not pairs:
         if default is None:
             raise ValueError("Must provide at least one item in pred_fn_pairs")
@@ -257,7 +275,9 @@ def case(pred_fn_pairs: Any, default: Callable | None = None, exclusive: bool = 
             from ndflow._src.core import errors
 
             raise errors.InvalidArgumentError(
-                None, None, f"Input error: exclusive=True: more than 1 conditions ({', '.join(str(p) for p, _ in pairs)}) evaluated as True"
+                None,
+                None,
+                f"Input error: exclusive=True: more than 1 conditions ({', '.join(str(p) for p, _ in pairs)}) evaluated as True",
             )
     if ctx.graph is None:
         for p, fn in pairs:
@@ -277,7 +297,14 @@ def case(pred_fn_pairs: Any, default: Callable | None = None, exclusive: bool = 
 # ---------------------------------------------------------------------------- while_loop
 
 
-def _while_run(arrays: Sequence[Any], n_vars: int, has_max: bool, cond_f: GraphFunction, body_f: GraphFunction, keep: list | None = None) -> list:
+def _while_run(
+    arrays: Sequence[Any],
+    n_vars: int,
+    has_max: bool,
+    cond_f: GraphFunction,
+    body_f: GraphFunction,
+    keep: list | None = None,
+) -> list:
     vals = list(arrays[:n_vars])
     pos = n_vars
     max_iter = None
@@ -298,7 +325,9 @@ def _while_run(arrays: Sequence[Any], n_vars: int, has_max: bool, cond_f: GraphF
     return vals
 
 
-def _while_kernel(*arrays: Any, cond_f: GraphFunction, body_f: GraphFunction, n_vars: int, has_max: bool) -> tuple:
+def _while_kernel(
+    *arrays: Any, cond_f: GraphFunction, body_f: GraphFunction, n_vars: int, has_max: bool
+) -> tuple:
     return tuple(_while_run(arrays, n_vars, has_max, cond_f, body_f))
 
 
@@ -313,24 +342,31 @@ def _while_grad(op: Any, *grads: Any) -> list:
     n_vars = attrs["n_vars"]
     pos = n_vars + (1 if attrs["has_max"] else 0) + len(attrs["cond_f"].captured)
     # Which loop vars and body captures can carry a gradient.
-    var_diff = [differentiable(t._dtype) and t._dtype is not dtypes.resource for t in body_f.outputs]
+    var_diff = [
+        differentiable(t._dtype) and t._dtype is not dtypes.resource for t in body_f.outputs
+    ]
     if not any(g is not None for g in grads) or not (any(var_diff) or body_f.captured):
         return [None] * len(op.inputs)
     mask = tuple(var_diff)
     bf, idx = body_f.backward(mask)
     given = [
         g if g is not None else math_ops.zeros_like(o)
-        for g, o, d in zip(grads, op.outputs, var_diff) if d
+        for g, o, d in zip(grads, op.outputs, var_diff)
+        if d
     ]
     targets = [i for i in range(n_vars) if var_diff[i]] + [
-        n_vars + j for j in range(len(body_f.captured))
-        if differentiable(body_f.captured[j]._dtype)
+        n_vars + j for j in range(len(body_f.captured)) if differentiable(body_f.captured[j]._dtype)
     ]
     outs = execute(
         "WhileGrad",
         list(op.inputs) + given,
-        {"body_bf": bf, "bf_idx": tuple(idx), "targets": tuple(targets), "loop": dict(attrs),
-         "out_specs": tuple(_grad_spec(op, body_f, t, n_vars, pos) for t in targets)},
+        {
+            "body_bf": bf,
+            "bf_idx": tuple(idx),
+            "targets": tuple(targets),
+            "loop": dict(attrs),
+            "out_specs": tuple(_grad_spec(op, body_f, t, n_vars, pos) for t in targets),
+        },
     )
     result: list = [None] * len(op.inputs)
     for t, o in zip(targets, outs):
@@ -346,10 +382,19 @@ def _grad_spec(op: Any, body_f: GraphFunction, t: int, n_vars: int, pos: int) ->
     return (x.shape._dims, x._dtype)
 
 
-def _while_grad_kernel(*arrays: Any, body_bf: GraphFunction, bf_idx: tuple, targets: tuple, loop: dict, out_specs: tuple) -> tuple:
+def _while_grad_kernel(
+    *arrays: Any,
+    body_bf: GraphFunction,
+    bf_idx: tuple,
+    targets: tuple,
+    loop: dict,
+    out_specs: tuple,
+) -> tuple:
     n_vars = loop["n_vars"]
     body_f: GraphFunction = loop["body_f"]
-    n_in = n_vars + (1 if loop["has_max"] else 0) + len(loop["cond_f"].captured) + len(body_f.captured)
+    n_in = (
+        n_vars + (1 if loop["has_max"] else 0) + len(loop["cond_f"].captured) + len(body_f.captured)
+    )
     fwd = arrays[:n_in]
     g_given = list(arrays[n_in:])
     history: list = []
@@ -368,7 +413,7 @@ def _while_grad_kernel(*arrays: Any, body_bf: GraphFunction, bf_idx: tuple, targ
             if g is not None:
                 g_caps[j] = g if j not in g_caps else g_caps[j] + g
     result = []
-    for t, (dims, dtype) in zip(targets, out_specs):
+    for t, (_dims, dtype) in zip(targets, out_specs):
         if t < n_vars:
             result.append(np.asarray(g_vars[t]))
         else:
@@ -469,7 +514,8 @@ def while_loop(
 
     def pack_body_result(res: Any) -> Any:
         if not isinstance(res, (list, tuple)) or (
-            len(structure) == 1 and not isinstance(structure[0], (list, tuple))
+            len(structure) == 1
+            and not isinstance(structure[0], (list, tuple))
             and not (isinstance(res, (list, tuple)) and len(res) == 1)
         ):
             res = (res,)
@@ -485,7 +531,9 @@ def while_loop(
                 break
             res = pack_body_result(call(body, vals))
             nest.assert_same_structure(res, vals, check_types=False)
-            vals = nest.map_structure(to_loop, type(vals)(res) if isinstance(vals, list) else tuple(res))
+            vals = nest.map_structure(
+                to_loop, type(vals)(res) if isinstance(vals, list) else tuple(res)
+            )
             i += 1
         out = list(vals) if isinstance(loop_vars, list) else tuple(vals)
         return out if packed else out[0]
@@ -507,7 +555,9 @@ def while_loop(
         leaves = [x._with_flow(t) if is_ta(x) else t for x, t in zip(flat, tensors)]
         return nest.pack_sequence_as(structure, leaves)
 
-    cond_f, _ = trace_graph_function(lambda *ts: _to_tensor(call(cond, rebuild(ts))), specs, "while_cond")
+    cond_f, _ = trace_graph_function(
+        lambda *ts: _to_tensor(call(cond, rebuild(ts))), specs, "while_cond"
+    )
     if cond_f.outputs[0].dtype is not dtypes.bool:
         raise TypeError("A tf.while_loop `cond` must return a boolean scalar tensor.")
 
@@ -540,7 +590,9 @@ def while_loop(
         watch_variables_read(cond_f)
         watch_variables_read(body_f)
     op = "While" if (cond_f.stateful or body_f.stateful) else "StatelessWhile"
-    outs = execute(op, inputs, {"cond_f": cond_f, "body_f": body_f, "n_vars": len(flow), "has_max": has_max})
+    outs = execute(
+        op, inputs, {"cond_f": cond_f, "body_f": body_f, "n_vars": len(flow), "has_max": has_max}
+    )
     result = rebuild(list(outs))
     result = list(result) if isinstance(loop_vars, list) else tuple(result)
     return result if packed else result[0]

@@ -26,7 +26,8 @@ array([3., 5.], dtype=float32)
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -97,7 +98,11 @@ class Plan:
                 t = node.outputs[0]
                 if id(t) in slot_of:
                     continue
-                if id(t) in capture_phs and t._value is not None and t._dtype is not dtypes.resource:
+                if (
+                    id(t) in capture_phs
+                    and t._value is not None
+                    and t._dtype is not dtypes.resource
+                ):
                     v = np.asarray(t._value)
                     if v.size <= 64 and v.dtype != object:
                         # Equal small constants share one slot, so CSE sees them as one.
@@ -210,7 +215,9 @@ class Plan:
         return [slots[s] for s in self._output_slots]
 
 
-def _needed_nodes(graph: Graph, outputs: Sequence[SymbolicTensor], keep_stateful: bool = True) -> set[int]:
+def _needed_nodes(
+    graph: Graph, outputs: Sequence[SymbolicTensor], keep_stateful: bool = True
+) -> set[int]:
     """Ids of nodes the outputs or the stateful nodes depend on (iterative walk)."""
     needed: set[int] = set()
     stack = [t._node for t in outputs if t._node.graph is graph]
@@ -247,7 +254,9 @@ def _explain(node: Node, arrays: list, e: Exception) -> Exception:
     cut = msg.find(f" [Op:{node.type}]")
     if cut >= 0:
         msg = msg[:cut]
-    shapes = ", ".join(str(list(np.shape(a))) for a in arrays if isinstance(a, (np.ndarray, np.generic)))
+    shapes = ", ".join(
+        str(list(np.shape(a))) for a in arrays if isinstance(a, (np.ndarray, np.generic))
+    )
     loc = node.location
     where = f'  File "{loc[0]}", line {loc[1]}, in {loc[2]}\n' if loc else ""
     text = (

@@ -11,7 +11,8 @@ as a graph function (so second derivatives work the same way).
 from __future__ import annotations
 
 import contextlib
-from typing import Any, Callable, Iterator, Sequence
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
 
 from ndflow._src.core import dtypes
 from ndflow._src.core.context import ctx, graph_scope
@@ -43,7 +44,13 @@ class GraphFunction:
     """A graph with flat `inputs` (its own placeholders), `captured` outside tensors (fed
     after the inputs) and flat `outputs`."""
 
-    def __init__(self, graph: Graph, inputs: Sequence[SymbolicTensor], outputs: Sequence[SymbolicTensor], name: str | None = None) -> None:
+    def __init__(
+        self,
+        graph: Graph,
+        inputs: Sequence[SymbolicTensor],
+        outputs: Sequence[SymbolicTensor],
+        name: str | None = None,
+    ) -> None:
         self.graph = graph
         self.name = name or graph.name
         self.arg_inputs = list(inputs)
@@ -106,15 +113,18 @@ class GraphFunction:
         g = Graph(self.name + "_grad", outer=ctx.graph)
         with tracing_scope(g):
             phs = [
-                g.add_input(t._dtype, t._dims, "x",)
+                g.add_input(
+                    t._dtype,
+                    t._dims,
+                    "x",
+                )
                 for t in self.inputs
             ]
             for ph, t in zip(phs, self.inputs):
                 if t._dtype is dtypes.resource:
                     ph._value = t._value  # the same variable: shape rules need it
             grads_in = [
-                g.add_input(o._dtype, o._dims, "dy")
-                for o, m in zip(self.outputs, mask) if m
+                g.add_input(o._dtype, o._dims, "dy") for o, m in zip(self.outputs, mask) if m
             ]
             tape = GradientTape(watch_accessed_variables=False)
             with tape:
@@ -202,7 +212,9 @@ def _call_grad(op: Any, *grads: Any) -> list:
     return result
 
 
-register_op("StatefulPartitionedCall", _call_kernel, _call_shape, _call_grad, num_outputs=-1, stateful=True)
+register_op(
+    "StatefulPartitionedCall", _call_kernel, _call_shape, _call_grad, num_outputs=-1, stateful=True
+)
 register_op("PartitionedCall", _call_kernel, _call_shape, _call_grad, num_outputs=-1)
 
 

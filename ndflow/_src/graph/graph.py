@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Sequence
+from typing import Any
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -171,7 +172,9 @@ class Node:
         "skip_input_indices", "__weakref__",
     )  # fmt: skip
 
-    def __init__(self, graph: Graph, opdef: OpDef | None, name: str, inputs: tuple, attrs: dict) -> None:
+    def __init__(
+        self, graph: Graph, opdef: OpDef | None, name: str, inputs: tuple, attrs: dict
+    ) -> None:
         self.graph = graph
         self.opdef = opdef
         self.name = name

@@ -82,22 +82,29 @@ def _reserve_kernel(size: np.ndarray, dynamic_size: bool) -> np.ndarray:
     return _box((None,) * int(size))
 
 
-def _set_kernel(h: np.ndarray, index: np.ndarray, value: np.ndarray, dynamic_size: bool) -> np.ndarray:
+def _set_kernel(
+    h: np.ndarray, index: np.ndarray, value: np.ndarray, dynamic_size: bool
+) -> np.ndarray:
     items = _items(h)
     i = int(index)
     if i < 0:
-        raise errors.InvalidArgumentError(None, None, f"Tried to write to index {i} but it is negative.")
+        raise errors.InvalidArgumentError(
+            None, None, f"Tried to write to index {i} but it is negative."
+        )
     if i >= len(items):
         if not dynamic_size:
             raise errors.InvalidArgumentError(
-                None, None,
+                None,
+                None,
                 f"Tried to write to index {i} but array is not resizeable and size is: {len(items)}",
             )
         items = items + (None,) * (i + 1 - len(items))
     return _box(items[:i] + (value,) + items[i + 1 :])
 
 
-def _get_kernel(h: np.ndarray, index: np.ndarray, dtype: dtypes.DType, element_shape: Any) -> np.ndarray:
+def _get_kernel(
+    h: np.ndarray, index: np.ndarray, dtype: dtypes.DType, element_shape: Any
+) -> np.ndarray:
     items = _items(h)
     i = int(index)
     if i < 0 or i >= len(items):
@@ -108,7 +115,8 @@ def _get_kernel(h: np.ndarray, index: np.ndarray, dtype: dtypes.DType, element_s
     if v is None:
         if element_shape is None or None in element_shape:
             raise errors.InvalidArgumentError(
-                None, None,
+                None,
+                None,
                 f"Could not read from TensorArray index {i}.  Furthermore, the element shape is "
                 "not fully defined, so we cannot read zeros.",
             )
@@ -215,7 +223,9 @@ class TensorArray:
             flow = execute("TensorListReserve", (s,), {"dynamic_size": self._dynamic_size})
             for i, v in enumerate(items):
                 if v is not None:
-                    flow = execute("TensorListSetItem", (flow, convert_to_tensor(i), v), {"dynamic_size": True})
+                    flow = execute(
+                        "TensorListSetItem", (flow, convert_to_tensor(i), v), {"dynamic_size": True}
+                    )
         else:
             flow = execute("TensorListFromTensor", (execute("TensorArrayStackN", tuple(items)),))
         self._flow = flow
@@ -249,7 +259,9 @@ class TensorArray:
                     f"Inconsistent shapes: saw {TensorShape._from_tuple(self._element_shape)} "
                     f"but expected {t.shape} (and infer_shape=True)"
                 )
-            self._element_shape = TensorShape._from_tuple(self._element_shape).merge_with(t.shape)._dims
+            self._element_shape = (
+                TensorShape._from_tuple(self._element_shape).merge_with(t.shape)._dims
+            )
 
     # ------------------------------------------------------------------ API
     def write(self, index: Any, value: Any, name: str | None = None) -> TensorArray:
@@ -260,11 +272,14 @@ class TensorArray:
         if self._eager():
             i = int(convert_to_tensor(index))
             if i < 0:
-                raise errors.InvalidArgumentError(None, None, f"Tried to write to index {i} but it is negative.")
+                raise errors.InvalidArgumentError(
+                    None, None, f"Tried to write to index {i} but it is negative."
+                )
             if i >= len(self._list):
                 if not self._dynamic_size:
                     raise errors.InvalidArgumentError(
-                        None, None,
+                        None,
+                        None,
                         f"Tried to write to index {i} but array is not resizeable and size is: "
                         f"{len(self._list)}",
                     )
@@ -272,7 +287,9 @@ class TensorArray:
             self._list[i] = v
             return self
         idx = convert_to_tensor(index, dtype=dtypes.int32)
-        flow = execute("TensorListSetItem", (self.flow, idx, v), {"dynamic_size": self._dynamic_size})
+        flow = execute(
+            "TensorListSetItem", (self.flow, idx, v), {"dynamic_size": self._dynamic_size}
+        )
         return self._with_flow(flow)
 
     def read(self, index: Any, name: str | None = None) -> Tensor:
@@ -289,14 +306,19 @@ class TensorArray:
 
                 if self._element_shape is None or None in self._element_shape:
                     raise errors.InvalidArgumentError(
-                        None, None, f"Could not read from TensorArray index {i}.  Furthermore, "
-                        "the element shape is not fully defined, so we cannot read zeros."
+                        None,
+                        None,
+                        f"Could not read from TensorArray index {i}.  Furthermore, "
+                        "the element shape is not fully defined, so we cannot read zeros.",
                     )
-                return math_ops.zeros_like(convert_to_tensor(np.zeros(self._element_shape, self._dtype._np)))
+                return math_ops.zeros_like(
+                    convert_to_tensor(np.zeros(self._element_shape, self._dtype._np))
+                )
             return v
         idx = convert_to_tensor(index, dtype=dtypes.int32)
         return execute(
-            "TensorListGetItem", (self.flow, idx),
+            "TensorListGetItem",
+            (self.flow, idx),
             {"dtype": self._dtype, "element_shape": self._element_shape},
         )
 
@@ -309,7 +331,8 @@ class TensorArray:
                 return convert_to_tensor(np.zeros(shape, self._dtype._np))
             return execute("TensorArrayStackN", tuple(items))
         return execute(
-            "TensorListStack", (self.flow,),
+            "TensorListStack",
+            (self.flow,),
             {"dtype": self._dtype, "element_shape": self._element_shape},
         )
 

@@ -48,7 +48,12 @@ def format_tensor(a: np.ndarray, summarize: int = 3, top: bool = True) -> str:
         else:
             idx = list(range(n))
         if x.ndim == 1:
-            parts = ["..." if i is None else _scalar_text(x[i].item() if x.dtype != object else x[i], False) for i in idx]
+            parts = [
+                "..."
+                if i is None
+                else _scalar_text(x[i].item() if x.dtype != object else x[i], False)
+                for i in idx
+            ]
             return "[" + " ".join(parts) + "]"
         sep = "\n" * (x.ndim - 1) + " " * (depth + 1)
         parts = ["..." if i is None else rec(x[i], depth + 1) for i in idx]
@@ -57,7 +62,9 @@ def format_tensor(a: np.ndarray, summarize: int = 3, top: bool = True) -> str:
     return rec(a, 0)
 
 
-def _print_kernel(*arrays: Any, template: tuple, stream: str, summarize: int, sep: str, end: str) -> tuple:
+def _print_kernel(
+    *arrays: Any, template: tuple, stream: str, summarize: int, sep: str, end: str
+) -> tuple:
     pieces = []
     it = iter(arrays)
     for kind, value in template:
@@ -76,7 +83,9 @@ def _print_kernel(*arrays: Any, template: tuple, stream: str, summarize: int, se
     elif stream.startswith("log("):
         import logging
 
-        level = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}[stream[4:-1]]
+        level = {"info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}[
+            stream[4:-1]
+        ]
         logging.getLogger("ndflow").log(level, text.rstrip("\n"))
     elif stream.startswith("file://"):
         with open(stream[7:], "a", encoding="utf-8") as fh:
@@ -89,7 +98,14 @@ def _print_kernel(*arrays: Any, template: tuple, stream: str, summarize: int, se
 register_op("PrintV2", _print_kernel, lambda inputs, attrs: [], None, num_outputs=0, stateful=True)
 
 
-def print(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, sep: str = " ", end: str = "\n", name: str | None = None) -> Any:  # noqa: A001
+def print(
+    *inputs: Any,
+    output_stream: Any = sys.stderr,
+    summarize: int = 3,
+    sep: str = " ",
+    end: str = "\n",
+    name: str | None = None,
+) -> Any:  # noqa: A001
     """`tf.print`: prints tensors (and Python values) when the op runs: at once eagerly,
     at every call inside a tf.function.
 
@@ -101,7 +117,9 @@ def print(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, sep
         stream = "stdout"
     elif output_stream is sys.stderr or output_stream is None:
         stream = "stderr"
-    elif isinstance(output_stream, str) and (output_stream in _STREAMS or output_stream.startswith("file://")):
+    elif isinstance(output_stream, str) and (
+        output_stream in _STREAMS or output_stream.startswith("file://")
+    ):
         stream = output_stream
     elif hasattr(output_stream, "write"):
         stream = "stdout" if output_stream is sys.__stdout__ else "stderr"
@@ -124,7 +142,17 @@ def print(*inputs: Any, output_stream: Any = sys.stderr, summarize: int = 3, sep
         else:
             template.append(("s", str(x)))
     flat_template = _expand(template, tensors, summarize)
-    execute("PrintV2", tuple(tensors), {"template": tuple(flat_template), "stream": stream, "summarize": summarize, "sep": sep, "end": end})
+    execute(
+        "PrintV2",
+        tuple(tensors),
+        {
+            "template": tuple(flat_template),
+            "stream": stream,
+            "summarize": summarize,
+            "sep": sep,
+            "end": end,
+        },
+    )
     return None
 
 
