@@ -8,7 +8,7 @@ by `WhileGrad`, which reruns the loop keeping every iteration's values, then app
 body's gradient function to them in reverse.
 
 >>> import ndflow as tf
->>> tf.cond(tf.constant(3.0) > 2.0, lambda: 1.0, lambda: 0.0)
+>>> tf.cond(tf.constant(3.0) > 2.0, lambda: tf.constant(1.0), lambda: tf.constant(0.0))
 <tf.Tensor: shape=(), dtype=float32, numpy=1.0>
 >>> tf.while_loop(lambda i: i < 10, lambda i: i * 2, [1])
 [<tf.Tensor: shape=(), dtype=int32, numpy=16>]
@@ -201,7 +201,7 @@ def switch_case(
 
     >>> import ndflow as tf
     >>> tf.switch_case(tf.constant(1), [lambda: 10, lambda: 20, lambda: 30])
-    <tf.Tensor: shape=(), dtype=int32, numpy=20>
+    20
     """
     items = _pairs(branch_fns)
     if not items:
@@ -234,7 +234,8 @@ def _equal(x: Tensor, k: int) -> Tensor:
 
 
 def _to_tensor_structure(x: Any) -> Any:
-    return nest.map_structure(lambda v: v if v is None else _to_tensor(v), x)
+    # Eagerly TF returns the branch's result as it is (Python values stay Python).
+    return x
 
 
 def case(
@@ -252,7 +253,7 @@ def case(
     >>> import ndflow as tf
     >>> x = tf.constant(5)
     >>> tf.case([(x < 3, lambda: 1), (x < 10, lambda: 2)], default=lambda: 3)
-    <tf.Tensor: shape=(), dtype=int32, numpy=2>
+    2
     """
     if isinstance(pred_fn_pairs, dict):
         pairs = list(pred_fn_pairs.items())
@@ -513,12 +514,10 @@ def while_loop(
         return fn(*vals)
 
     def pack_body_result(res: Any) -> Any:
-        if not isinstance(res, (list, tuple)) or (
-            len(structure) == 1
-            and not isinstance(structure[0], (list, tuple))
-            and not (isinstance(res, (list, tuple)) and len(res) == 1)
-        ):
-            res = (res,)
+        # A body may return its single loop variable bare, as TF's graph mode allows.
+        one = isinstance(res, (list, tuple)) and len(res) == 1
+        if len(structure) == 1 and not one or not isinstance(res, (list, tuple)):
+            res = [res] if isinstance(structure, list) else (res,)
         return res
 
     if ctx.graph is None:
@@ -531,12 +530,10 @@ def while_loop(
                 break
             res = pack_body_result(call(body, vals))
             nest.assert_same_structure(res, vals, check_types=False)
-            vals = nest.map_structure(
-                to_loop, type(vals)(res) if isinstance(vals, list) else tuple(res)
-            )
+            # Eagerly TF hands back the body's own containers (a list stays a list).
+            vals = nest.map_structure(to_loop, res)
             i += 1
-        out = list(vals) if isinstance(loop_vars, list) else tuple(vals)
-        return out if packed else out[0]
+        return vals if packed else vals[0]
 
     # Tracing: flatten, TensorArrays to their flow tensors.
     flat = nest.flatten(structure)

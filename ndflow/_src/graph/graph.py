@@ -271,6 +271,16 @@ class Graph:
         if entry is not None:
             return entry[1]
         if isinstance(t, SymbolicTensor):
+            g = self.outer_graph
+            while g is not None and g is not t._node.graph:
+                g = g.outer_graph
+            if g is None:
+                raise TypeError(
+                    f"{t!r} is a symbolic tensor of another graph ({t._node.graph.name}), "
+                    f"not of graph {self.name} or a graph enclosing it: it leaked out of a "
+                    "function trace (for example, saved in a Python list or attribute while "
+                    "tracing). Return it from the function instead."
+                )
             value = t._value
             dims = t._dims
         else:
