@@ -235,3 +235,62 @@ def test_parity_cond_and_while_loop_with_gradients(real_tf):
         np.testing.assert_allclose(outs[0][0], outs[1][0], rtol=1e-6)
         np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-5)
         assert outs[0][2] == outs[1][2]
+
+
+def _ta_loss(x):
+    ta = tf.TensorArray(tf.float32, size=3)
+
+    def body(i, ta):
+        return i + 1, ta.write(i, x * tf.cast(i + 1, tf.float32))
+
+    _, ta = tf.while_loop(lambda i, ta: i < 3, body, (0, ta))
+    s = ta.stack()
+    return tf.reduce_sum(s * s) + tf.reduce_sum(ta.read(1))
+
+
+def test_tensor_array_gradients_through_while_loop_eager_traced_and_inside():
+    # s = [x, 2x, 3x]: d/dx (14 x^2 + 2x) = 28 x + 2
+    want = [30.0, 58.0]
+    for fn in (_ta_loss, tf.function(_ta_loss)):
+        _, g = _grad(fn, np.array([1.0, 2.0], np.float32))
+        np.testing.assert_allclose(g.numpy(), want)
+
+    @tf.function
+    def inside(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = _ta_loss(x)
+        return t.gradient(y, x)
+
+    np.testing.assert_allclose(inside(tf.constant([1.0, 2.0])).numpy(), want)
+
+
+def test_leaked_symbolic_tensor_raises_type_error():
+    leak = []
+
+    @tf.function
+    def keep(x):
+        leak.append(x * 2.0)
+        return x
+
+    keep(tf.constant(1.0))
+    with pytest.raises(TypeError, match="leaked out of a function trace"):
+        tf.function(lambda x: x + leak[0])(tf.constant(1.0))
+
+
+def test_nested_functions_differentiate_inside_and_outside():
+    inner = tf.function(lambda x: x * x)
+
+    @tf.function
+    def outer(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = inner(x) * 3.0
+        return y, t.gradient(y, x)
+
+    x = tf.constant(2.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y, g = outer(x)
+    assert float(y) == 12.0 and float(g) == 12.0
+    assert float(t.gradient(g, x)) == 6.0

@@ -416,7 +416,12 @@ def _while_grad_kernel(
     result = []
     for t, (_dims, dtype) in zip(targets, out_specs):
         if t < n_vars:
-            result.append(np.asarray(g_vars[t]))
+            g = g_vars[t]
+            if dtype is dtypes.variant:
+                box = np.empty((), dtype=object)
+                box[()] = g[()] if isinstance(g, np.ndarray) else g
+                g = box
+            result.append(np.asarray(g))
         else:
             g = g_caps.get(t - n_vars)
             if g is None:

@@ -24,7 +24,9 @@ from ndflow._src.graph.graph import Graph, SymbolicTensor
 
 
 def differentiable(dtype: dtypes.DType) -> bool:
-    return dtype.is_floating or dtype.is_complex or dtype is dtypes.resource
+    return (
+        dtype.is_floating or dtype.is_complex or dtype is dtypes.resource or dtype is dtypes.variant
+    )
 
 
 @contextlib.contextmanager

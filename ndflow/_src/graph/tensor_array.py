@@ -30,16 +30,6 @@ from ndflow._src.framework.tensor import Tensor, static_value
 _variant = dtypes.variant
 
 
-def _box(items: tuple) -> np.ndarray:
-    a = np.empty((), dtype=object)
-    a[()] = items
-    return a
-
-
-def _items(h: np.ndarray) -> tuple:
-    return h[()]
-
-
 # ---------------------------------------------------------------------------- ops
 
 
@@ -74,6 +64,50 @@ register_op(
 )  # fmt: skip
 
 
+class _Items:
+    """A TensorArray value (or its gradient): a tuple of arrays, None where unwritten.
+    `+` adds gradients element by element, so tapes can accumulate them. Not a sequence,
+    so NumPy keeps it as one object in a 0-d array."""
+
+    __slots__ = ("items",)
+
+    def __init__(self, items: tuple) -> None:
+        self.items = tuple(items)
+
+    def __add__(self, other: Any) -> _Items:
+        a_items, b_items = self.items, _as_items(other)
+        n = max(len(a_items), len(b_items))
+        out = []
+        for i in range(n):
+            a = a_items[i] if i < len(a_items) else None
+            b = b_items[i] if i < len(b_items) else None
+            out.append(a if b is None else b if a is None else a + b)
+        return _Items(tuple(out))
+
+    __radd__ = __add__
+
+    def __repr__(self) -> str:
+        return f"<TensorArray value of {len(self.items)} items>"
+
+
+def _as_items(x: Any) -> tuple:
+    """The items of a variant value; zeros (from ZerosLike) and None mean "no gradient"."""
+    if isinstance(x, np.ndarray) and x.dtype == object and x.ndim == 0:
+        x = x[()]
+    if isinstance(x, _Items):
+        return x.items
+    return ()
+
+
+def _box(items: Any) -> np.ndarray:
+    a = np.empty((), dtype=object)
+    a[()] = _Items(tuple(items))
+    return a
+
+
+_items = _as_items
+
+
 def _variant_rule(inputs: list, attrs: dict) -> list:
     return [((), _variant)]
 
@@ -102,6 +136,13 @@ def _set_kernel(
     return _box(items[:i] + (value,) + items[i + 1 :])
 
 
+def _set_grad(op: Any, g: Tensor) -> tuple:
+    h, i, v = op.inputs
+    g_h = execute("TensorListClearItem", (g, i))
+    g_v = execute("TensorListGetItemOrZeros", (g, i, v))
+    return g_h, None, g_v
+
+
 def _get_kernel(
     h: np.ndarray, index: np.ndarray, dtype: dtypes.DType, element_shape: Any
 ) -> np.ndarray:
@@ -126,6 +167,11 @@ def _get_kernel(
 
 def _get_shape(inputs: list, attrs: dict) -> list:
     return [(attrs["element_shape"], attrs["dtype"])]
+
+
+def _get_grad(op: Any, g: Tensor) -> tuple:
+    h, i = op.inputs
+    return execute("TensorListScatterOne", (h, i, g)), None
 
 
 def _stack_kernel(h: np.ndarray, dtype: dtypes.DType, element_shape: Any) -> np.ndarray:
@@ -154,12 +200,67 @@ def _size_kernel(h: np.ndarray) -> np.ndarray:
     return np.asarray(len(_items(h)), np.int32)
 
 
+# Gradient helpers: a gradient of a TensorArray is a TensorArray of gradients.
+def _clear_kernel(g: np.ndarray, index: np.ndarray) -> np.ndarray:
+    items = _items(g)
+    i = int(index)
+    if i >= len(items):
+        return _box(items)
+    return _box(items[:i] + (None,) + items[i + 1 :])
+
+
+def _get_or_zeros_kernel(g: np.ndarray, index: np.ndarray, like: np.ndarray) -> np.ndarray:
+    items = _items(g)
+    i = int(index)
+    v = items[i] if i < len(items) else None
+    return np.zeros_like(like) if v is None else np.asarray(v, like.dtype)
+
+
+def _scatter_one_kernel(h: np.ndarray, index: np.ndarray, g: np.ndarray) -> np.ndarray:
+    n = len(_items(h))
+    i = int(index)
+    items = [None] * max(n, i + 1)
+    items[i] = g
+    return _box(tuple(items))
+
+
+def _stack_like_kernel(g: np.ndarray, like: np.ndarray) -> np.ndarray:
+    items = _items(g)
+    out = np.zeros_like(like)
+    for i, v in enumerate(items[: like.shape[0]]):
+        if v is not None:
+            out[i] = v
+    return out
+
+
 register_op("TensorListReserve", _reserve_kernel, _variant_rule)
-register_op("TensorListSetItem", _set_kernel, _variant_rule)
-register_op("TensorListGetItem", _get_kernel, _get_shape)
-register_op("TensorListStack", _stack_kernel, _stack_shape)
-register_op("TensorListFromTensor", _from_tensor_kernel, _variant_rule)
+register_op("TensorListSetItem", _set_kernel, _variant_rule, _set_grad)
+register_op("TensorListGetItem", _get_kernel, _get_shape, _get_grad)
+register_op(
+    "TensorListStack",
+    _stack_kernel,
+    _stack_shape,
+    lambda op, g: (execute("TensorListFromTensor", (g,)),),
+)
+register_op(
+    "TensorListFromTensor",
+    _from_tensor_kernel,
+    _variant_rule,
+    lambda op, g: (execute("TensorListStackLike", (g, op.inputs[0])),),
+)
 register_op("TensorListLength", _size_kernel, lambda inputs, attrs: [((), dtypes.int32)])
+register_op("TensorListClearItem", _clear_kernel, _variant_rule)
+register_op(
+    "TensorListGetItemOrZeros",
+    _get_or_zeros_kernel,
+    lambda inputs, attrs: [(inputs[2].shape._dims, inputs[2].dtype)],
+)
+register_op("TensorListScatterOne", _scatter_one_kernel, _variant_rule)
+register_op(
+    "TensorListStackLike",
+    _stack_like_kernel,
+    lambda inputs, attrs: [(inputs[1].shape._dims, inputs[1].dtype)],
+)
 
 
 # ---------------------------------------------------------------------------- TensorArray
