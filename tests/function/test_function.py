@@ -314,3 +314,32 @@ def test_parity_seed_tracing_example_output_and_counts(real_tf, tmp_path):
             exec(compile(f"import {lib} as tf\n" + script, "seed", "exec"), {})  # noqa: S102
         results.append(buf.getvalue())
     assert results[0] == results[1]
+
+
+def test_tape_outside_uses_the_values_the_forward_pass_read():
+    v = tf.Variable(2.0)
+
+    @tf.function
+    def f(x):
+        y = v * x
+        v.assign_add(10.0)  # after the read: the gradient must use the old value
+        return y
+
+    x = tf.constant(3.0)
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = f(x)
+    gx, gv = t.gradient(y, [x, v])
+    assert float(y) == 6.0 and float(gx) == 2.0 and float(gv) == 3.0
+
+
+def test_function_called_inside_another_trace_is_one_call_node():
+    inner = tf.function(lambda x: x + 1.0)
+
+    @tf.function
+    def outer(x):
+        return inner(x) * 2.0
+
+    assert float(outer(tf.constant(1.0))) == 4.0
+    types = [n.type for n in outer.get_concrete_function(tf.constant(1.0)).graph.get_operations()]
+    assert "PartitionedCall" in types

@@ -65,6 +65,8 @@ class GraphFunction:
         self._plan: Plan | None = None
         self._backward: dict = {}
         self._output_deps: set | None = None
+        self._side: list | None = None
+        self._exposed_plan: Plan | None = None
 
     @property
     def plan(self) -> Plan:
@@ -103,11 +105,32 @@ class GraphFunction:
         return call_function(self, args)
 
     # ------------------------------------------------------------------ gradients
-    def backward(self, mask: tuple) -> tuple[GraphFunction, list[int]]:
+    def side_outputs(self) -> list:
+        """Outputs of the stateful nodes the outputs depend on (variable reads, random
+        draws), in program order. A call under a tape returns them too, so the gradient
+        uses the values the forward pass saw instead of drawing or reading again."""
+        if self._side is None:
+            deps = self.output_deps()
+            self._side = [
+                o
+                for n in self.graph.nodes
+                if n.stateful and id(n) in deps and not _has_function_attr(n)
+                for o in n.outputs
+            ]
+        return self._side
+
+    @property
+    def exposed_plan(self) -> Plan:
+        if self._exposed_plan is None:
+            self._exposed_plan = Plan(self.graph, self.inputs, self.outputs + self.side_outputs())
+        return self._exposed_plan
+
+    def backward(self, mask: tuple, saved: bool = False) -> tuple[GraphFunction, list[int]]:
         """The gradient function for output-gradient pattern `mask` (True where an output
-        has a gradient): inputs are this function's inputs then the given gradients;
-        outputs the gradients of the inputs listed in the returned index list."""
-        hit = self._backward.get(mask)
+        has a gradient): inputs are this function's inputs, then (with `saved`) the side
+        outputs of the forward call, then the given gradients; outputs the gradients of
+        the inputs listed in the returned index list."""
+        hit = self._backward.get((mask, saved))
         if hit is not None:
             return hit
         from ndflow._src.autodiff.tape import GradientTape
@@ -125,6 +148,11 @@ class GraphFunction:
             for ph, t in zip(phs, self.inputs):
                 if t._dtype is dtypes.resource:
                     ph._value = t._value  # the same variable: shape rules need it
+            side_in = (
+                [g.add_input(o._dtype, o._dims, "saved") for o in self.side_outputs()]
+                if saved
+                else []
+            )
             grads_in = [
                 g.add_input(o._dtype, o._dims, "dy") for o, m in zip(self.outputs, mask) if m
             ]
@@ -133,7 +161,7 @@ class GraphFunction:
                 for ph in phs:
                     if differentiable(ph._dtype):
                         tape.watch(ph)
-                outs = replay(self, phs)
+                outs = replay(self, phs, side_in if saved else None)
             targets = [o for o, m in zip(outs, mask) if m]
             src = [i for i, ph in enumerate(phs) if differentiable(ph._dtype)]
             grads = [None] * len(phs)
@@ -143,8 +171,8 @@ class GraphFunction:
                     grads[i] = gr
             indices = [i for i, gr in enumerate(grads) if gr is not None]
             flat = [_own(g, grads[i]) for i in indices]
-        bf = GraphFunction(g, phs + grads_in, flat)
-        self._backward[mask] = (bf, indices)
+        bf = GraphFunction(g, phs + side_in + grads_in, flat)
+        self._backward[(mask, saved)] = (bf, indices)
         return bf, indices
 
 
@@ -154,15 +182,35 @@ def _own(g: Graph, t: Tensor) -> SymbolicTensor:
     return g.capture(t)
 
 
-def replay(f: GraphFunction, new_inputs: Sequence[Tensor]) -> list:
+def _has_function_attr(node: Any) -> bool:
+    return any(getattr(v, "_is_graph_function", False) for v in node.attrs.values())
+
+
+def replay(
+    f: GraphFunction, new_inputs: Sequence[Tensor], saved: Sequence[Tensor] | None = None
+) -> list:
     """Re-runs `f`'s nodes (those its outputs need) through execute() on `new_inputs`;
-    returns the new outputs. Tapes see every op."""
+    returns the new outputs. Tapes see every op. With `saved` (values of
+    `f.side_outputs()`), stateful nodes take those values instead of running again;
+    a saved variable read still passes its gradient to the variable."""
     m: dict[int, Tensor] = {id(ph): t for ph, t in zip(f.inputs, new_inputs)}
+    side = {}
+    if saved is not None:
+        side = {id(o): t for o, t in zip(f.side_outputs(), saved)}
     needed = f.output_deps()
     for node in f.graph.nodes:
         if node.opdef is None or id(node) not in needed:
             continue
         ins = [m[id(t)] for t in node.inputs]
+        if side and id(node.outputs[0] if node.outputs else None) in side:
+            if node.opdef.name == "ReadVariableOp":
+                m[id(node.outputs[0])] = execute(
+                    "ReadVariableSaved", (ins[0], side[id(node.outputs[0])])
+                )
+            else:
+                for o in node.outputs:
+                    m[id(o)] = side[id(o)]
+            continue
         out = execute(node.opdef.name, ins, node.attrs)
         outs = out if isinstance(out, tuple) else (out,)
         for old, new in zip(node.outputs, outs):
@@ -193,22 +241,30 @@ def trace_graph_function(
 # ---------------------------------------------------------------------------- call op
 
 
-def _call_kernel(*arrays: Any, f: GraphFunction) -> tuple:
+def _call_kernel(*arrays: Any, f: GraphFunction, expose: bool = False) -> tuple:
+    if expose:
+        return tuple(f.exposed_plan.run(arrays))
     return tuple(f.run_arrays(arrays))
 
 
 def _call_shape(inputs: list, attrs: dict) -> list:
-    return [(o._dims, o._dtype) for o in attrs["f"].outputs]
+    f = attrs["f"]
+    outs = f.outputs + f.side_outputs() if attrs.get("expose") else f.outputs
+    return [(o._dims, o._dtype) for o in outs]
 
 
 def _call_grad(op: Any, *grads: Any) -> list:
     f: GraphFunction = op.get_attr("f")
+    expose = bool(op.attrs.get("expose"))
+    n = len(f.outputs)
+    saved = list(op.outputs[n:]) if expose else []
+    grads = grads[:n]
     mask = tuple(g is not None for g in grads)
-    bf, indices = f.backward(mask)
+    bf, indices = f.backward(mask, expose)
     result: list = [None] * len(op.inputs)
     if not indices:
         return result
-    outs = call_function(bf, list(op.inputs) + [g for g in grads if g is not None])
+    outs = call_function(bf, list(op.inputs) + saved + [g for g in grads if g is not None])
     for i, o in zip(indices, outs):
         result[i] = o
     return result
@@ -218,6 +274,14 @@ register_op(
     "StatefulPartitionedCall", _call_kernel, _call_shape, _call_grad, num_outputs=-1, stateful=True
 )
 register_op("PartitionedCall", _call_kernel, _call_shape, _call_grad, num_outputs=-1)
+# A variable read replayed from the value the forward pass saw: the gradient still
+# reaches the variable (its resource handle).
+register_op(
+    "ReadVariableSaved",
+    lambda handle, value: value,
+    lambda inputs, attrs: [(inputs[1].shape._dims, inputs[1].dtype)],
+    lambda op, g: (g, None),
+)
 
 
 def watch_variables_read(f: GraphFunction) -> None:
@@ -233,6 +297,9 @@ def call_function(f: GraphFunction, args: Sequence[Tensor]) -> tuple:
     if ctx.tapes:
         watch_variables_read(f)
     op = "StatefulPartitionedCall" if f.stateful else "PartitionedCall"
+    if ctx.tapes and f.side_outputs():
+        out = execute(op, list(args) + f.captured, {"f": f, "expose": True})
+        return out[: len(f.outputs)]
     out = execute(op, list(args) + f.captured, {"f": f})
     return out
 
