@@ -343,3 +343,24 @@ def test_function_called_inside_another_trace_is_one_call_node():
     assert float(outer(tf.constant(1.0))) == 4.0
     types = [n.type for n in outer.get_concrete_function(tf.constant(1.0)).graph.get_operations()]
     assert "PartitionedCall" in types
+
+
+@pytest.mark.parity
+def test_parity_retracing_warning_wording_and_counts(real_tf, caplog):
+    import re
+
+    texts = []
+    for lib, logger in ((tf, "ndflow"), (real_tf, "tensorflow")):
+        caplog.clear()
+
+        @lib.function
+        def often(x):
+            return x
+
+        with caplog.at_level(logging.WARNING, logger=logger):
+            for i in range(8):
+                often(i)
+        msgs = [r.getMessage() for r in caplog.records if "retracing" in r.getMessage()]
+        texts.append([re.sub(r" at 0x[0-9a-f]+", "", m) for m in msgs])
+        assert often.experimental_get_tracing_count() == 8
+    assert texts[0] == texts[1]

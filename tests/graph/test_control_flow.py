@@ -294,3 +294,23 @@ def test_nested_functions_differentiate_inside_and_outside():
         y, g = outer(x)
     assert float(y) == 12.0 and float(g) == 12.0
     assert float(t.gradient(g, x)) == 6.0
+
+
+def test_cond_branches_for_side_effects_may_return_none():
+    v = tf.Variable(0)
+
+    def setter(k):
+        def fn():
+            v.assign(k)
+
+        return fn
+
+    @tf.function
+    def f(p):
+        r = tf.cond(p, setter(1), setter(2))
+        return r, v.read_value()
+
+    r, val = f(tf.constant(True))
+    assert r is None and int(val) == 1
+    _, val = f(tf.constant(False))
+    assert int(val) == 2

@@ -399,7 +399,10 @@ class Function:
     # ------------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if _config["run_functions_eagerly"]:
-            return self._callable()(*args, **kwargs)
+            fn = self._python_function
+            if self._instance_ref is not None:
+                return fn(self._instance_ref(), *args, **kwargs)
+            return fn(*args, **kwargs)
         with self._lock:
             names, kinds, values = self._bind(args, kwargs)
             concrete = self._lookup_or_trace(names, kinds, values, specs_given=False)

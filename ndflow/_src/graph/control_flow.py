@@ -157,6 +157,8 @@ def cond(
     eb, e_res = trace_graph_function(lambda: false_fn(), [], "cond_false")
     try:
         nest.assert_same_structure(t_res, e_res, check_types=False)
+        if [x is None for x in nest.flatten(t_res)] != [x is None for x in nest.flatten(e_res)]:
+            raise ValueError("one branch returns None where the other returns a value")
     except (ValueError, TypeError) as e:
         raise ValueError(
             "true_fn and false_fn arguments to tf.cond must have the same number, type, and "
@@ -174,7 +176,9 @@ def cond(
         watch_variables_read(eb)
     op = "If" if (tb.stateful or eb.stateful) else "StatelessIf"
     outs = execute(op, [p] + tb.captured + eb.captured, {"then_branch": tb, "else_branch": eb})
-    return nest.pack_sequence_as(t_res, list(outs))
+    it = iter(outs)
+    flat = [None if leaf is None else next(it) for leaf in nest.flatten(t_res)]
+    return nest.pack_sequence_as(t_res, flat)
 
 
 # ---------------------------------------------------------------------------- case

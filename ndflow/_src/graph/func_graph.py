@@ -233,6 +233,8 @@ def trace_graph_function(
         flat = nest.flatten(result)
         outs = []
         for leaf in flat:
+            if leaf is None:  # a None leaf stays None (no output)
+                continue
             t = leaf if isinstance(leaf, Tensor) else convert_to_tensor(leaf)
             outs.append(_own(g, t))
     return GraphFunction(g, phs, outs, name), result
