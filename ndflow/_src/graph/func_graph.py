@@ -6,6 +6,15 @@ eagerly its compiled plan runs, inside another trace it becomes one node, and ta
 it like any op. Its gradient differentiates the graph: the backward graph replays the
 forward nodes under a tape and asks that tape for the gradients, then it is itself called
 as a graph function (so second derivatives work the same way).
+
+A call made while a tape records also returns the values of the stateful nodes the
+outputs depend on (variable reads, random draws); the backward graph uses those instead
+of reading or drawing again, so a gradient sees exactly what the forward pass saw.
+
+Known limits: stateful nodes inside a *nested* call, cond branch or loop body are
+replayed, not saved, when a tape outside differentiates through them (a random op
+there would draw again); `WhileGrad` reruns the loop to recover each iteration's values
+and has no gradient itself (no second derivatives through tf.while_loop).
 """
 
 from __future__ import annotations
