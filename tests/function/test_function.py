@@ -231,9 +231,13 @@ def test_tf_print_formats_like_tensorflow(capsys):
         tf.constant(1.0 / 3),
         tf.constant(True),
         "s",
+        tf.constant("t"),
         [1, tf.constant(2)],
+        {"a": tf.constant(1.0)},
     )
-    assert capsys.readouterr().err == "[0 1 2 ... 7 8 9] [[1 2]\n [3 4]] 0.333333343 1 s [1, 2]\n"
+    assert capsys.readouterr().err == (
+        "[0 1 2 ... 7 8 9] [[1 2]\n [3 4]] 0.333333343 1 s \"t\" [1, 2] {'a': 1}\n"
+    )
 
 
 def test_run_functions_eagerly_runs_plain_python():
@@ -364,3 +368,29 @@ def test_parity_retracing_warning_wording_and_counts(real_tf, caplog):
         texts.append([re.sub(r" at 0x[0-9a-f]+", "", m) for m in msgs])
         assert often.experimental_get_tracing_count() == 8
     assert texts[0] == texts[1]
+
+
+@pytest.mark.parity
+def test_parity_tf_print_format(real_tf, capfd):
+    def emit(lib):
+        lib.print(
+            lib.constant([1.5, 2.0, 3.25]),
+            lib.constant(3),
+            "hi",
+            lib.constant([[1, 2, 3], [4, 5, 6]]),
+            lib.constant(list(range(10))),
+            lib.constant(1.0 / 3),
+            lib.constant(1e-8),
+            lib.constant(123456789.0),
+            lib.constant("s"),
+            [1, lib.constant(2)],
+            2.5,
+        )
+        lib.print(lib.constant(list(range(10))), summarize=-1)
+        lib.print(lib.constant(np.zeros((3, 2, 2), np.int32)))
+
+    emit(real_tf)
+    want = capfd.readouterr().err
+    emit(tf)
+    got = capfd.readouterr().err
+    assert got == want

@@ -28,17 +28,26 @@ def _scalar_text(v: Any, top: bool) -> str:
     if isinstance(v, (bool, np.bool_)):
         return "1" if v else "0"
     if isinstance(v, (float, np.floating)):
-        return f"{float(v):.9g}"
+        # TF's float printing: the short form if it reads back exactly, else more digits
+        # (6 then 9 significant digits for float32, 15 then 17 for float64).
+        if isinstance(v, np.float64) or type(v) is float:
+            short, full, cast = 15, 17, float
+        else:
+            short, full, cast = 6, 9, np.float32
+        text = f"{float(v):.{short}g}"
+        if np.isfinite(v) and cast(text) != cast(v):
+            text = f"{float(v):.{full}g}"
+        return text
     if isinstance(v, (complex, np.complexfloating)):
         return f"({_scalar_text(v.real, True)},{_scalar_text(v.imag, True)})"
     return str(v)
 
 
-def format_tensor(a: np.ndarray, summarize: int = 3, top: bool = True) -> str:
-    """One tensor as tf.print shows it."""
+def format_tensor(a: np.ndarray, summarize: int = 3) -> str:
+    """One tensor as tf.print shows it (string tensors' elements quoted)."""
     a = np.asarray(a)
     if a.ndim == 0:
-        return _scalar_text(a.item() if a.dtype != object else a[()], top and a.dtype == object)
+        return _scalar_text(a[()], False)
     limit = None if summarize is None or summarize < 0 else summarize
 
     def rec(x: np.ndarray, depth: int) -> str:
@@ -48,12 +57,7 @@ def format_tensor(a: np.ndarray, summarize: int = 3, top: bool = True) -> str:
         else:
             idx = list(range(n))
         if x.ndim == 1:
-            parts = [
-                "..."
-                if i is None
-                else _scalar_text(x[i].item() if x.dtype != object else x[i], False)
-                for i in idx
-            ]
+            parts = ["..." if i is None else _scalar_text(x[i], False) for i in idx]
             return "[" + " ".join(parts) + "]"
         sep = "\n" * (x.ndim - 1) + " " * (depth + 1)
         parts = ["..." if i is None else rec(x[i], depth + 1) for i in idx]
