@@ -394,3 +394,49 @@ def test_parity_tf_print_format(real_tf, capfd):
     emit(tf)
     got = capfd.readouterr().err
     assert got == want
+
+
+def _tracing_scenarios(lib) -> list:
+    out = []
+
+    @lib.function
+    def f(x, k=1, *, flag=False):
+        return x * 2
+
+    f(lib.constant(1.0))
+    f(lib.constant(2.0))
+    f(lib.constant(1.0), 1)
+    f(lib.constant(1.0), k=1)
+    out.append(f.experimental_get_tracing_count())
+    f(lib.constant(1.0), 1.0)  # equal Python values share a trace
+    f(lib.constant(1.0), True)
+    out.append(f.experimental_get_tracing_count())
+    f(lib.constant(1.0), flag=True)
+    out.append(f.experimental_get_tracing_count())
+    f(np.array([1.0, 2.0], np.float32))
+    f(lib.constant([3.0, 2.0]))  # a NumPy array keys like a tensor of its spec
+    out.append(f.experimental_get_tracing_count())
+
+    @lib.function(reduce_retracing=True)
+    def g(x):
+        return x
+
+    for n in range(1, 6):
+        g(lib.constant(np.ones(n, np.float32)))
+    g(lib.constant(np.ones((2, 2), np.float32)))
+    g(lib.constant(np.ones((3, 2), np.float32)))
+    out.append(g.experimental_get_tracing_count())
+
+    @lib.function
+    def h(d):
+        return d["a"] + d["b"]
+
+    h({"a": lib.constant(1.0), "b": lib.constant(2.0)})
+    h({"b": lib.constant(1.0), "a": lib.constant(2.0)})
+    out.append(h.experimental_get_tracing_count())
+    return out
+
+
+@pytest.mark.parity
+def test_parity_tracing_counts(real_tf):
+    assert _tracing_scenarios(tf) == _tracing_scenarios(real_tf)

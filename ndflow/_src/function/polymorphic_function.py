@@ -140,9 +140,10 @@ def _leaf_key(x: Any, keep: list) -> Any:
         keep.append(x)
         return ("V", id(x))
     if x is None or isinstance(x, (bool, int, float, str, bytes, complex)):
-        return ("L", type(x), x)
+        # By value, as TF: 1, 1.0 and True are equal, so they share a trace.
+        return ("L", x)
     if isinstance(x, np.generic):
-        return ("L", type(x), x.item())
+        return ("L", x.item())
     if isinstance(x, type) or inspect.isfunction(x):
         keep.append(x)
         return ("O", id(x))
