@@ -54,8 +54,7 @@ class _Record:
 def _is_differentiable(dtype: dtypes.DType) -> bool:
     # variant: TensorArray values inside graphs carry lists of gradients, as in TF.
     return (
-        dtype.is_floating or dtype.is_complex or dtype is dtypes.resource
-        or dtype is dtypes.variant
+        dtype.is_floating or dtype.is_complex or dtype is dtypes.resource or dtype is dtypes.variant
     )
 
 
