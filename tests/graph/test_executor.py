@@ -175,3 +175,29 @@ def test_trace_time_shape_error_is_value_error():
 
     with pytest.raises(ValueError, match="Reshape"):
         bad(tf.constant([1.0, 2.0, 3.0]))
+
+
+_draws = [0]
+
+
+def _draw_kernel(shape):
+    _draws[0] += 1
+    return np.full(tuple(shape), float(_draws[0]), np.float32)
+
+
+def test_random_ops_are_never_folded_or_merged_even_if_registered_stateless():
+    from ndflow._src.framework.execute import execute
+    from ndflow._src.framework.op_registry import _OPS, register_op
+
+    if "TestRandomDraw" not in _OPS:
+        register_op("TestRandomDraw", _draw_kernel, lambda inputs, attrs: [((2,), tf.float32)])
+    f = tf.function(
+        lambda: (
+            execute("TestRandomDraw", (tf.constant([2]),)),
+            execute("TestRandomDraw", (tf.constant([2]),)),
+        )
+    )
+    a1, b1 = f()
+    a2, _ = f()
+    assert float(a1[0]) != float(b1[0])
+    assert float(a2[0]) != float(a1[0])

@@ -34,7 +34,7 @@ import numpy as np
 from ndflow._src.core import dtypes, errors
 from ndflow._src.framework.execute import _KERNEL_ERRORS, kernel_error
 from ndflow._src.framework.tensor import wrap_with_dtype
-from ndflow._src.graph.graph import Graph, Node, SymbolicTensor
+from ndflow._src.graph.graph import Graph, Node, SymbolicTensor, foldable
 
 # Test hooks: called as hook(node, slots) after each step of every plan run. Empty in
 # normal use (the fast loop is taken).
@@ -121,7 +121,7 @@ class Plan:
             in_slots = tuple(slot_of[id(t)] for t in node.inputs)
             stateful = node.opdef.stateful
             akey = None
-            if not stateful:
+            if foldable(node.opdef):
                 # Constant folding: every input known now.
                 folded = self._try_fold(node, in_slots, constants)
                 if folded is not None:
@@ -139,7 +139,7 @@ class Plan:
                         self.stats["merged"] += 1
                         continue
             out_slots = tuple(new_slot(o) for o in node.outputs)
-            if not stateful and akey is not None:
+            if akey is not None:
                 seen[key] = out_slots
             single = node.opdef.num_outputs == 1
             steps.append([node.opdef.kernel, in_slots, out_slots, node.attrs, (), node, single])
@@ -183,7 +183,8 @@ class Plan:
         if any(t._dtype is dtypes.resource for t in node.inputs):
             return None
         try:
-            out = node.opdef.kernel(*[constants[s] for s in in_slots], **node.attrs)
+            with np.errstate(all="ignore"):
+                out = node.opdef.kernel(*[constants[s] for s in in_slots], **node.attrs)
         except Exception:  # noqa: BLE001 - leave the failure to run time, with context
             return None
         if node.opdef.num_outputs == 1:

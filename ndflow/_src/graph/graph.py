@@ -42,6 +42,21 @@ _TRACE_FOLD_LIMIT = 1024
 _NDFLOW_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
+_UNFOLDABLE_WORDS = ("Random", "Multinomial", "Shuffle", "Dropout")
+
+
+def foldable(opdef: OpDef) -> bool:
+    """Whether an op may be evaluated ahead of time when its inputs are known: never a
+    stateful op, and (defensively) never a random draw even if registered stateless,
+    unless it is a Stateless* op (those are pure functions of their seed)."""
+    if opdef.stateful:
+        return False
+    name = opdef.name
+    if name.startswith("Stateless"):
+        return True
+    return not any(w in name for w in _UNFOLDABLE_WORDS)
+
+
 class SymbolicTensor(Tensor):
     """A tensor of a graph being traced: static shape and dtype, a value only at run time.
 
@@ -316,7 +331,7 @@ class Graph:
         n = opdef.num_outputs
         if n == -1:
             n = len(specs)
-        values = self._fold(node) if not opdef.stateful else None
+        values = self._fold(node) if foldable(opdef) else None
         outs = tuple(
             _symbolic(node, i, specs[i][0], specs[i][1], None if values is None else values[i])
             for i in range(n)
@@ -362,7 +377,8 @@ class Graph:
         if size > _TRACE_FOLD_LIMIT or opdef.num_outputs != 1:
             return None
         try:
-            out = opdef.kernel(*arrays, **node.attrs)
+            with np.errstate(all="ignore"):
+                out = opdef.kernel(*arrays, **node.attrs)
         except Exception:  # noqa: BLE001 - a failing fold is left to run time
             return None
         return (np.asarray(out),)
