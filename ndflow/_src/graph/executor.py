@@ -119,7 +119,6 @@ class Plan:
                     constants[s] = t._value
                 continue
             in_slots = tuple(slot_of[id(t)] for t in node.inputs)
-            stateful = node.opdef.stateful
             akey = None
             if foldable(node.opdef):
                 # Constant folding: every input known now.
