@@ -29,7 +29,7 @@ from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor
 from ndflow._src.graph.executor import Plan, _needed_nodes, lift_value
-from ndflow._src.graph.graph import Graph, SymbolicTensor
+from ndflow._src.graph.graph import Graph, SymbolicTensor, foldable
 
 
 def differentiable(dtype: dtypes.DType) -> bool:
@@ -70,7 +70,7 @@ class GraphFunction:
         self.inputs = self.arg_inputs + [ph for _, ph in caps]
         self.outputs = list(outputs)
         needed = _needed_nodes(graph, self.outputs)
-        self.stateful = any(n.stateful and id(n) in needed for n in graph.nodes)
+        self.stateful = any(_effectful(n) and id(n) in needed for n in graph.nodes)
         self._plan: Plan | None = None
         self._backward: dict = {}
         self._output_deps: set | None = None
@@ -123,7 +123,7 @@ class GraphFunction:
             self._side = [
                 o
                 for n in self.graph.nodes
-                if n.stateful and id(n) in deps and not _has_function_attr(n)
+                if _effectful(n) and id(n) in deps and not _has_function_attr(n)
                 for o in n.outputs
             ]
         return self._side
@@ -189,6 +189,11 @@ def _own(g: Graph, t: Tensor) -> SymbolicTensor:
     if isinstance(t, SymbolicTensor) and t._node.graph is g:
         return t
     return g.capture(t)
+
+
+def _effectful(node: Any) -> bool:
+    """Stateful, or a random draw: what must run every call and never be recomputed."""
+    return node.opdef is not None and not foldable(node.opdef)
 
 
 def _has_function_attr(node: Any) -> bool:
