@@ -440,3 +440,17 @@ def _tracing_scenarios(lib) -> list:
 @pytest.mark.parity
 def test_parity_tracing_counts(real_tf):
     assert _tracing_scenarios(tf) == _tracing_scenarios(real_tf)
+
+
+def test_concrete_function_binds_positional_and_keyword_arguments():
+    @tf.function
+    def f(a, b, scale=2.0):
+        return (a - b) * scale
+
+    cf = f.get_concrete_function(tf.TensorSpec([], tf.float32), tf.TensorSpec([], tf.float32))
+    assert float(cf(tf.constant(5.0), tf.constant(1.0))) == 8.0
+    assert float(cf(b=tf.constant(5.0), a=tf.constant(1.0))) == -8.0
+    with pytest.raises(TypeError):
+        cf(tf.constant(1.0))
+    with pytest.raises(TypeError, match="Can not cast"):
+        cf(tf.constant(1), tf.constant(2))

@@ -90,16 +90,35 @@ class ConcreteFunction:
         """Calls with tensors matching this function's signature (Python arguments must
         equal the traced values; they may be omitted)."""
         flat_specs = [v for v in nest.flatten(self._arg_values) if isinstance(v, TensorSpec)]
-        given = [
+        # Arguments in signature order: positional first, then by name; an argument not
+        # given keeps its traced value (only Python values may be left out).
+        values = list(self._arg_values)
+        kinds = self._arg_kinds
+        pos = [i for i, k in enumerate(kinds) if k not in ("KEYWORD_ONLY", "VAR_KEYWORD")]
+        if len(args) > len(pos):
+            raise TypeError(
+                f"{self._name}(...) takes {len(pos)} positional argument(s) but {len(args)} "
+                "were given."
+            )
+        for i, a in zip(pos, args):
+            values[i] = a
+        for k, a in kwargs.items():
+            if k not in self._arg_names:
+                raise TypeError(f"{self._name}(...) got an unexpected keyword argument '{k}'.")
+            values[self._arg_names.index(k)] = a
+        leaves = [
             x
-            for x in nest.flatten((args, kwargs))
-            if isinstance(x, (Tensor, VariableBase)) or hasattr(x, "__array__")
+            for v in values
+            for x in nest.flatten(v)
+            if isinstance(x, (Tensor, TensorSpec))
+            or (hasattr(x, "__array__") and not isinstance(x, VariableBase))
         ]
-        tensors = []
-        for x in given:
-            if isinstance(x, VariableBase):
-                continue
-            tensors.append(x if isinstance(x, Tensor) else convert_to_tensor(x))
+        if any(isinstance(x, TensorSpec) for x in leaves):
+            raise TypeError(
+                f"{self._name}(...) is missing tensor argument(s) for signature "
+                f"{self.pretty_printed_signature(verbose=False)}."
+            )
+        tensors = [x if isinstance(x, Tensor) else convert_to_tensor(x) for x in leaves]
         if len(tensors) != len(flat_specs):
             raise TypeError(
                 f"{self._name}(...) expected {len(flat_specs)} tensor argument(s) matching "
