@@ -314,3 +314,21 @@ def test_cond_branches_for_side_effects_may_return_none():
     assert r is None and int(val) == 1
     _, val = f(tf.constant(False))
     assert int(val) == 2
+
+
+def _nested_fn(x):
+    def body(i, y):
+        y2 = tf.cond(tf.reduce_sum(y) > 5.0, lambda: y * 0.5, lambda: y * x)
+        return i + 1, y2
+
+    inner = tf.while_loop(lambda i, y: i < 6, body, (0, x))[1]
+    return tf.cond(tf.reduce_sum(x) > 0.0, lambda: inner, lambda: -x)
+
+
+def test_cond_inside_while_inside_cond_gradients():
+    x = np.array([1.5, 2.0])
+    ye, ge = _grad(_nested_fn, x)
+    yt, gt = _grad(tf.function(_nested_fn), x)
+    np.testing.assert_allclose(yt.numpy(), ye.numpy())
+    np.testing.assert_allclose(gt.numpy(), ge.numpy())
+    np.testing.assert_allclose(gt.numpy(), _fd(_nested_fn, x), rtol=1e-5)

@@ -430,7 +430,7 @@ def _while_grad_kernel(
             g = g_caps.get(t - n_vars)
             if g is None:
                 cap = body_caps[t - n_vars]
-                shape = cap.var._array.shape if hasattr(cap, "var") else np.shape(cap)
+                shape = np.shape(cap) if isinstance(cap, np.ndarray) else cap.var._array.shape
                 g = np.zeros(shape, dtype=dtype._np)
             result.append(np.asarray(g, dtype=dtype._np))
     return tuple(result)
