@@ -179,6 +179,20 @@ from ndflow import math as math
 
 __version__ = "0.1.0"
 
+# --- graph and function (ndflow/_src/graph, ndflow/_src/function) ------------------------
+from ndflow import config as config
+from ndflow._src.function.polymorphic_function import function as function
+from ndflow._src.function.polymorphic_function import get_static_value as get_static_value
+from ndflow._src.function.polymorphic_function import init_scope as init_scope
+from ndflow._src.function.tensor_spec import TensorSpec as TensorSpec
+from ndflow._src.graph.control_flow import case as case
+from ndflow._src.graph.control_flow import cond as cond
+from ndflow._src.graph.control_flow import switch_case as switch_case
+from ndflow._src.graph.control_flow import while_loop as while_loop
+from ndflow._src.graph.graph import Graph as Graph
+from ndflow._src.graph.tensor_array import TensorArray as TensorArray
+from ndflow._src.ops.logging_ops import print as print
+
 # --- module and checkpoint (ndflow/_src/module, ndflow/_src/checkpoint) -------------------
 from ndflow import train as train
 from ndflow._src.module.module import Module as Module

@@ -61,7 +61,10 @@ _RESOURCE = dtypes.resource
 
 
 def _is_differentiable(dtype: dtypes.DType) -> bool:
-    return dtype.is_floating or dtype.is_complex or dtype is dtypes.resource
+    # variant: TensorArray values inside graphs carry lists of gradients, as in TF.
+    return (
+        dtype.is_floating or dtype.is_complex or dtype is dtypes.resource or dtype is dtypes.variant
+    )
 
 
 def _eager(t: Any) -> bool:

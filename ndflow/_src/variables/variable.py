@@ -107,6 +107,9 @@ class VariableAggregation:
 
 # Called with each new variable; tf.function uses this to lift or forbid creation.
 _creation_hooks: list[Callable[[Variable], None]] = []
+# Given a symbolic initial value, return its value as an ndarray if it can be computed
+# now (ndflow._src.graph lifts initializers that depend only on captures), else None.
+_lift_hooks: list[Callable[[Tensor], Any]] = []
 
 
 class Variable(VariableBase):
@@ -160,6 +163,12 @@ class Variable(VariableBase):
         with eager_scope():
             if callable(initial_value):
                 initial_value = initial_value()
+            if isinstance(initial_value, Tensor) and type(initial_value) is not Tensor:
+                for lift in _lift_hooks:
+                    lifted = lift(initial_value)
+                    if lifted is not None:
+                        initial_value = wrap_with_dtype(lifted, initial_value.dtype)
+                        break
             if isinstance(initial_value, Tensor) and type(initial_value) is not Tensor:
                 raise ValueError(
                     "A tf.Variable was initialized with a symbolic tensor while tracing a "

@@ -1,0 +1,330 @@
+"""Graph functions: a traced graph with flat inputs and outputs, callable as one op.
+
+`trace_graph_function(fn, specs)` runs `fn` on placeholders under a new graph. Calling a
+GraphFunction goes through `execute("StatefulPartitionedCall" / "PartitionedCall")`, so
+eagerly its compiled plan runs, inside another trace it becomes one node, and tapes record
+it like any op. Its gradient differentiates the graph: the backward graph replays the
+forward nodes under a tape and asks that tape for the gradients, then it is itself called
+as a graph function (so second derivatives work the same way).
+
+A call made while a tape records also returns the values of the stateful nodes the
+outputs depend on (variable reads, random draws); the backward graph uses those instead
+of reading or drawing again, so a gradient sees exactly what the forward pass saw.
+
+Known limits: stateful nodes inside a *nested* call, cond branch or loop body are
+replayed, not saved, when a tape outside differentiates through them (a random op
+there would draw again); `WhileGrad` reruns the loop to recover each iteration's values
+and has no gradient itself (no second derivatives through tf.while_loop).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Any
+from collections.abc import Callable, Iterator, Sequence
+
+from ndflow._src.core import dtypes
+from ndflow._src.core.context import ctx, graph_scope
+from ndflow._src.framework.execute import execute
+from ndflow._src.framework.op_registry import register_op
+from ndflow._src.framework.tensor import Tensor
+from ndflow._src.graph.executor import Plan, _needed_nodes, lift_value
+from ndflow._src.graph.graph import Graph, SymbolicTensor, foldable
+
+
+def differentiable(dtype: dtypes.DType) -> bool:
+    return (
+        dtype.is_floating or dtype.is_complex or dtype is dtypes.resource or dtype is dtypes.variant
+    )
+
+
+@contextlib.contextmanager
+def tracing_scope(graph: Graph) -> Iterator[Graph]:
+    """Makes `graph` current with no active tapes (outer tapes must not see trace-time
+    ops; the function call op is what they record)."""
+    saved = ctx.tapes
+    ctx.tapes = []
+    try:
+        with graph_scope(graph):
+            yield graph
+    finally:
+        ctx.tapes = saved
+
+
+class GraphFunction:
+    """A graph with flat `inputs` (its own placeholders), `captured` outside tensors (fed
+    after the inputs) and flat `outputs`."""
+
+    def __init__(
+        self,
+        graph: Graph,
+        inputs: Sequence[SymbolicTensor],
+        outputs: Sequence[SymbolicTensor],
+        name: str | None = None,
+    ) -> None:
+        self.graph = graph
+        self.name = name or graph.name
+        self.arg_inputs = list(inputs)
+        caps = graph.captures
+        self.captured = [ext for ext, _ in caps]
+        self.inputs = self.arg_inputs + [ph for _, ph in caps]
+        self.outputs = list(outputs)
+        needed = _needed_nodes(graph, self.outputs)
+        self.stateful = any(_effectful(n) and id(n) in needed for n in graph.nodes)
+        self._plan: Plan | None = None
+        self._backward: dict = {}
+        self._output_deps: set | None = None
+        self._side: list | None = None
+        self._exposed_plan: Plan | None = None
+
+    @property
+    def plan(self) -> Plan:
+        if self._plan is None:
+            self._plan = Plan(self.graph, self.inputs, self.outputs)
+        return self._plan
+
+    def run_arrays(self, arrays: Sequence[Any]) -> list:
+        return self.plan.run(arrays)
+
+    _is_graph_function = True
+
+    def output_deps(self) -> set:
+        """Ids of the nodes the outputs depend on (stateful side effects excluded)."""
+        if self._output_deps is None:
+            deps: set[int] = set()
+            stack = [o._node for o in self.outputs]
+            while stack:
+                n = stack.pop()
+                if id(n) in deps:
+                    continue
+                deps.add(id(n))
+                stack.extend(t._node for t in n.inputs)
+            self._output_deps = deps
+        return self._output_deps
+
+    def read_variables(self) -> list:
+        """The variables this function captures (by their resource handles)."""
+        out = []
+        for ext in self.captured:
+            if ext._dtype is dtypes.resource and ext._value is not None:
+                out.append(ext._value.var)
+        return out
+
+    def __call__(self, args: Sequence[Tensor]) -> tuple:
+        return call_function(self, args)
+
+    # ------------------------------------------------------------------ gradients
+    def side_outputs(self) -> list:
+        """Outputs of the stateful nodes the outputs depend on (variable reads, random
+        draws), in program order. A call under a tape returns them too, so the gradient
+        uses the values the forward pass saw instead of drawing or reading again."""
+        if self._side is None:
+            deps = self.output_deps()
+            self._side = [
+                o
+                for n in self.graph.nodes
+                if _effectful(n) and id(n) in deps and not _has_function_attr(n)
+                for o in n.outputs
+            ]
+        return self._side
+
+    @property
+    def exposed_plan(self) -> Plan:
+        if self._exposed_plan is None:
+            self._exposed_plan = Plan(self.graph, self.inputs, self.outputs + self.side_outputs())
+        return self._exposed_plan
+
+    def backward(self, mask: tuple, saved: bool = False) -> tuple[GraphFunction, list[int]]:
+        """The gradient function for output-gradient pattern `mask` (True where an output
+        has a gradient): inputs are this function's inputs, then (with `saved`) the side
+        outputs of the forward call, then the given gradients; outputs the gradients of
+        the inputs listed in the returned index list."""
+        hit = self._backward.get((mask, saved))
+        if hit is not None:
+            return hit
+        from ndflow._src.autodiff.tape import GradientTape
+
+        g = Graph(self.name + "_grad", outer=ctx.graph)
+        with tracing_scope(g):
+            phs = [
+                g.add_input(
+                    t._dtype,
+                    t._dims,
+                    "x",
+                )
+                for t in self.inputs
+            ]
+            for ph, t in zip(phs, self.inputs):
+                if t._dtype is dtypes.resource:
+                    ph._value = t._value  # the same variable: shape rules need it
+            side_in = (
+                [g.add_input(o._dtype, o._dims, "saved") for o in self.side_outputs()]
+                if saved
+                else []
+            )
+            grads_in = [
+                g.add_input(o._dtype, o._dims, "dy") for o, m in zip(self.outputs, mask) if m
+            ]
+            tape = GradientTape(watch_accessed_variables=False)
+            with tape:
+                for ph in phs:
+                    if differentiable(ph._dtype):
+                        tape.watch(ph)
+                outs = replay(self, phs, side_in if saved else None)
+            targets = [o for o, m in zip(outs, mask) if m]
+            src = [i for i, ph in enumerate(phs) if differentiable(ph._dtype)]
+            grads = [None] * len(phs)
+            if targets and src:
+                found = tape.gradient(targets, [phs[i] for i in src], output_gradients=grads_in)
+                for i, gr in zip(src, found):
+                    grads[i] = gr
+            indices = [i for i, gr in enumerate(grads) if gr is not None]
+            flat = [_own(g, grads[i]) for i in indices]
+        bf = GraphFunction(g, phs + side_in + grads_in, flat)
+        self._backward[(mask, saved)] = (bf, indices)
+        return bf, indices
+
+
+def _own(g: Graph, t: Tensor) -> SymbolicTensor:
+    if isinstance(t, SymbolicTensor) and t._node.graph is g:
+        return t
+    return g.capture(t)
+
+
+def _effectful(node: Any) -> bool:
+    """Stateful, or a random draw: what must run every call and never be recomputed."""
+    return node.opdef is not None and not foldable(node.opdef)
+
+
+def _has_function_attr(node: Any) -> bool:
+    return any(getattr(v, "_is_graph_function", False) for v in node.attrs.values())
+
+
+def replay(
+    f: GraphFunction, new_inputs: Sequence[Tensor], saved: Sequence[Tensor] | None = None
+) -> list:
+    """Re-runs `f`'s nodes (those its outputs need) through execute() on `new_inputs`;
+    returns the new outputs. Tapes see every op. With `saved` (values of
+    `f.side_outputs()`), stateful nodes take those values instead of running again;
+    a saved variable read still passes its gradient to the variable."""
+    m: dict[int, Tensor] = {id(ph): t for ph, t in zip(f.inputs, new_inputs)}
+    side = {}
+    if saved is not None:
+        side = {id(o): t for o, t in zip(f.side_outputs(), saved)}
+    needed = f.output_deps()
+    for node in f.graph.nodes:
+        if node.opdef is None or id(node) not in needed:
+            continue
+        ins = [m[id(t)] for t in node.inputs]
+        if side and id(node.outputs[0] if node.outputs else None) in side:
+            if node.opdef.name == "ReadVariableOp":
+                m[id(node.outputs[0])] = execute(
+                    "ReadVariableSaved", (ins[0], side[id(node.outputs[0])])
+                )
+            else:
+                for o in node.outputs:
+                    m[id(o)] = side[id(o)]
+            continue
+        out = execute(node.opdef.name, ins, node.attrs)
+        outs = out if isinstance(out, tuple) else (out,)
+        for old, new in zip(node.outputs, outs):
+            m[id(old)] = new
+    return [m[id(o)] for o in f.outputs]
+
+
+def trace_graph_function(
+    fn: Callable, specs: Sequence[tuple], name: str = "fn", outer: Graph | None = None
+) -> tuple[GraphFunction, Any]:
+    """Traces `fn(*placeholders)` where specs are (dtype, dims); returns the function
+    and `fn`'s raw (structured) result. Output leaves become graph tensors."""
+    from ndflow._src.core import nest
+    from ndflow._src.framework.constant import convert_to_tensor
+
+    g = Graph(name, outer=outer if outer is not None else ctx.graph)
+    with tracing_scope(g):
+        phs = [g.add_input(dt, dims, "x") for dt, dims in specs]
+        result = fn(*phs)
+        flat = nest.flatten(result)
+        outs = []
+        for leaf in flat:
+            if leaf is None:  # a None leaf stays None (no output)
+                continue
+            t = leaf if isinstance(leaf, Tensor) else convert_to_tensor(leaf)
+            outs.append(_own(g, t))
+    return GraphFunction(g, phs, outs, name), result
+
+
+# ---------------------------------------------------------------------------- call op
+
+
+def _call_kernel(*arrays: Any, f: GraphFunction, expose: bool = False) -> tuple:
+    if expose:
+        return tuple(f.exposed_plan.run(arrays))
+    return tuple(f.run_arrays(arrays))
+
+
+def _call_shape(inputs: list, attrs: dict) -> list:
+    f = attrs["f"]
+    outs = f.outputs + f.side_outputs() if attrs.get("expose") else f.outputs
+    return [(o._dims, o._dtype) for o in outs]
+
+
+def _call_grad(op: Any, *grads: Any) -> list:
+    f: GraphFunction = op.get_attr("f")
+    expose = bool(op.attrs.get("expose"))
+    n = len(f.outputs)
+    saved = list(op.outputs[n:]) if expose else []
+    grads = grads[:n]
+    mask = tuple(g is not None for g in grads)
+    bf, indices = f.backward(mask, expose)
+    result: list = [None] * len(op.inputs)
+    if not indices:
+        return result
+    outs = call_function(bf, list(op.inputs) + saved + [g for g in grads if g is not None])
+    for i, o in zip(indices, outs):
+        result[i] = o
+    return result
+
+
+register_op(
+    "StatefulPartitionedCall", _call_kernel, _call_shape, _call_grad, num_outputs=-1, stateful=True
+)
+register_op("PartitionedCall", _call_kernel, _call_shape, _call_grad, num_outputs=-1)
+# A variable read replayed from the value the forward pass saw: the gradient still
+# reaches the variable (its resource handle).
+register_op(
+    "ReadVariableSaved",
+    lambda handle, value: value,
+    lambda inputs, attrs: [(inputs[1].shape._dims, inputs[1].dtype)],
+    lambda op, g: (g, None),
+)
+
+
+def watch_variables_read(f: GraphFunction) -> None:
+    """Active tapes watch the trainable variables `f` reads, as if read eagerly."""
+    for var in f.read_variables():
+        for tape in ctx.tapes:
+            if tape._watch_accessed_variables and var._trainable:
+                tape._watch_variable(var)
+
+
+def call_function(f: GraphFunction, args: Sequence[Tensor]) -> tuple:
+    """Calls `f` on flat tensors `args` (its captures are added); returns a tuple."""
+    if ctx.tapes:
+        watch_variables_read(f)
+    op = "StatefulPartitionedCall" if f.stateful else "PartitionedCall"
+    if ctx.tapes and f.side_outputs():
+        out = execute(op, list(args) + f.captured, {"f": f, "expose": True})
+        return out[: len(f.outputs)]
+    out = execute(op, list(args) + f.captured, {"f": f})
+    return out
+
+
+def _install_lift_hook() -> None:
+    from ndflow._src.variables import variable
+
+    if lift_value not in variable._lift_hooks:
+        variable._lift_hooks.append(lift_value)
+
+
+_install_lift_hook()
