@@ -384,6 +384,9 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
     if kwargs:
         raise TypeError(f"Invalid keyword arguments for einsum: {', '.join(kwargs)}")
     xs = [to_tensor(x) for x in inputs]
+    n_terms = equation.split("->")[0].count(",") + 1
+    if n_terms != len(xs):
+        raise ValueError(f'Got {len(xs)} inputs for equation "{equation}", expecting {n_terms}')
     for i, x in enumerate(xs[1:], 1):
         if x.dtype is not xs[0].dtype:
             raise invalid(
