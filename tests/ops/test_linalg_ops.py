@@ -267,6 +267,8 @@ PARITY = [
     ("norm", [F(A)], {"ord": np.inf, "axis": 0, "keepdims": True}),
     ("norm", [F(BA)], {"ord": "fro", "axis": [1, 2]}),
     ("norm", [F(BA)], {"ord": 1, "axis": [1, 2]}),
+    ("norm", [F(BA)], {"ord": 2, "axis": [1, 2]}),
+    ("norm", [F(f64(2, 3, 4))], {"ord": 2, "axis": [2, 0], "keepdims": True}),
     ("linalg.norm", [F(A)], {"ord": 3, "axis": 1}),
 ]
 
