@@ -289,3 +289,13 @@ def test_shape_rules_carry_unknown_dims():
     assert [o[0] for o in outs] == [(None,), (None,)]
     with pytest.raises(nd.errors.InvalidArgumentError, match="TensorScatterUpdate"):
         rule("TensorScatterUpdate", [_sym((5, 3)), _sym((2, 1), nd.int32), _sym((2, 4))], {})
+
+
+@pytest.mark.parity
+def test_parity_embedding_lookup_with_div_sharded_params(real_tf):
+    p = np.arange(14, dtype=np.float32).reshape(7, 2)
+    shards = [p[:3], p[3:5], p[5:]]
+    ids = np.array([[0, 6, 3], [2, 4, 5]])
+    tf_out = real_tf.nn.embedding_lookup([real_tf.constant(s) for s in shards], ids)
+    nd_out = embedding_lookup([nd.constant(s) for s in shards], ids)
+    np.testing.assert_array_equal(nd_out.numpy(), tf_out.numpy())

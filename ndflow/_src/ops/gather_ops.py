@@ -176,8 +176,9 @@ def gather(
 def embedding_lookup(
     params: Any, ids: Any, max_norm: Any = None, name: str | None = None
 ) -> Tensor:
-    """`tf.nn.embedding_lookup`: rows of `params` (a tensor, or a one-element list of
-    one) at `ids`; rows whose L2 norm exceeds `max_norm` are scaled down to it.
+    """`tf.nn.embedding_lookup`: rows of `params` (a tensor, or a list of shards split by
+    TF2's "div" strategy) at `ids`; rows whose L2 norm exceeds `max_norm` are scaled down
+    to it.
 
     >>> import ndflow as tf
     >>> from ndflow._src.ops.gather_ops import embedding_lookup
@@ -185,15 +186,11 @@ def embedding_lookup(
     TensorShape([1, 1, 3])
     """
     if isinstance(params, (list, tuple)):
-        if len(params) != 1:
-            if not params:
-                raise ValueError("Length of params is currently 0. Need at least one param.")
-            raise NotImplementedError(
-                "ndflow's embedding_lookup takes one params tensor; sharded params are not "
-                "supported."
-            )
-        else:
-            params = params[0]
+        if not params:
+            raise ValueError("Length of params is currently 0. Need at least one param.")
+        # TF2 shards by "div": consecutive ids live in consecutive shards, so the shards
+        # stacked in order are the full table.
+        params = params[0] if len(params) == 1 else array_ops.concat(list(params), axis=0)
     out = gather(params, ids)
     if max_norm is None:
         return out
