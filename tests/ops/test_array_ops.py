@@ -423,7 +423,7 @@ def test_repeat_scalar_and_tensor_repeats():
     )
     np.testing.assert_array_equal(nd.repeat(x, [2], axis=0).numpy(), np.repeat(A, 2, axis=0))
     check_grads(lambda t: nd.repeat(t, nd.constant(2), axis=1), [A])
-    with pytest.raises(nd.errors.InvalidArgumentError, match="must match the size of `axis`"):
+    with pytest.raises(ValueError, match="Dimensions 3 and 2 are not compatible"):
         nd.repeat(x, [1, 2], axis=1)
 
 
@@ -433,3 +433,11 @@ def test_repeat_with_run_time_repeats_uses_dynamic_shapes():
     out = _repeat_each(nd.constant(A), nd.constant(2), 1)
     np.testing.assert_array_equal(out.numpy(), np.repeat(A, 2, axis=1))
     check_grads(lambda t: _repeat_each(t, nd.constant(3), 2), [A])
+
+
+def test_list_arguments_follow_tf_conversion_and_axis_errors():
+    mixed = nd.concat([np.ones((1, 2), np.float32), np.ones((1, 2))], 0)
+    assert mixed.dtype == nd.float32 and mixed.shape == (2, 2)
+    with pytest.raises(ValueError, match=r"Argument `axis` = 5 not in range \[-3, 3\)"):
+        nd.stack([nd.ones([2, 3]), nd.ones([2, 3])], axis=5)
+    assert nd.linspace(0.0, 1.0, 0).shape == (0,)

@@ -126,6 +126,28 @@ def test_unique_keeps_first_appearance_order():
 # ---------------------------------------------------------------------------- errors
 
 ERRORS = [
+    (
+        "ScatterNd",
+        lambda: nd.scatter_nd([[0]], [1.0, 2.0], [3]),
+        r"Dimensions \[0,1\) of indices\[shape=\[1,1\]\] must match dimensions \[0,1\) of "
+        r"updates\[shape=\[2\]\]",
+    ),
+    (
+        "TensorScatterUpdate",
+        lambda: nd.tensor_scatter_nd_update(nd.ones([2, 3]), [[0]], [1.0]),
+        r"Output: \[2,3\] updates: \[1\]",
+    ),
+    (
+        "TensorScatterUpdate",
+        lambda: nd.tensor_scatter_nd_update(nd.ones([2, 3]), [[0], [1]], [[1.0, 2.0, 3.0]]),
+        r"Indices shape: \[2,1\], updates shape:\[1,3\]",
+    ),
+    (
+        "TensorScatterAdd",
+        lambda: nd.tensor_scatter_nd_add(nd.ones([2, 3]), [[0]], [[1.0, 2.0]]),
+        r"The inner 1 dimensions of output.shape=\[2,3\] must match the inner 1 dimensions of "
+        r"updates.shape=\[1,2\]",
+    ),
     ("GatherV2", lambda: nd.gather(nd.ones([2, 3]), [5]), r"indices\[0\] = 5 is not in \[0, 2\)"),
     (
         "GatherV2",
@@ -267,3 +289,13 @@ def test_shape_rules_carry_unknown_dims():
     assert [o[0] for o in outs] == [(None,), (None,)]
     with pytest.raises(nd.errors.InvalidArgumentError, match="TensorScatterUpdate"):
         rule("TensorScatterUpdate", [_sym((5, 3)), _sym((2, 1), nd.int32), _sym((2, 4))], {})
+
+
+@pytest.mark.parity
+def test_parity_embedding_lookup_with_div_sharded_params(real_tf):
+    p = np.arange(14, dtype=np.float32).reshape(7, 2)
+    shards = [p[:3], p[3:5], p[5:]]
+    ids = np.array([[0, 6, 3], [2, 4, 5]])
+    tf_out = real_tf.nn.embedding_lookup([real_tf.constant(s) for s in shards], ids)
+    nd_out = embedding_lookup([nd.constant(s) for s in shards], ids)
+    np.testing.assert_array_equal(nd_out.numpy(), tf_out.numpy())

@@ -267,6 +267,8 @@ PARITY = [
     ("norm", [F(A)], {"ord": np.inf, "axis": 0, "keepdims": True}),
     ("norm", [F(BA)], {"ord": "fro", "axis": [1, 2]}),
     ("norm", [F(BA)], {"ord": 1, "axis": [1, 2]}),
+    ("norm", [F(BA)], {"ord": 2, "axis": [1, 2]}),
+    ("norm", [F(f64(2, 3, 4))], {"ord": 2, "axis": [2, 0], "keepdims": True}),
     ("linalg.norm", [F(A)], {"ord": 3, "axis": 1}),
 ]
 
@@ -371,3 +373,8 @@ def test_shape_rules_carry_unknown_dims():
     assert get_op("MatrixDiagPartV3").shape([_sym((2, None, 3))], {})[0][0] == (2, None)
     with pytest.raises(nd.errors.InvalidArgumentError, match="MatMul"):
         rule([_sym((None, 2, 3)), _sym((None, 4, 5))], dict(flags, transpose_b=False))
+
+
+def test_einsum_with_the_wrong_number_of_inputs_is_a_value_error():
+    with pytest.raises(ValueError, match='Got 1 inputs for equation "ij,jk->ik", expecting 2'):
+        nd.einsum("ij,jk->ik", nd.ones([2, 3]))

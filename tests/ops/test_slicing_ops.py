@@ -256,3 +256,9 @@ def test_parity_getitem_drawn_indices(real_tf):
         assert_same(nd.constant(a)[index], expected)
 
     check()
+
+
+def test_shrink_axis_with_negative_stride_raises_like_tf():
+    with pytest.raises(nd.errors.InvalidArgumentError, match="only stride 1 allowed on non-range"):
+        nd.strided_slice(nd.range(3), [1], [0], [-1], shrink_axis_mask=1)
+    assert int(nd.strided_slice(nd.range(3), [1], [0], [2], shrink_axis_mask=1)) == 1

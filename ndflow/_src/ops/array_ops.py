@@ -378,15 +378,12 @@ def transpose(a: Any, perm: Any = None, conjugate: bool = False, name: str = "tr
 
 
 def _same_dtype(values: Sequence[Any], op_type: str) -> list[Tensor]:
-    """Converts a list of tensors/values to one dtype, as TF's list inputs do."""
+    """Converts a list of tensors/values to one dtype, as TF's list inputs do: values
+    that are not tensors take the dtype of the first tensor (or of the first value)."""
     first = next((v for v in values if isinstance(v, Tensor)), None)
-    dtype = None if first is None else first.dtype
-    out = [
-        to_tensor(v)
-        if dtype is None
-        else (v if isinstance(v, Tensor) else convert_to_tensor(v, dtype=dtype))
-        for v in values
-    ]
+    dtype = to_tensor(values[0]).dtype if first is None and values else None
+    dtype = first.dtype if first is not None else dtype
+    out = [v if isinstance(v, Tensor) else convert_to_tensor(v, dtype=dtype) for v in values]
     for i, t in enumerate(out):
         if t.dtype is not out[0].dtype:
             raise invalid(
@@ -542,7 +539,11 @@ def stack(values: Any, axis: int = 0, name: str = "stack") -> Tensor:
     if isinstance(values, Tensor):
         values = unstack(values)
     xs = _same_dtype(list(values), "Pack")
-    return execute("Pack", tuple(xs), {"axis": _axis_value(axis), "N": len(xs)})
+    axis = _axis_value(axis)
+    r = xs[0].shape.rank if xs else None
+    if r is not None and not -r - 1 <= axis <= r:
+        raise ValueError(f"Argument `axis` = {axis} not in range [{-r - 1}, {r + 1})")
+    return execute("Pack", tuple(xs), {"axis": axis, "N": len(xs)})
 
 
 def _unpack_rule(inputs, attrs):

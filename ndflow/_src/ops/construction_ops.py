@@ -232,8 +232,6 @@ def _linspace_rule(inputs, attrs):
 
 def _linspace_kernel(start, stop, num, axis):
     num = int(num)
-    if num <= 0:
-        raise ValueError(f"Requires num > 0: {num}")
     return np.linspace(start, stop, num, axis=axis).astype(start.dtype)
 
 

@@ -176,8 +176,9 @@ def gather(
 def embedding_lookup(
     params: Any, ids: Any, max_norm: Any = None, name: str | None = None
 ) -> Tensor:
-    """`tf.nn.embedding_lookup`: rows of `params` (a tensor, or a one-element list of
-    one) at `ids`; rows whose L2 norm exceeds `max_norm` are scaled down to it.
+    """`tf.nn.embedding_lookup`: rows of `params` (a tensor, or a list of shards split by
+    TF2's "div" strategy) at `ids`; rows whose L2 norm exceeds `max_norm` are scaled down
+    to it.
 
     >>> import ndflow as tf
     >>> from ndflow._src.ops.gather_ops import embedding_lookup
@@ -185,15 +186,11 @@ def embedding_lookup(
     TensorShape([1, 1, 3])
     """
     if isinstance(params, (list, tuple)):
-        if len(params) != 1:
-            if not params:
-                raise ValueError("Length of params is currently 0. Need at least one param.")
-            raise NotImplementedError(
-                "ndflow's embedding_lookup takes one params tensor; sharded params are not "
-                "supported."
-            )
-        else:
-            params = params[0]
+        if not params:
+            raise ValueError("Length of params is currently 0. Need at least one param.")
+        # TF2 shards by "div": consecutive ids live in consecutive shards, so the shards
+        # stacked in order are the full table.
+        params = params[0] if len(params) == 1 else array_ops.concat(list(params), axis=0)
     out = gather(params, ids)
     if max_norm is None:
         return out
@@ -303,6 +300,53 @@ def gather_nd(
 # ---------------------------------------------------------------------------- scatter
 
 
+def _same(a: Any, b: Any) -> bool:
+    return a is None or b is None or a == b
+
+
+def _check_scatter_shapes(op_type: str, shape: tuple, idd: tuple, ud: tuple) -> None:
+    """Raises TF's error when `updates` does not have shape
+    `indices.shape[:-1] + shape[indices.shape[-1]:]` (dims may be None: unknown)."""
+    k, b = idd[-1], len(idd) - 1
+    if k is None:
+        return
+    r = len(shape)
+    if op_type == "ScatterNd":
+        outer_ok = len(ud) >= b and all(_same(x, y) for x, y in zip(idd[:b], ud[:b]))
+        if not outer_ok:
+            raise invalid(
+                op_type,
+                f"Dimensions [0,{b}) of indices[shape={dims_str(idd)}] must match dimensions "
+                f"[0,{b}) of updates[shape={dims_str(ud)}]",
+            )
+        if k > r or len(ud) - b != r - k or not all(_same(x, y) for x, y in zip(shape[k:], ud[b:])):
+            raise invalid(
+                op_type,
+                f"Dimensions [{k},{r}) of input[shape={dims_str(shape)}] must match dimensions "
+                f"[{b},{len(ud)}) of updates[shape={dims_str(ud)}]",
+            )
+        return
+    if k > r or len(ud) != b + r - k:
+        raise invalid(
+            op_type,
+            "Inner dimensions of output shape must match inner dimensions of updates shape. "
+            f"Output: {dims_str(shape)} updates: {dims_str(ud)}",
+        )
+    if not all(_same(x, y) for x, y in zip(idd[:b], ud[:b])):
+        raise invalid(
+            op_type,
+            "Outer dimensions of indices and update must match. Indices shape: "
+            f"{dims_str(idd)}, updates shape:{dims_str(ud)}",
+        )
+    if not all(_same(x, y) for x, y in zip(shape[k:], ud[b:])):
+        n = r - k
+        raise invalid(
+            op_type,
+            f"The inner {n} dimensions of output.shape={dims_str(shape)} must match the inner "
+            f"{n} dimensions of updates.shape={dims_str(ud)}",
+        )
+
+
 def _scatter_shape_rule(op_type: str, updates_index: int, shape_from_input: bool):
     def rule(inputs, attrs):
         u = inputs[updates_index]
@@ -313,21 +357,11 @@ def _scatter_shape_rule(op_type: str, updates_index: int, shape_from_input: bool
             dims = None if s is None else tuple(int(d) for d in np.asarray(s).reshape(-1))
         idx = inputs[1] if shape_from_input else inputs[0]
         idd, ud = dims_of(idx), dims_of(u)
-        if dims is not None and idd is not None and ud is not None and idd[-1] is not None:
+        if dims is not None and idd is not None and ud is not None:
+            _check_scatter_shapes(op_type, dims, idd, ud)
             k = idd[-1]
-            expect = idd[:-1] + dims[k:]
-            ok = len(ud) == len(expect) and all(
-                a is None or b is None or a == b for a, b in zip(ud, expect)
-            )
-            if not ok:
-                raise invalid(
-                    op_type,
-                    f"Dimensions [0,{len(idd) - 1}) of indices[shape={dims_str(idd)}] = "
-                    f"{dims_str(idd[:-1])} must match dimensions [0,{len(idd) - 1}) of "
-                    f"updates[shape={dims_str(ud)}] = {dims_str(ud[: len(idd) - 1])}",
-                )
             v = static_value(idx)
-            if v is not None and all(d is not None for d in dims[:k]):
+            if v is not None and k is not None and all(d is not None for d in dims[:k]):
                 try:
                     _check_nd_indices(np.asarray(v), dims, _SCATTER_MSG)
                 except ValueError as e:
@@ -339,6 +373,7 @@ def _scatter_shape_rule(op_type: str, updates_index: int, shape_from_input: bool
 
 def _scatter_nd_kernel(indices, updates, shape):
     out = np.zeros(tuple(int(d) for d in shape), dtype=updates.dtype)
+    _check_scatter_shapes("ScatterNd", out.shape, indices.shape, updates.shape)
     _check_nd_indices(indices, out.shape, _SCATTER_MSG)
     np.add.at(out, tuple(np.moveaxis(indices, -1, 0)), updates)
     return out
@@ -370,7 +405,10 @@ def scatter_nd(
 
 
 def _tensor_scatter_kernel(add: bool):
+    op_type = "TensorScatterAdd" if add else "TensorScatterUpdate"
+
     def kernel(tensor, indices, updates):
+        _check_scatter_shapes(op_type, tensor.shape, indices.shape, updates.shape)
         out = tensor.copy()
         _check_nd_indices(indices, out.shape, _SCATTER_MSG)
         where_ = tuple(np.moveaxis(indices, -1, 0))

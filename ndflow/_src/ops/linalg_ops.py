@@ -384,6 +384,9 @@ def einsum(equation: str, *inputs: Any, **kwargs: Any) -> Tensor:
     if kwargs:
         raise TypeError(f"Invalid keyword arguments for einsum: {', '.join(kwargs)}")
     xs = [to_tensor(x) for x in inputs]
+    n_terms = equation.split("->")[0].count(",") + 1
+    if n_terms != len(xs):
+        raise ValueError(f'Got {len(xs)} inputs for equation "{equation}", expecting {n_terms}')
     for i, x in enumerate(xs[1:], 1):
         if x.dtype is not xs[0].dtype:
             raise invalid(
@@ -684,6 +687,40 @@ register_op(
 )
 
 
+def _to_matrices(x: np.ndarray, axis: tuple) -> np.ndarray:
+    return np.moveaxis(x, axis, (-2, -1))
+
+
+def _spectral_norm_kernel(x, axis, keepdims):
+    y = np.linalg.svd(_to_matrices(x, axis), compute_uv=False)[..., 0].astype(x.dtype)
+    if keepdims:
+        for a in sorted(axis):
+            y = np.expand_dims(y, a)
+    return y
+
+
+def _spectral_direction_kernel(x, axis, keepdims):
+    # d(sigma_max)/dx = u1 v1^T, laid out like x.
+    u, _, vh = np.linalg.svd(_to_matrices(x, axis), full_matrices=False)
+    d = u[..., :, :1] * vh[..., :1, :]
+    return np.moveaxis(d, (-2, -1), axis).astype(x.dtype)
+
+
+def _spectral_norm_grad(op, g):
+    x = op.inputs[0]
+    direction = execute("_NormSpectralDirection", (x,), op.attrs)
+    spread = math_ops.broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"])
+    return (math_ops.multiply(spread, direction),)
+
+
+register_op("_NormSpectral", _spectral_norm_kernel, _reduced_rule, _spectral_norm_grad)
+register_op(
+    "_NormSpectralDirection",
+    _spectral_direction_kernel,
+    lambda inputs, attrs: [(dims_of(inputs[0]), inputs[0].dtype)],
+)
+
+
 def _abs(x: Tensor) -> Tensor:
     # |x| from where/negate; its gradient is sign(x) (0 at 0), like TF's Abs.
     zero = math_ops.zeros_like(x)
@@ -699,7 +736,7 @@ def _max(x: Tensor, axis: tuple | None, keepdims: bool) -> Tensor:
 
 
 _VECTOR_NORMS = ("euclidean", 1, 2, np.inf)
-_MATRIX_NORMS = ("euclidean", "fro", 1, np.inf)
+_MATRIX_NORMS = ("euclidean", "fro", 1, 2, np.inf)
 
 
 def norm(
@@ -711,7 +748,7 @@ def norm(
 ) -> Tensor:
     """`tf.norm` / `tf.linalg.norm`: vector norms (`ord` "euclidean", 1, 2, np.inf or any
     p > 0) over `axis` (all elements when None), or matrix norms ("fro"/"euclidean", 1,
-    np.inf) when `axis` is a pair.
+    2 (the largest singular value), np.inf) when `axis` is a pair.
 
     >>> import ndflow as tf
     >>> float(tf.norm(tf.constant([3.0, 4.0])))
@@ -729,8 +766,6 @@ def norm(
                 f"'axis' must be None, an integer, or a tuple of 2 unique integers, got {axis}"
             )
         if ord not in _MATRIX_NORMS:
-            if ord == 2:
-                raise NotImplementedError("ndflow's norm does not support the matrix 2-norm yet.")
             raise ValueError(
                 f"'ord' must be a supported matrix norm in {list(_MATRIX_NORMS)}, got {ord}"
             )
@@ -763,6 +798,8 @@ def norm(
     if ord in ("euclidean", "fro") or (ord == 2 and not is_matrix):
         s = math_ops.reduce_sum(math_ops.square(x), axis=axes, keepdims=keep)
         return math_ops.pow(s, wrap_with_dtype(np.asarray(0.5, x.dtype._np), x.dtype))
+    if is_matrix and ord == 2:
+        return execute("_NormSpectral", (x,), {"axis": axes, "keepdims": keep})
     a = _abs(x)
     if is_matrix:
         rows = axes[0] if ord == 1 else axes[1]

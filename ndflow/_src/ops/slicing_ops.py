@@ -53,6 +53,8 @@ def _index_tuple(ndim: int, begin, end, strides, attrs: dict, shape=None) -> tup
         if s == 0:
             raise ValueError(f"strides[{i}] must be non-zero")
         if (sam >> i) & 1:
+            if s < 0:
+                raise ValueError("only stride 1 allowed on non-range indexing.")
             b = begin[i]
             size = None if shape is None or dim >= len(shape) else shape[dim]
             if b is not _UNK and size is not None and not -size <= b < size:

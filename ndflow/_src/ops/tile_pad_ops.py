@@ -269,10 +269,7 @@ def repeat(input: Any, repeats: Any, axis: int | None = None, name: str | None =
     if reps is None or n is None:
         raise ValueError("ndflow needs statically known `repeats` and dimension for tf.repeat.")
     if len(reps) not in (1, n):
-        raise invalid(
-            "Repeat",
-            f"Dimensions of `repeats` ({len(reps)}) must match the size of `axis` ({n}).",
-        )
+        raise ValueError(f"Dimensions {n} and {len(reps)} are not compatible")
     idx = np.repeat(np.arange(n, dtype=np.int32), reps)
     return gather(x, wrap_with_dtype(idx, _I32), axis=axis)
 
