@@ -204,7 +204,7 @@ class Plan:
                 raise _explain(node, [slots[i] for i in ins], e) from None
             if single:
                 slots[outs[0]] = r
-            else:
+            elif outs:  # ops with no outputs (in-place updates) return None
                 for s, v in zip(outs, r):
                     slots[s] = v
             for s in free:

@@ -60,6 +60,28 @@ def _writable(var: Any, attr: str = "_array") -> np.ndarray:
     return arr
 
 
+# Updates of at least this many elements are split across two threads.
+_SPLIT_AT = 1 << 18
+_pool: list = []
+
+
+def _run_split(kernel: Any, arrays: tuple, scalars: tuple) -> None:
+    """Runs `kernel(*arrays, *scalars, lo, hi)` over the whole range, in two halves on two
+    threads when the update is large (the kernels release the GIL)."""
+    n = arrays[0].size
+    if n < _SPLIT_AT:
+        kernel(*arrays, *scalars, 0, n)
+        return
+    if not _pool:
+        from concurrent.futures import ThreadPoolExecutor
+
+        _pool.append(ThreadPoolExecutor(max_workers=1, thread_name_prefix="ndflow-update"))
+    half = n // 2
+    other = _pool[0].submit(kernel, *arrays, *scalars, half, n)
+    kernel(*arrays, *scalars, 0, half)
+    other.result()
+
+
 def _no_outputs(inputs: list, attrs: dict) -> list:
     return []
 
@@ -108,14 +130,8 @@ def _apply_momentum_kernel(r, a, lr, grad, momentum, use_nesterov):
     acc = _writable(accum)
     k = _numba_kernels()
     if k is not None and w.dtype in (np.float32, np.float64):
-        k.momentum(
-            w.reshape(-1),
-            acc.reshape(-1),
-            np.ascontiguousarray(grad).reshape(-1),
-            float(lr),
-            float(momentum),
-            bool(use_nesterov),
-        )
+        flat = (w.reshape(-1), acc.reshape(-1), np.ascontiguousarray(grad).reshape(-1))
+        _run_split(k.momentum, flat, (float(lr), float(momentum), bool(use_nesterov)))
         return
     acc *= momentum
     acc -= lr * grad
@@ -154,16 +170,9 @@ def _apply_adam_kernel(r, mr, vr, beta1_power, beta2_power, lr, beta1, beta2, ep
     lr_t = float(lr) * np.sqrt(1.0 - float(beta2_power)) / (1.0 - float(beta1_power))
     k = _numba_kernels()
     if k is not None and w.dtype in (np.float32, np.float64):
-        k.adam(
-            w.reshape(-1),
-            m.reshape(-1),
-            v.reshape(-1),
-            np.ascontiguousarray(grad).reshape(-1),
-            lr_t,
-            float(beta1),
-            float(beta2),
-            float(epsilon),
-        )
+        g = np.ascontiguousarray(grad).reshape(-1)
+        flat = (w.reshape(-1), m.reshape(-1), v.reshape(-1), g)
+        _run_split(k.adam, flat, (lr_t, float(beta1), float(beta2), float(epsilon)))
         return
     dt = w.dtype.type
     m += (grad - m) * dt(1.0 - beta1)
