@@ -645,3 +645,30 @@ def test_truncating_parity(real_tf, name, dtype):
     x = np.array([[-7, 7, -6], [5, -5, 9]], dtype)
     y = np.array([2, -2, 4], dtype)
     compare_op(tf, real_tf, name, [x, y], grad=False)
+
+
+def test_division_type_errors_match_tensorflow():
+    with pytest.raises(
+        TypeError, match=r"`x` and `y` must have the same dtype, got tf.int32 != tf.float32."
+    ):
+        tf.constant([1]) / tf.constant([1.0])
+    with pytest.raises(
+        TypeError, match=r"Invalid dtype tf.bool in __truediv__. Expected one of \{tf.uint8"
+    ):
+        tf.truediv(tf.constant([True]), tf.constant([True]))
+    with pytest.raises(TypeError, match=r"Invalid dtype tf.bool in tf.math.divide_no_nan"):
+        tf.math.divide_no_nan(tf.constant([True]), tf.constant([True]))
+
+
+def test_arithmetic_rejects_bool_and_round_keeps_integers():
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of bool .*\[Op:AddV2\]"
+    ):
+        tf.add(tf.constant([True]), tf.constant([False]))
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of bool .*\[Op:Mul\]"
+    ):
+        tf.constant([True]) * tf.constant([False])
+    u = tf.constant(np.array([3, 250], np.uint8))
+    assert tf.round(u) is u
+    np.testing.assert_array_equal(tf.add(tf.constant(["a"]), "b").numpy(), [b"ab"])

@@ -24,7 +24,6 @@ from ndflow._src.ops.math_ops import (
     REAL_TYPES,
     _binary,
     _binary_operator,
-    _int_truediv_cast,
     _quiet,
     _skip,
     add,
@@ -39,6 +38,7 @@ from ndflow._src.ops.math_ops import (
     ones_like,
     square,
     subtract,
+    truediv_operands,
     zeros_like,
 )
 from ndflow._src.ops.op_util import binary_operands, binary_shape
@@ -191,10 +191,7 @@ def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.math.divide_no_nan(tf.constant([1.0, 2.0]), tf.constant([0.0, 4.0]))
     <tf.Tensor: shape=(2,), dtype=float32, numpy=array([0. , 0.5], dtype=float32)>
     """
-    x, y = binary_operands(x, y, "DivNoNan")
-    if x.dtype.is_integer:
-        x, y = _int_truediv_cast(x), _int_truediv_cast(y)
-    check_type(x, FLOAT_COMPLEX, "DivNoNan")
+    x, y = truediv_operands(x, y, "tf.math.divide_no_nan")
     return execute("DivNoNan", (x, y))
 
 
@@ -227,6 +224,7 @@ def _truncatemod_kernel(x, y):
 
 register_op("TruncateDiv", _truncatediv_kernel, binary_shape("TruncateDiv"))
 register_op("TruncateMod", _truncatemod_kernel, binary_shape("TruncateMod"))
+_TRUNCATEMOD_TYPES = _F + (dtypes.int32, dtypes.int64)
 
 
 def truncatediv(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -249,7 +247,7 @@ def truncatemod(x: Any, y: Any, name: str | None = None) -> Tensor:
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([-1,  1], dtype=int32)>
     """
     x, y = binary_operands(x, y, "TruncateMod")
-    check_type(x, REAL_TYPES, "TruncateMod")
+    check_type(x, _TRUNCATEMOD_TYPES, "TruncateMod")
     return execute("TruncateMod", (x, y))
 
 

@@ -22,11 +22,23 @@ def _skip(op: Any, i: int) -> bool:
     return i in op.skip_input_indices
 
 
-# TensorFlow's allowed-type lists, in the order its error messages print them.
-_F = tuple(d for d in (dtypes.bfloat16, dtypes.float16, dtypes.float32, dtypes.float64) if d)
-_C = (dtypes.complex64, dtypes.complex128)
-_SI = (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64)
-_UI = (dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64)
+class TypeList(tuple):
+    """TensorFlow's allowed-type list for an op: ordered as its error messages print it,
+    with a frozenset beside it so the check on the eager hot path is one hash lookup."""
+
+    def __new__(cls, items) -> TypeList:
+        obj = super().__new__(cls, tuple(d for d in items if d is not None))
+        obj.set = frozenset(obj)
+        return obj
+
+    def __add__(self, other) -> TypeList:
+        return TypeList(tuple(self) + tuple(other))
+
+
+_F = TypeList((dtypes.bfloat16, dtypes.float16, dtypes.float32, dtypes.float64))
+_C = TypeList((dtypes.complex64, dtypes.complex128))
+_SI = TypeList((dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64))
+_UI = TypeList((dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64))
 FLOAT_TYPES = _F
 FLOAT_COMPLEX = _F + _C
 SIGNED_TYPES = _F + _SI + _C
@@ -43,6 +55,7 @@ REAL_TYPES = _F + (
     dtypes.uint64,
 )
 INTEGER_TYPES = _SI + _UI
+ADD_TYPES = NUMERIC_TYPES + (dtypes.string,)
 
 
 def _public_name(doc: str) -> str:
@@ -52,7 +65,7 @@ def _public_name(doc: str) -> str:
 
 def check_type(x: Tensor, allowed: tuple, op_type: str) -> None:
     """Raises TensorFlow's InvalidArgumentError when `x`'s dtype is not in `allowed`."""
-    if x._dtype not in allowed:
+    if x._dtype not in (allowed.set if type(allowed) is TypeList else allowed):
         names = ", ".join(op_util.cpp_name(d) for d in allowed)
         raise op_util.invalid(
             op_type,
@@ -89,6 +102,7 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 5], dtype=int32)>
     """
     x, y = binary_operands(x, y, "AddV2")
+    check_type(x, ADD_TYPES, "AddV2")
     return execute("AddV2", (x, y))
 
 
@@ -102,6 +116,7 @@ register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad)
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.subtract`: x - y, element-wise with broadcasting."""
     x, y = binary_operands(x, y, "Sub")
+    check_type(x, NUMERIC_TYPES, "Sub")
     return execute("Sub", (x, y))
 
 
@@ -119,6 +134,7 @@ register_op("Mul", np.multiply, binary_shape("Mul"), _mul_grad)
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.multiply`: x * y, element-wise with broadcasting."""
     x, y = binary_operands(x, y, "Mul")
+    check_type(x, NUMERIC_TYPES, "Mul")
     return execute("Mul", (x, y))
 
 
@@ -147,11 +163,50 @@ def _int_truediv_cast(x: Tensor) -> Tensor:
     return cast(x, target)
 
 
-def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """`tf.math.truediv`: x / y; integer inputs are first cast to floating point."""
+_TRUEDIV_TYPES = (
+    dtypes.uint8,
+    dtypes.int8,
+    dtypes.uint16,
+    dtypes.int16,
+    dtypes.uint32,
+    dtypes.int32,
+    dtypes.uint64,
+    dtypes.int64,
+    dtypes.bfloat16,
+    dtypes.float16,
+    dtypes.float32,
+    dtypes.float64,
+    dtypes.complex64,
+    dtypes.complex128,
+)
+_TRUEDIV_SET = frozenset(d for d in _TRUEDIV_TYPES if d is not None)
+
+
+def truediv_operands(x: Any, y: Any, where: str) -> tuple[Tensor, Tensor]:
+    """Python 3 division's operands, checked as TensorFlow checks them (TypeErrors), with
+    integers cast to float32 (8/16-bit) or float64 (32/64-bit)."""
+    if isinstance(x, Tensor) and isinstance(y, Tensor) and x._dtype is not y._dtype:
+        raise TypeError(f"`x` and `y` must have the same dtype, got {x._dtype!r} != {y._dtype!r}.")
     x, y = binary_operands(x, y, "RealDiv")
-    if x.dtype.is_integer:
+    if x._dtype not in _TRUEDIV_SET:
+        names = ", ".join(repr(d) for d in _TRUEDIV_TYPES if d is not None)
+        raise TypeError(f"Invalid dtype {x._dtype!r} in {where}. Expected one of {{{names}}}.")
+    if x._dtype.is_integer:
         x, y = _int_truediv_cast(x), _int_truediv_cast(y)
+    return x, y
+
+
+def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.truediv`: x / y; integer inputs are first cast to floating point.
+
+    Raises:
+        TypeError: for tensors of different dtypes, or dtypes that cannot divide (bool).
+
+    >>> import ndflow as tf
+    >>> tf.truediv(tf.constant([1, 2]), 4)
+    <tf.Tensor: shape=(2,), dtype=float64, numpy=array([0.25, 0.5 ])>
+    """
+    x, y = truediv_operands(x, y, "__truediv__")
     return execute("RealDiv", (x, y))
 
 

@@ -328,13 +328,14 @@ def _arg_shape(op_type: str):
     return rule
 
 
+_ARG_TYPES = REAL_TYPES + (dtypes.bool,)
 register_op("ArgMax", _arg_kernel(np.argmax), _arg_shape("ArgMax"))
 register_op("ArgMin", _arg_kernel(np.argmin), _arg_shape("ArgMin"))
 
 
 def _arg(op_type: str, input: Any, axis: Any, output_type: Any) -> Tensor:  # noqa: A002
     x = to_tensor(input)
-    check_type(x, NUMERIC_TYPES + (dtypes.bool,), op_type)
+    check_type(x, _ARG_TYPES, op_type)
     if axis is None:
         axis = 0
     if isinstance(axis, Tensor):

@@ -272,13 +272,29 @@ def _round_kernel(x):
 
 
 # Round, Floor and Ceil are piecewise constant: TensorFlow gives them no gradient.
-round = _unary(  # noqa: A001 - TF's name
+_round = _unary(
     "Round",
     _round_kernel,
     None,
-    SIGNED_TYPES,
+    ABS_TYPES,
     "`tf.math.round`: rounds half to even (banker's rounding), as TensorFlow does.",
 )
+
+
+def round(x: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
+    """`tf.math.round`: rounds half to even (banker's rounding), as TensorFlow does;
+    integer tensors are returned unchanged.
+
+    >>> import ndflow as tf
+    >>> tf.round(tf.constant([0.5, 1.5, 2.5, -0.5]))
+    <tf.Tensor: shape=(4,), dtype=float32, numpy=array([ 0.,  2.,  2., -0.], dtype=float32)>
+    """
+    x = to_tensor(x)
+    if x._dtype.is_integer:
+        return x
+    return _round(x)
+
+
 rint = _unary(
     "Rint",
     np.rint,
