@@ -672,3 +672,29 @@ def test_arithmetic_rejects_bool_and_round_keeps_integers():
     u = tf.constant(np.array([3, 250], np.uint8))
     assert tf.round(u) is u
     np.testing.assert_array_equal(tf.add(tf.constant(["a"]), "b").numpy(), [b"ab"])
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    "name",
+    ["equal", "not_equal", "less", "greater_equal", "logical_and", "logical_or", "logical_xor"],
+)
+@settings(max_examples=6, deadline=None)
+@given(shapes=_broadcast_pair())
+def test_comparison_and_logical_parity_on_broadcast_shapes(real_tf, name, shapes):
+    sx, sy = shapes
+    rng = np.random.default_rng(len(sx) * 7 + len(sy))
+    if name.startswith("logical"):
+        x, y = rng.random(sx) > 0.5, rng.random(sy) > 0.5
+    else:
+        x, y = rng.integers(0, 3, sx).astype(np.int32), rng.integers(0, 3, sy).astype(np.int32)
+    compare_op(tf, real_tf, f"math.{name}", [np.asarray(x), np.asarray(y)], grad=False)
+
+
+@pytest.mark.parity
+@settings(max_examples=10, deadline=None)
+@given(a=_SHAPES, b=_SHAPES)
+def test_eq_operator_parity_on_arbitrary_shapes(real_tf, a, b):
+    x, y = np.ones(a, np.float32), np.ones(b, np.float32)
+    assert_same(tf.constant(x) == tf.constant(y), real_tf.constant(x) == real_tf.constant(y))
+    assert_same(tf.constant(x) != tf.constant(y), real_tf.constant(x) != real_tf.constant(y))

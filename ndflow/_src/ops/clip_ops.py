@@ -76,7 +76,8 @@ def global_norm(t_list: Any, name: str | None = None) -> Tensor:
     `None` entries are skipped.
 
     >>> import ndflow as tf
-    >>> tf.linalg.global_norm([tf.constant([3.0]), tf.constant([4.0])])
+    >>> from ndflow._src.ops.clip_ops import global_norm
+    >>> global_norm([tf.constant([3.0]), tf.constant([4.0])])
     <tf.Tensor: shape=(), dtype=float32, numpy=5.0>
     """
     if isinstance(t_list, Tensor) or not isinstance(t_list, (list, tuple)):

@@ -237,7 +237,7 @@ def reduce_logsumexp(
 
     >>> import ndflow as tf
     >>> tf.math.reduce_logsumexp(tf.constant([0.0, 0.0]))
-    <tf.Tensor: shape=(), dtype=float32, numpy=0.6931472>
+    <tf.Tensor: shape=(), dtype=float32, numpy=0.6931471824645996>
     """
     x = to_tensor(input_tensor)
     axes = _axes_attr(x, axis)
