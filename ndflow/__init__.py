@@ -103,6 +103,7 @@ from ndflow._src.ops.unary_ops import asin as asin
 from ndflow._src.ops.unary_ops import asinh as asinh
 from ndflow._src.ops.unary_ops import atan as atan
 from ndflow._src.ops.unary_ops import atanh as atanh
+from ndflow._src.ops.unary_ops import complex as complex
 from ndflow._src.ops.unary_ops import cos as cos
 from ndflow._src.ops.unary_ops import cosh as cosh
 from ndflow._src.ops.unary_ops import floor as floor

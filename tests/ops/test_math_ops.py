@@ -698,3 +698,81 @@ def test_eq_operator_parity_on_arbitrary_shapes(real_tf, a, b):
     x, y = np.ones(a, np.float32), np.ones(b, np.float32)
     assert_same(tf.constant(x) == tf.constant(y), real_tf.constant(x) == real_tf.constant(y))
     assert_same(tf.constant(x) != tf.constant(y), real_tf.constant(x) != real_tf.constant(y))
+
+
+def test_complex_parts_and_their_gradients():
+    z = tf.complex(tf.constant([1.0, -3.0], tf.float64), tf.constant([2.0, -1.0], tf.float64))
+    assert z.dtype == tf.complex128
+    np.testing.assert_array_equal(tf.math.real(z).numpy(), [1.0, -3.0])
+    np.testing.assert_array_equal(tf.math.imag(z).numpy(), [2.0, -1.0])
+    np.testing.assert_array_equal(tf.math.conj(z).numpy(), [1 - 2j, -3 + 1j])
+    np.testing.assert_allclose(tf.math.angle(z).numpy(), np.angle([1 + 2j, -3 - 1j]))
+    x = tf.constant([1.5, -2.0])
+    assert tf.math.real(x) is x and tf.math.conj(x) is x
+    np.testing.assert_allclose(tf.math.angle(x).numpy(), [0.0, np.pi])
+    check_grads(lambda a, b: tf.math.angle(tf.complex(a, b)), [_normal(), _normal()])
+    check_grads(lambda a, b: tf.abs(tf.complex(a, b)), [_normal(), _normal()])
+    check_grads(
+        lambda a, b: tf.math.imag(tf.math.conj(tf.complex(a, b)) * tf.complex(b, a)),
+        [_normal(), _normal()],
+    )
+    with pytest.raises(TypeError, match="must be consistent"):
+        tf.complex(tf.constant([1.0]), tf.constant([1.0], tf.float64))
+
+
+@pytest.mark.parity
+def test_complex_parity(real_tf):
+    re, im = _normal().astype(np.float32), _normal().astype(np.float32)
+    for fn in ("real", "imag", "angle", "conj"):
+        compare_op(tf, real_tf, f"math.{fn}", [(re + 1j * im).astype(np.complex64)], grad=False)
+    compare_op(tf, real_tf, "complex", [re, im], grad=False)
+    z = (re + 1j * im).astype(np.complex128)
+    compare_op(tf, real_tf, "math.reduce_variance", [z], grad=False)
+    for fn in ("abs", "angle", "real", "imag"):
+        nd_re, nd_im = tf.constant(re), tf.constant(im)
+        tf_re, tf_im = real_tf.constant(re), real_tf.constant(im)
+        with tf.GradientTape() as t1:
+            t1.watch([nd_re, nd_im])
+            y1 = getattr(tf.math, fn)(tf.complex(nd_re, nd_im))
+        with real_tf.GradientTape() as t2:
+            t2.watch([tf_re, tf_im])
+            y2 = getattr(real_tf.math, fn)(real_tf.complex(tf_re, tf_im))
+        for a, b in zip(t1.gradient(y1, [nd_re, nd_im]), t2.gradient(y2, [tf_re, tf_im])):
+            assert_same(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    "name",
+    [
+        "exp",
+        "log",
+        "sqrt",
+        "rsqrt",
+        "square",
+        "reciprocal",
+        "sin",
+        "cos",
+        "tanh",
+        "sigmoid",
+        "expm1",
+        "log1p",
+        "sinh",
+        "asinh",
+        "atan",
+    ],
+)
+def test_complex_gradient_parity(real_tf, name):
+    re, im = _positive().astype(np.float64), _unit().astype(np.float64)
+
+    def run(lib):
+        a, b = lib.constant(re), lib.constant(im)
+        with lib.GradientTape() as tape:
+            tape.watch([a, b])
+            y = getattr(lib.math, name)(lib.complex(a, b))
+            z = y * lib.complex(lib.constant(im), lib.constant(re))  # exercises Mul's rule
+            loss = lib.math.real(z) + 0.5 * lib.math.imag(z)
+        return tape.gradient(loss, [a, b])
+
+    for g1, g2 in zip(run(tf), run(real_tf)):
+        assert_same(g1, g2, rtol=1e-6, atol=1e-8)

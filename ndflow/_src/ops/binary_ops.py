@@ -31,6 +31,7 @@ from ndflow._src.ops.math_ops import (
     check_type,
     divide_,
     greater_equal,
+    holomorphic,
     less_equal,
     multiply,
     negative,
@@ -181,7 +182,7 @@ def _div_no_nan_grad(op, g):
     return gx, gy
 
 
-register_op("DivNoNan", _div_no_nan_kernel, binary_shape("DivNoNan"), _div_no_nan_grad)
+register_op("DivNoNan", _div_no_nan_kernel, binary_shape("DivNoNan"), holomorphic(_div_no_nan_grad))
 
 
 def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -274,7 +275,7 @@ def _mul_no_nan_grad(op, g):
     return gx, gy
 
 
-register_op("MulNoNan", _mul_no_nan_kernel, binary_shape("MulNoNan"), _mul_no_nan_grad)
+register_op("MulNoNan", _mul_no_nan_kernel, binary_shape("MulNoNan"), holomorphic(_mul_no_nan_grad))
 
 
 def multiply_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -324,8 +325,8 @@ def _xdivy_grad(op, g):
     return gx, gy
 
 
-register_op("Xlogy", _xlogy_kernel, binary_shape("Xlogy"), _xlogy_grad)
-register_op("Xdivy", _xdivy_kernel, binary_shape("Xdivy"), _xdivy_grad)
+register_op("Xlogy", _xlogy_kernel, binary_shape("Xlogy"), holomorphic(_xlogy_grad))
+register_op("Xdivy", _xdivy_kernel, binary_shape("Xdivy"), holomorphic(_xdivy_grad))
 
 
 def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:

@@ -22,6 +22,25 @@ def _skip(op: Any, i: int) -> bool:
     return i in op.skip_input_indices
 
 
+def _conj(t: Tensor) -> Tensor:
+    return execute("Conj", (t,)) if t._dtype.is_complex else t
+
+
+def holomorphic(grad):
+    """Adapts a gradient written as g * f'(x) to complex inputs: TensorFlow's convention
+    is g * conj(f'(x)), which is conj(F(conj(g))) for any F linear in g. Real inputs pay
+    one dtype check."""
+
+    def wrapped(op, *grads):
+        if not op.inputs[0]._dtype.is_complex:
+            return grad(op, *grads)
+        out = grad(op, *[None if g is None else _conj(g) for g in grads])
+        return tuple(None if r is None else _conj(r) for r in out)
+
+    wrapped.__name__ = getattr(grad, "__name__", "grad")
+    return wrapped
+
+
 class TypeList(tuple):
     """TensorFlow's allowed-type list for an op: ordered as its error messages print it,
     with a frozenset beside it so the check on the eager hot path is one hash lookup."""
@@ -128,7 +147,7 @@ def _mul_grad(op, g):
     )
 
 
-register_op("Mul", np.multiply, binary_shape("Mul"), _mul_grad)
+register_op("Mul", np.multiply, binary_shape("Mul"), holomorphic(_mul_grad))
 
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -150,7 +169,7 @@ def _realdiv_kernel(x, y):
         return np.true_divide(x, y)
 
 
-register_op("RealDiv", _realdiv_kernel, binary_shape("RealDiv"), _realdiv_grad)
+register_op("RealDiv", _realdiv_kernel, binary_shape("RealDiv"), holomorphic(_realdiv_grad))
 
 
 def divide_(x: Tensor, y: Tensor) -> Tensor:
@@ -242,7 +261,7 @@ def _where_positive_log(x: Tensor) -> Tensor:
     return where(positive, log(where(positive, x, ones_like(x))), zeros)
 
 
-register_op("Pow", _pow_kernel, binary_shape("Pow"), _pow_grad)
+register_op("Pow", _pow_kernel, binary_shape("Pow"), holomorphic(_pow_grad))
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
@@ -274,7 +293,7 @@ def _square_grad(op, g):
     return (multiply(g, multiply(x, 2)),)
 
 
-register_op("Square", np.square, unary_shape(), _square_grad)
+register_op("Square", np.square, unary_shape(), holomorphic(_square_grad))
 
 
 def square(x: Any, name: str | None = None) -> Tensor:
@@ -289,7 +308,9 @@ def _log_kernel(x):
         return np.log(x)
 
 
-register_op("Log", _log_kernel, unary_shape(), lambda op, g: (divide_(g, op.inputs[0]),))
+register_op(
+    "Log", _log_kernel, unary_shape(), holomorphic(lambda op, g: (divide_(g, op.inputs[0]),))
+)
 
 
 def log(x: Any, name: str | None = None) -> Tensor:
@@ -303,7 +324,7 @@ def _exp_grad(op, g):
     return (multiply(g, op.outputs[0]),)
 
 
-register_op("Exp", np.exp, unary_shape(), _exp_grad)
+register_op("Exp", np.exp, unary_shape(), holomorphic(_exp_grad))
 
 
 def exp(x: Any, name: str | None = None) -> Tensor:

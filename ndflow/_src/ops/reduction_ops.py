@@ -41,8 +41,7 @@ from ndflow._src.ops.math_ops import (
 )
 from ndflow._src.ops.math_ops import exp as exp_
 from ndflow._src.ops.op_util import dims_of, to_tensor
-from ndflow._src.ops.unary_ops import abs as abs_
-from ndflow._src.ops.unary_ops import is_finite, sqrt
+from ndflow._src.ops.unary_ops import conj, is_finite, real, sqrt
 
 # ---------------------------------------------------------------------------- max / min
 
@@ -269,7 +268,7 @@ def reduce_variance(
     means = reduce_mean(x, axes, keepdims=True)
     if x.dtype.is_complex:
         d = subtract(x, means)
-        squared = multiply(abs_(d), abs_(d))
+        squared = real(multiply(conj(d), d))
     else:
         squared = squared_difference(x, means)
     return reduce_mean(squared, axes, keepdims=keepdims)
