@@ -643,14 +643,18 @@ def reduction_shape(op_type: str, out_dtype=None):
     return rule
 
 
-_reduction_shape = reduction_shape
-
-
 def reduction_attrs(x: Tensor, axis: Any, keepdims: Any) -> dict:
     return {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)}
 
 
+def _is_half(dt: np.dtype) -> bool:
+    return dt.itemsize == 2 and dt.kind not in "iub"  # float16 or bfloat16
+
+
 def _sum_kernel(x, axis, keepdims):
+    if _is_half(x.dtype):
+        # Accumulate 16-bit floats in float32, as TensorFlow's kernels do.
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
     return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
@@ -659,7 +663,7 @@ def _sum_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]),)
 
 
-register_op("Sum", _sum_kernel, _reduction_shape("Sum"), _sum_grad)
+register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad)
 
 
 def reduce_sum(
@@ -684,6 +688,8 @@ def _mean_kernel(x, axis, keepdims):
         if n == 0:
             return np.zeros_like(s, dtype=x.dtype)
         return (np.trunc(s / n)).astype(x.dtype)
+    if _is_half(x.dtype):
+        return np.mean(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
     return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
@@ -696,7 +702,7 @@ def _mean_grad(op, g):
     )
 
 
-register_op("Mean", _mean_kernel, _reduction_shape("Mean"), _mean_grad)
+register_op("Mean", _mean_kernel, reduction_shape("Mean"), _mean_grad)
 
 
 def reduce_mean(
