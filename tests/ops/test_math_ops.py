@@ -776,3 +776,34 @@ def test_complex_gradient_parity(real_tf, name):
 
     for g1, g2 in zip(run(tf), run(real_tf)):
         assert_same(g1, g2, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    "x, dtype",
+    [
+        (np.array([1.7, -1.7, 0.5], np.float32), "int32"),
+        (np.array([1.7, -1.7, 0.5], np.float64), "float32"),
+        (np.array([2, 0, -1], np.int32), "bool"),
+        (np.array([True, False]), "float32"),
+        (np.array([300, -1], np.int32), "uint8"),
+        (np.array([1 + 2j, -3j], np.complex64), "float32"),
+        (np.array([1.5, 2.5], np.float32), "complex64"),
+        (np.array([1.5, 2.5], np.float32), "bfloat16"),
+        (np.array([1.5, 2.5], np.float32), "float16"),
+    ],
+)
+def test_cast_parity(real_tf, x, dtype):
+    compare_op(tf, real_tf, "cast", [x, dtype])
+
+
+def test_cast_gradient_flows_between_floats_only():
+    x = tf.constant([1.5, 2.5])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tf.cast(x, tf.float64) * 2.0
+        z = tf.cast(tf.cast(x, tf.int32), tf.float32)
+    g = tape.gradient(y, x)
+    assert g.dtype == tf.float32 and g.numpy().tolist() == [2.0, 2.0]
+    assert tape.gradient(z, x) is None
+    assert tf.cast(x, tf.float32) is x
