@@ -9,10 +9,12 @@ from ndflow._src.ops.binary_ops import maximum as maximum
 from ndflow._src.ops.binary_ops import minimum as minimum
 from ndflow._src.ops.binary_ops import mod as mod
 from ndflow._src.ops.binary_ops import multiply_no_nan as multiply_no_nan
+from ndflow._src.ops.binary_ops import nextafter as nextafter
 from ndflow._src.ops.binary_ops import reciprocal_no_nan as reciprocal_no_nan
 from ndflow._src.ops.binary_ops import scalar_mul as scalar_mul
 from ndflow._src.ops.binary_ops import squared_difference as squared_difference
 from ndflow._src.ops.binary_ops import xdivy as xdivy
+from ndflow._src.ops.binary_ops import xlog1py as xlog1py
 from ndflow._src.ops.binary_ops import xlogy as xlogy
 from ndflow._src.ops.clip_ops import l2_normalize as l2_normalize
 from ndflow._src.ops.math_ops import add as add
@@ -38,11 +40,16 @@ from ndflow._src.ops.math_ops import reduce_sum as reduce_sum
 from ndflow._src.ops.math_ops import square as square
 from ndflow._src.ops.math_ops import subtract as subtract
 from ndflow._src.ops.math_ops import truediv as truediv
+from ndflow._src.ops.reduction_ops import accumulate_n as accumulate_n
 from ndflow._src.ops.reduction_ops import argmax as argmax
 from ndflow._src.ops.reduction_ops import argmin as argmin
 from ndflow._src.ops.reduction_ops import count_nonzero as count_nonzero
 from ndflow._src.ops.reduction_ops import cumprod as cumprod
 from ndflow._src.ops.reduction_ops import cumsum as cumsum
+from ndflow._src.ops.reduction_ops import cumulative_logsumexp as cumulative_logsumexp
+from ndflow._src.ops.reduction_ops import is_non_decreasing as is_non_decreasing
+from ndflow._src.ops.reduction_ops import is_strictly_increasing as is_strictly_increasing
+from ndflow._src.ops.reduction_ops import polyval as polyval
 from ndflow._src.ops.reduction_ops import reduce_all as reduce_all
 from ndflow._src.ops.reduction_ops import reduce_any as reduce_any
 from ndflow._src.ops.reduction_ops import reduce_euclidean_norm as reduce_euclidean_norm
@@ -52,6 +59,7 @@ from ndflow._src.ops.reduction_ops import reduce_min as reduce_min
 from ndflow._src.ops.reduction_ops import reduce_prod as reduce_prod
 from ndflow._src.ops.reduction_ops import reduce_std as reduce_std
 from ndflow._src.ops.reduction_ops import reduce_variance as reduce_variance
+from ndflow._src.ops.reduction_ops import zero_fraction as zero_fraction
 from ndflow._src.ops.segment_ops import bincount as bincount
 from ndflow._src.ops.segment_ops import confusion_matrix as confusion_matrix
 from ndflow._src.ops.segment_ops import segment_max as segment_max
@@ -65,7 +73,10 @@ from ndflow._src.ops.segment_ops import unsorted_segment_min as unsorted_segment
 from ndflow._src.ops.segment_ops import unsorted_segment_prod as unsorted_segment_prod
 from ndflow._src.ops.segment_ops import unsorted_segment_sqrt_n as unsorted_segment_sqrt_n
 from ndflow._src.ops.segment_ops import unsorted_segment_sum as unsorted_segment_sum
+from ndflow._src.ops.sort_ops import approx_max_k as approx_max_k
+from ndflow._src.ops.sort_ops import approx_min_k as approx_min_k
 from ndflow._src.ops.sort_ops import in_top_k as in_top_k
+from ndflow._src.ops.sort_ops import invert_permutation as invert_permutation
 from ndflow._src.ops.sort_ops import top_k as top_k
 from ndflow._src.ops.unary_ops import abs as abs
 from ndflow._src.ops.unary_ops import acos as acos
@@ -80,6 +91,7 @@ from ndflow._src.ops.unary_ops import conj as conj
 from ndflow._src.ops.unary_ops import cos as cos
 from ndflow._src.ops.unary_ops import cosh as cosh
 from ndflow._src.ops.unary_ops import erf as erf
+from ndflow._src.ops.unary_ops import erfc as erfc
 from ndflow._src.ops.unary_ops import expm1 as expm1
 from ndflow._src.ops.unary_ops import floor as floor
 from ndflow._src.ops.unary_ops import imag as imag

@@ -358,3 +358,42 @@ def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
     if isinstance(s, Tensor) and s.shape._dims not in ((), None):
         raise ValueError(f"`scalar` must be a 0-D tensor. Received shape: {s.shape}")
     return multiply(s, x)
+
+
+def _xlog1py_kernel(x, y):
+    with np.errstate(all="ignore"):
+        out = np.multiply(x, np.log1p(y))
+    return np.where(x == 0, np.zeros((), out.dtype), out).astype(x.dtype, copy=False)
+
+
+def _xlog1py_grad(op, g):
+    x, y = op.inputs
+    nonzero = cast(not_equal(x, 0), x.dtype)
+    gx = None if _skip(op, 0) else multiply(xlog1py(nonzero, y), g)
+    gy = None if _skip(op, 1) else multiply(xdivy(x, add(y, 1)), g)
+    return gx, gy
+
+
+register_op("Xlog1py", _xlog1py_kernel, binary_shape("Xlog1py"), holomorphic(_xlog1py_grad))
+
+
+def xlog1py(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.xlog1py`: x * log1p(y), defined as 0 where x is 0."""
+    x, y = binary_operands(x, y, "Xlog1py")
+    check_type(x, FLOAT_COMPLEX, "Xlog1py")
+    return execute("Xlog1py", (x, y))
+
+
+register_op("NextAfter", np.nextafter, binary_shape("NextAfter"))
+
+
+def nextafter(x1: Any, x2: Any, name: str | None = None) -> Tensor:
+    """`tf.math.nextafter`: the next representable value after x1 in the direction of x2.
+
+    >>> import ndflow as tf
+    >>> float(tf.math.nextafter(tf.constant(1.0, tf.float64), 2.0)) - 1.0
+    2.220446049250313e-16
+    """
+    x, y = binary_operands(x1, x2, "NextAfter")
+    check_type(x, (dtypes.float64, dtypes.float32), "NextAfter")
+    return execute("NextAfter", (x, y))

@@ -433,3 +433,24 @@ def complex(real: Any, imag: Any, name: str | None = None) -> Tensor:  # noqa: A
             f"{im._dtype.name}. They must be consistent, and one of [tf.float32, tf.float64]"
         )
     return execute("Complex", (re, im), {"Tout": out})
+
+
+# ---------------------------------------------------------------------------- erfc
+
+
+def _erfc_kernel(x):
+    import math
+
+    flat = np.fromiter((math.erfc(v) for v in x.reshape(-1).astype(np.float64)), np.float64, x.size)
+    return flat.reshape(x.shape).astype(x.dtype)
+
+
+erfc = _unary(
+    "Erfc",
+    _erfc_kernel,
+    lambda op, g: (
+        multiply(g, multiply(exp(negative(square(op.inputs[0]))), -2 / np.sqrt(np.pi))),
+    ),
+    FLOAT_TYPES,
+    "`tf.math.erfc`: the complementary error function 1 - erf(x), accurate for large x.",
+)
