@@ -48,7 +48,7 @@ from ndflow._src.variables.variable import VariableSynchronization as VariableSy
 
 newaxis = None
 
-# --- math (ndflow/_src/ops/{math,binary,unary,reduction,clip,sort,segment,bitwise}_ops.py) ---
+# --- math (ndflow/_src/ops/math_ops.py) ---------------------------------------------------
 from ndflow._src.ops.binary_ops import atan2 as atan2
 from ndflow._src.ops.binary_ops import maximum as maximum
 from ndflow._src.ops.binary_ops import minimum as minimum
