@@ -503,6 +503,8 @@ def _equality_shape(op_type: str):
         a, b = dims_of(inputs[0]), dims_of(inputs[1])
         if attrs.get("incompatible_shape_error", True):
             return [(op_util.broadcast_dims(a, b, op_type), dtypes.bool)]
+        if a is None or b is None or None in a or None in b:
+            return [(None, dtypes.bool)]  # the shapes may turn out incompatible: a scalar
         try:
             return [(op_util.broadcast_dims(a, b, op_type), dtypes.bool)]
         except errors.OpError:
