@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import ndflow as tf
-from ndflow._src.framework import op_registry
 from ndflow._src.core.tensor_shape import TensorShape
+from ndflow._src.framework import op_registry
 from ndflow._src.framework.tensor import Tensor, wrap
 
 MODULES = ("math_ops", "unary_ops", "reduction_ops", "sort_ops", "segment_ops", "bitwise_ops")
