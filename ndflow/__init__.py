@@ -48,7 +48,7 @@ from ndflow._src.variables.variable import VariableSynchronization as VariableSy
 
 newaxis = None
 
-# --- math (ndflow/_src/ops/{math,binary,unary,reduction,clip,sort,segment,bitwise}_ops.py) ---
+# --- math (ndflow/_src/ops/math_ops.py) ---------------------------------------------------
 from ndflow._src.ops.binary_ops import atan2 as atan2
 from ndflow._src.ops.binary_ops import maximum as maximum
 from ndflow._src.ops.binary_ops import minimum as minimum
@@ -103,6 +103,7 @@ from ndflow._src.ops.unary_ops import asin as asin
 from ndflow._src.ops.unary_ops import asinh as asinh
 from ndflow._src.ops.unary_ops import atan as atan
 from ndflow._src.ops.unary_ops import atanh as atanh
+from ndflow._src.ops.unary_ops import complex as complex
 from ndflow._src.ops.unary_ops import cos as cos
 from ndflow._src.ops.unary_ops import cosh as cosh
 from ndflow._src.ops.unary_ops import floor as floor

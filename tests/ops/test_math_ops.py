@@ -645,3 +645,165 @@ def test_truncating_parity(real_tf, name, dtype):
     x = np.array([[-7, 7, -6], [5, -5, 9]], dtype)
     y = np.array([2, -2, 4], dtype)
     compare_op(tf, real_tf, name, [x, y], grad=False)
+
+
+def test_division_type_errors_match_tensorflow():
+    with pytest.raises(
+        TypeError, match=r"`x` and `y` must have the same dtype, got tf.int32 != tf.float32."
+    ):
+        tf.constant([1]) / tf.constant([1.0])
+    with pytest.raises(
+        TypeError, match=r"Invalid dtype tf.bool in __truediv__. Expected one of \{tf.uint8"
+    ):
+        tf.truediv(tf.constant([True]), tf.constant([True]))
+    with pytest.raises(TypeError, match=r"Invalid dtype tf.bool in tf.math.divide_no_nan"):
+        tf.math.divide_no_nan(tf.constant([True]), tf.constant([True]))
+
+
+def test_arithmetic_rejects_bool_and_round_keeps_integers():
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of bool .*\[Op:AddV2\]"
+    ):
+        tf.add(tf.constant([True]), tf.constant([False]))
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Value for attr 'T' of bool .*\[Op:Mul\]"
+    ):
+        tf.constant([True]) * tf.constant([False])
+    u = tf.constant(np.array([3, 250], np.uint8))
+    assert tf.round(u) is u
+    np.testing.assert_array_equal(tf.add(tf.constant(["a"]), "b").numpy(), [b"ab"])
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    "name",
+    ["equal", "not_equal", "less", "greater_equal", "logical_and", "logical_or", "logical_xor"],
+)
+@settings(max_examples=6, deadline=None)
+@given(shapes=_broadcast_pair())
+def test_comparison_and_logical_parity_on_broadcast_shapes(real_tf, name, shapes):
+    sx, sy = shapes
+    rng = np.random.default_rng(len(sx) * 7 + len(sy))
+    if name.startswith("logical"):
+        x, y = rng.random(sx) > 0.5, rng.random(sy) > 0.5
+    else:
+        x, y = rng.integers(0, 3, sx).astype(np.int32), rng.integers(0, 3, sy).astype(np.int32)
+    compare_op(tf, real_tf, f"math.{name}", [np.asarray(x), np.asarray(y)], grad=False)
+
+
+@pytest.mark.parity
+@settings(max_examples=10, deadline=None)
+@given(a=_SHAPES, b=_SHAPES)
+def test_eq_operator_parity_on_arbitrary_shapes(real_tf, a, b):
+    x, y = np.ones(a, np.float32), np.ones(b, np.float32)
+    assert_same(tf.constant(x) == tf.constant(y), real_tf.constant(x) == real_tf.constant(y))
+    assert_same(tf.constant(x) != tf.constant(y), real_tf.constant(x) != real_tf.constant(y))
+
+
+def test_complex_parts_and_their_gradients():
+    z = tf.complex(tf.constant([1.0, -3.0], tf.float64), tf.constant([2.0, -1.0], tf.float64))
+    assert z.dtype == tf.complex128
+    np.testing.assert_array_equal(tf.math.real(z).numpy(), [1.0, -3.0])
+    np.testing.assert_array_equal(tf.math.imag(z).numpy(), [2.0, -1.0])
+    np.testing.assert_array_equal(tf.math.conj(z).numpy(), [1 - 2j, -3 + 1j])
+    np.testing.assert_allclose(tf.math.angle(z).numpy(), np.angle([1 + 2j, -3 - 1j]))
+    x = tf.constant([1.5, -2.0])
+    assert tf.math.real(x) is x and tf.math.conj(x) is x
+    np.testing.assert_allclose(tf.math.angle(x).numpy(), [0.0, np.pi])
+    check_grads(lambda a, b: tf.math.angle(tf.complex(a, b)), [_normal(), _normal()])
+    check_grads(lambda a, b: tf.abs(tf.complex(a, b)), [_normal(), _normal()])
+    check_grads(
+        lambda a, b: tf.math.imag(tf.math.conj(tf.complex(a, b)) * tf.complex(b, a)),
+        [_normal(), _normal()],
+    )
+    with pytest.raises(TypeError, match="must be consistent"):
+        tf.complex(tf.constant([1.0]), tf.constant([1.0], tf.float64))
+
+
+@pytest.mark.parity
+def test_complex_parity(real_tf):
+    re, im = _normal().astype(np.float32), _normal().astype(np.float32)
+    for fn in ("real", "imag", "angle", "conj"):
+        compare_op(tf, real_tf, f"math.{fn}", [(re + 1j * im).astype(np.complex64)], grad=False)
+    compare_op(tf, real_tf, "complex", [re, im], grad=False)
+    z = (re + 1j * im).astype(np.complex128)
+    compare_op(tf, real_tf, "math.reduce_variance", [z], grad=False)
+    for fn in ("abs", "angle", "real", "imag"):
+        nd_re, nd_im = tf.constant(re), tf.constant(im)
+        tf_re, tf_im = real_tf.constant(re), real_tf.constant(im)
+        with tf.GradientTape() as t1:
+            t1.watch([nd_re, nd_im])
+            y1 = getattr(tf.math, fn)(tf.complex(nd_re, nd_im))
+        with real_tf.GradientTape() as t2:
+            t2.watch([tf_re, tf_im])
+            y2 = getattr(real_tf.math, fn)(real_tf.complex(tf_re, tf_im))
+        for a, b in zip(t1.gradient(y1, [nd_re, nd_im]), t2.gradient(y2, [tf_re, tf_im])):
+            assert_same(a, b, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    "name",
+    [
+        "exp",
+        "log",
+        "sqrt",
+        "rsqrt",
+        "square",
+        "reciprocal",
+        "sin",
+        "cos",
+        "tanh",
+        "sigmoid",
+        "expm1",
+        "log1p",
+        "sinh",
+        "asinh",
+        "atan",
+    ],
+)
+def test_complex_gradient_parity(real_tf, name):
+    re, im = _positive().astype(np.float64), _unit().astype(np.float64)
+
+    def run(lib):
+        a, b = lib.constant(re), lib.constant(im)
+        with lib.GradientTape() as tape:
+            tape.watch([a, b])
+            y = getattr(lib.math, name)(lib.complex(a, b))
+            z = y * lib.complex(lib.constant(im), lib.constant(re))  # exercises Mul's rule
+            loss = lib.math.real(z) + 0.5 * lib.math.imag(z)
+        return tape.gradient(loss, [a, b])
+
+    for g1, g2 in zip(run(tf), run(real_tf)):
+        assert_same(g1, g2, rtol=1e-6, atol=1e-8)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    "x, dtype",
+    [
+        (np.array([1.7, -1.7, 0.5], np.float32), "int32"),
+        (np.array([1.7, -1.7, 0.5], np.float64), "float32"),
+        (np.array([2, 0, -1], np.int32), "bool"),
+        (np.array([True, False]), "float32"),
+        (np.array([300, -1], np.int32), "uint8"),
+        (np.array([1 + 2j, -3j], np.complex64), "float32"),
+        (np.array([1.5, 2.5], np.float32), "complex64"),
+        (np.array([1.5, 2.5], np.float32), "bfloat16"),
+        (np.array([1.5, 2.5], np.float32), "float16"),
+    ],
+)
+def test_cast_parity(real_tf, x, dtype):
+    compare_op(tf, real_tf, "cast", [x, dtype])
+
+
+def test_cast_gradient_flows_between_floats_only():
+    x = tf.constant([1.5, 2.5])
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(x)
+        y = tf.cast(x, tf.float64) * 2.0
+        z = tf.cast(tf.cast(x, tf.int32), tf.float32)
+    g = tape.gradient(y, x)
+    assert g.dtype == tf.float32 and g.numpy().tolist() == [2.0, 2.0]
+    assert tape.gradient(z, x) is None
+    assert tf.cast(x, tf.float32) is x

@@ -7,10 +7,41 @@ import numpy as np
 import pytest
 
 import ndflow as tf
+from ndflow._src.core.tensor_shape import TensorShape
 from ndflow._src.framework import op_registry
-from ndflow._src.framework.tensor import wrap
+from ndflow._src.framework.tensor import Tensor, wrap
 
 MODULES = ("math_ops", "unary_ops", "reduction_ops", "sort_ops", "segment_ops", "bitwise_ops")
+
+
+class _Symbolic(Tensor):
+    """A stand-in for a graph tensor: known dtype, partly known shape, no value."""
+
+    __slots__ = ("_dims",)
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape._from_tuple(self._dims)
+
+
+def _symbolic(array: np.ndarray, dims) -> Tensor:
+    t = object.__new__(_Symbolic)
+    t._value = None
+    t._dtype = tf.as_dtype(array.dtype)
+    t._dims = dims
+    return t
+
+
+def _check_rule(opdef, inputs, attrs, outs):
+    rules = opdef.shape(inputs, attrs)
+    assert len(rules) == len(outs), opdef.name
+    for (dims, dtype), o in zip(rules, outs):
+        o = np.asarray(o)
+        assert dtype.name == tf.as_dtype(o.dtype).name, (opdef.name, dtype, o.dtype)
+        assert dims is None or len(dims) == o.ndim, (opdef.name, dims, o.shape)
+        if dims is not None:
+            for d, n in zip(dims, o.shape):
+                assert d is None or d == n, (opdef.name, dims, o.shape)
 
 
 @pytest.fixture
@@ -26,15 +57,11 @@ def checked_kernels():
         def kernel(*arrays, _orig=opdef.kernel, _opdef=opdef, **attrs):
             out = _orig(*arrays, **attrs)
             outs = out if isinstance(out, tuple) else (out,)
-            rules = _opdef.shape([wrap(np.asarray(a)) for a in arrays], attrs)
-            assert len(rules) == len(outs), _opdef.name
-            for (dims, dtype), o in zip(rules, outs):
-                o = np.asarray(o)
-                assert dtype.name == tf.as_dtype(o.dtype).name, (_opdef.name, dtype, o.dtype)
-                assert dims is None or len(dims) == o.ndim, (_opdef.name, dims, o.shape)
-                if dims is not None:
-                    for d, n in zip(dims, o.shape):
-                        assert d is None or d == n, (_opdef.name, dims, o.shape)
+            arrays = [np.asarray(a) for a in arrays]
+            # Eager inputs, then graph-like ones: every dimension unknown, then unknown rank.
+            _check_rule(_opdef, [wrap(a) for a in arrays], attrs, outs)
+            _check_rule(_opdef, [_symbolic(a, (None,) * a.ndim) for a in arrays], attrs, outs)
+            _check_rule(_opdef, [_symbolic(a, None) for a in arrays], attrs, outs)
             seen.add(_opdef.name)
             return out
 
@@ -152,6 +179,20 @@ def test_shape_rules_agree_with_kernels(checked_kernels):
     tf.bitcast(x, tf.int16)
     tf.bitcast(tf.constant([[1, 2]], tf.int16), tf.int32)
     tf.saturate_cast(x, tf.uint8)
+    tf.math.cumulative_logsumexp(x, 1, exclusive=True)
+    tf.math.erfc(x)
+    tf.math.xlog1py(x, x)
+    tf.math.nextafter(x, x)
+    tf.math.is_non_decreasing(i)
+    tf.math.invert_permutation([2, 0, 1])
+    z = tf.complex(x, x)
+    for fn in ("real", "imag", "conj", "angle"):
+        getattr(tf.math, fn)(z)
+    tf.truncatediv(i, 2)
+    tf.truncatemod(i, 2)
+    tf.math.multiply_no_nan(x, x)
+    tf.math.xdivy(x, x)
+    tf.math.in_top_k(tf.constant([0, 1]), tf.constant([[1.0, 2.0], [3.0, 0.0]]), 1)
     tf.clip_by_value(x, 0.0, 1.0)
     tf.clip_by_norm(x, 1.0, axes=[1])
     tf.math.l2_normalize(x, 1)

@@ -24,7 +24,6 @@ from ndflow._src.ops.math_ops import (
     REAL_TYPES,
     _binary,
     _binary_operator,
-    _int_truediv_cast,
     _quiet,
     _skip,
     add,
@@ -32,6 +31,7 @@ from ndflow._src.ops.math_ops import (
     check_type,
     divide_,
     greater_equal,
+    holomorphic,
     less_equal,
     multiply,
     negative,
@@ -39,6 +39,7 @@ from ndflow._src.ops.math_ops import (
     ones_like,
     square,
     subtract,
+    truediv_operands,
     zeros_like,
 )
 from ndflow._src.ops.op_util import binary_operands, binary_shape
@@ -181,7 +182,7 @@ def _div_no_nan_grad(op, g):
     return gx, gy
 
 
-register_op("DivNoNan", _div_no_nan_kernel, binary_shape("DivNoNan"), _div_no_nan_grad)
+register_op("DivNoNan", _div_no_nan_kernel, binary_shape("DivNoNan"), holomorphic(_div_no_nan_grad))
 
 
 def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -191,10 +192,7 @@ def divide_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.math.divide_no_nan(tf.constant([1.0, 2.0]), tf.constant([0.0, 4.0]))
     <tf.Tensor: shape=(2,), dtype=float32, numpy=array([0. , 0.5], dtype=float32)>
     """
-    x, y = binary_operands(x, y, "DivNoNan")
-    if x.dtype.is_integer:
-        x, y = _int_truediv_cast(x), _int_truediv_cast(y)
-    check_type(x, FLOAT_COMPLEX, "DivNoNan")
+    x, y = truediv_operands(x, y, "tf.math.divide_no_nan")
     return execute("DivNoNan", (x, y))
 
 
@@ -227,6 +225,7 @@ def _truncatemod_kernel(x, y):
 
 register_op("TruncateDiv", _truncatediv_kernel, binary_shape("TruncateDiv"))
 register_op("TruncateMod", _truncatemod_kernel, binary_shape("TruncateMod"))
+_TRUNCATEMOD_TYPES = _F + (dtypes.int32, dtypes.int64)
 
 
 def truncatediv(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -249,7 +248,7 @@ def truncatemod(x: Any, y: Any, name: str | None = None) -> Tensor:
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([-1,  1], dtype=int32)>
     """
     x, y = binary_operands(x, y, "TruncateMod")
-    check_type(x, REAL_TYPES, "TruncateMod")
+    check_type(x, _TRUNCATEMOD_TYPES, "TruncateMod")
     return execute("TruncateMod", (x, y))
 
 
@@ -276,7 +275,7 @@ def _mul_no_nan_grad(op, g):
     return gx, gy
 
 
-register_op("MulNoNan", _mul_no_nan_kernel, binary_shape("MulNoNan"), _mul_no_nan_grad)
+register_op("MulNoNan", _mul_no_nan_kernel, binary_shape("MulNoNan"), holomorphic(_mul_no_nan_grad))
 
 
 def multiply_no_nan(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -326,8 +325,8 @@ def _xdivy_grad(op, g):
     return gx, gy
 
 
-register_op("Xlogy", _xlogy_kernel, binary_shape("Xlogy"), _xlogy_grad)
-register_op("Xdivy", _xdivy_kernel, binary_shape("Xdivy"), _xdivy_grad)
+register_op("Xlogy", _xlogy_kernel, binary_shape("Xlogy"), holomorphic(_xlogy_grad))
+register_op("Xdivy", _xdivy_kernel, binary_shape("Xdivy"), holomorphic(_xdivy_grad))
 
 
 def xlogy(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -359,3 +358,42 @@ def scalar_mul(scalar: Any, x: Any, name: str | None = None) -> Tensor:
     if isinstance(s, Tensor) and s.shape._dims not in ((), None):
         raise ValueError(f"`scalar` must be a 0-D tensor. Received shape: {s.shape}")
     return multiply(s, x)
+
+
+def _xlog1py_kernel(x, y):
+    with np.errstate(all="ignore"):
+        out = np.multiply(x, np.log1p(y))
+    return np.where(x == 0, np.zeros((), out.dtype), out).astype(x.dtype, copy=False)
+
+
+def _xlog1py_grad(op, g):
+    x, y = op.inputs
+    nonzero = cast(not_equal(x, 0), x.dtype)
+    gx = None if _skip(op, 0) else multiply(xlog1py(nonzero, y), g)
+    gy = None if _skip(op, 1) else multiply(xdivy(x, add(y, 1)), g)
+    return gx, gy
+
+
+register_op("Xlog1py", _xlog1py_kernel, binary_shape("Xlog1py"), holomorphic(_xlog1py_grad))
+
+
+def xlog1py(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.xlog1py`: x * log1p(y), defined as 0 where x is 0."""
+    x, y = binary_operands(x, y, "Xlog1py")
+    check_type(x, FLOAT_COMPLEX, "Xlog1py")
+    return execute("Xlog1py", (x, y))
+
+
+register_op("NextAfter", np.nextafter, binary_shape("NextAfter"))
+
+
+def nextafter(x1: Any, x2: Any, name: str | None = None) -> Tensor:
+    """`tf.math.nextafter`: the next representable value after x1 in the direction of x2.
+
+    >>> import ndflow as tf
+    >>> float(tf.math.nextafter(tf.constant(1.0, tf.float64), 2.0)) - 1.0
+    2.220446049250313e-16
+    """
+    x, y = binary_operands(x1, x2, "NextAfter")
+    check_type(x, (dtypes.float64, dtypes.float32), "NextAfter")
+    return execute("NextAfter", (x, y))

@@ -22,10 +22,10 @@ from ndflow._src.ops.math_ops import (
     ones_like,
     reduce_sum,
     square,
-    subtract,
+    zeros_like,
 )
 from ndflow._src.ops.op_util import binary_operands, dims_str, to_tensor
-from ndflow._src.ops.unary_ops import rsqrt, sqrt
+from ndflow._src.ops.unary_ops import is_finite, rsqrt, sqrt
 
 
 def clip_by_value(
@@ -76,7 +76,8 @@ def global_norm(t_list: Any, name: str | None = None) -> Tensor:
     `None` entries are skipped.
 
     >>> import ndflow as tf
-    >>> tf.linalg.global_norm([tf.constant([3.0]), tf.constant([4.0])])
+    >>> from ndflow._src.ops.clip_ops import global_norm
+    >>> global_norm([tf.constant([3.0]), tf.constant([4.0])])
     <tf.Tensor: shape=(), dtype=float32, numpy=5.0>
     """
     if isinstance(t_list, Tensor) or not isinstance(t_list, (list, tuple)):
@@ -106,8 +107,10 @@ def clip_by_global_norm(
     norm, clip = binary_operands(norm, clip_norm, "Mul")
     one = ones_like(norm)
     scale_for_finite = multiply(clip, minimum(divide_(one, norm), divide_(one, clip)))
-    # use_norm - use_norm is nan when the norm is inf or nan, which poisons the scale.
-    scale = add(scale_for_finite, subtract(norm, norm))
+    # A non-finite norm poisons the scale with nan (TensorFlow adds norm - norm; a select
+    # gives the same values without NumPy's inf - inf warning).
+    nan = multiply(one, float("nan"))
+    scale = add(scale_for_finite, where(is_finite(norm), zeros_like(norm), nan))
     clipped = [
         None if v is None else identity(multiply(to_tensor(v), cast(scale, to_tensor(v).dtype)))
         for v in t_list

@@ -31,11 +31,42 @@ def _skip(op: Any, i: int) -> bool:
     return i in op.skip_input_indices
 
 
-# TensorFlow's allowed-type lists, in the order its error messages print them.
-_F = tuple(d for d in (dtypes.bfloat16, dtypes.float16, dtypes.float32, dtypes.float64) if d)
-_C = (dtypes.complex64, dtypes.complex128)
-_SI = (dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64)
-_UI = (dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64)
+def _conj(t: Tensor) -> Tensor:
+    return execute("Conj", (t,)) if t._dtype.is_complex else t
+
+
+def holomorphic(grad):
+    """Adapts a gradient written as g * f'(x) to complex inputs: TensorFlow's convention
+    is g * conj(f'(x)), which is conj(F(conj(g))) for any F linear in g. Real inputs pay
+    one dtype check."""
+
+    def wrapped(op, *grads):
+        if not op.inputs[0]._dtype.is_complex:
+            return grad(op, *grads)
+        out = grad(op, *[None if g is None else _conj(g) for g in grads])
+        return tuple(None if r is None else _conj(r) for r in out)
+
+    wrapped.__name__ = getattr(grad, "__name__", "grad")
+    return wrapped
+
+
+class TypeList(tuple):
+    """TensorFlow's allowed-type list for an op: ordered as its error messages print it,
+    with a frozenset beside it so the check on the eager hot path is one hash lookup."""
+
+    def __new__(cls, items) -> TypeList:
+        obj = super().__new__(cls, tuple(d for d in items if d is not None))
+        obj.set = frozenset(obj)
+        return obj
+
+    def __add__(self, other) -> TypeList:
+        return TypeList(tuple(self) + tuple(other))
+
+
+_F = TypeList((dtypes.bfloat16, dtypes.float16, dtypes.float32, dtypes.float64))
+_C = TypeList((dtypes.complex64, dtypes.complex128))
+_SI = TypeList((dtypes.int8, dtypes.int16, dtypes.int32, dtypes.int64))
+_UI = TypeList((dtypes.uint8, dtypes.uint16, dtypes.uint32, dtypes.uint64))
 FLOAT_TYPES = _F
 FLOAT_COMPLEX = _F + _C
 SIGNED_TYPES = _F + _SI + _C
@@ -52,6 +83,8 @@ REAL_TYPES = _F + (
     dtypes.uint64,
 )
 INTEGER_TYPES = _SI + _UI
+# `variant` too: the gradient walker sums TensorArray gradients (flows) with AddV2, as TF.
+ADD_TYPES = NUMERIC_TYPES + (dtypes.string, dtypes.variant)
 
 
 def _public_name(doc: str) -> str:
@@ -61,7 +94,7 @@ def _public_name(doc: str) -> str:
 
 def check_type(x: Tensor, allowed: tuple, op_type: str) -> None:
     """Raises TensorFlow's InvalidArgumentError when `x`'s dtype is not in `allowed`."""
-    if x._dtype not in allowed:
+    if x._dtype not in (allowed.set if type(allowed) is TypeList else allowed):
         names = ", ".join(op_util.cpp_name(d) for d in allowed)
         raise op_util.invalid(
             op_type,
@@ -98,6 +131,7 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 5], dtype=int32)>
     """
     x, y = binary_operands(x, y, "AddV2")
+    check_type(x, ADD_TYPES, "AddV2")
     return execute("AddV2", (x, y))
 
 
@@ -111,6 +145,7 @@ register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad)
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.subtract`: x - y, element-wise with broadcasting."""
     x, y = binary_operands(x, y, "Sub")
+    check_type(x, NUMERIC_TYPES, "Sub")
     return execute("Sub", (x, y))
 
 
@@ -122,12 +157,13 @@ def _mul_grad(op, g):
     )
 
 
-register_op("Mul", np.multiply, binary_shape("Mul"), _mul_grad)
+register_op("Mul", np.multiply, binary_shape("Mul"), holomorphic(_mul_grad))
 
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.multiply`: x * y, element-wise with broadcasting."""
     x, y = binary_operands(x, y, "Mul")
+    check_type(x, NUMERIC_TYPES, "Mul")
     return execute("Mul", (x, y))
 
 
@@ -143,7 +179,7 @@ def _realdiv_kernel(x, y):
         return np.true_divide(x, y)
 
 
-register_op("RealDiv", _realdiv_kernel, binary_shape("RealDiv"), _realdiv_grad)
+register_op("RealDiv", _realdiv_kernel, binary_shape("RealDiv"), holomorphic(_realdiv_grad))
 
 
 def divide_(x: Tensor, y: Tensor) -> Tensor:
@@ -156,11 +192,50 @@ def _int_truediv_cast(x: Tensor) -> Tensor:
     return cast(x, target)
 
 
-def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
-    """`tf.math.truediv`: x / y; integer inputs are first cast to floating point."""
+_TRUEDIV_TYPES = (
+    dtypes.uint8,
+    dtypes.int8,
+    dtypes.uint16,
+    dtypes.int16,
+    dtypes.uint32,
+    dtypes.int32,
+    dtypes.uint64,
+    dtypes.int64,
+    dtypes.bfloat16,
+    dtypes.float16,
+    dtypes.float32,
+    dtypes.float64,
+    dtypes.complex64,
+    dtypes.complex128,
+)
+_TRUEDIV_SET = frozenset(d for d in _TRUEDIV_TYPES if d is not None)
+
+
+def truediv_operands(x: Any, y: Any, where: str) -> tuple[Tensor, Tensor]:
+    """Python 3 division's operands, checked as TensorFlow checks them (TypeErrors), with
+    integers cast to float32 (8/16-bit) or float64 (32/64-bit)."""
+    if isinstance(x, Tensor) and isinstance(y, Tensor) and x._dtype is not y._dtype:
+        raise TypeError(f"`x` and `y` must have the same dtype, got {x._dtype!r} != {y._dtype!r}.")
     x, y = binary_operands(x, y, "RealDiv")
-    if x.dtype.is_integer:
+    if x._dtype not in _TRUEDIV_SET:
+        names = ", ".join(repr(d) for d in _TRUEDIV_TYPES if d is not None)
+        raise TypeError(f"Invalid dtype {x._dtype!r} in {where}. Expected one of {{{names}}}.")
+    if x._dtype.is_integer:
         x, y = _int_truediv_cast(x), _int_truediv_cast(y)
+    return x, y
+
+
+def truediv(x: Any, y: Any, name: str | None = None) -> Tensor:
+    """`tf.math.truediv`: x / y; integer inputs are first cast to floating point.
+
+    Raises:
+        TypeError: for tensors of different dtypes, or dtypes that cannot divide (bool).
+
+    >>> import ndflow as tf
+    >>> tf.truediv(tf.constant([1, 2]), 4)
+    <tf.Tensor: shape=(2,), dtype=float64, numpy=array([0.25, 0.5 ])>
+    """
+    x, y = truediv_operands(x, y, "__truediv__")
     return execute("RealDiv", (x, y))
 
 
@@ -196,7 +271,7 @@ def _where_positive_log(x: Tensor) -> Tensor:
     return where(positive, log(where(positive, x, ones_like(x))), zeros)
 
 
-register_op("Pow", _pow_kernel, binary_shape("Pow"), _pow_grad)
+register_op("Pow", _pow_kernel, binary_shape("Pow"), holomorphic(_pow_grad))
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
@@ -227,7 +302,7 @@ def _square_grad(op, g):
     return (execute("SquareGrad", (op.inputs[0], g)),)
 
 
-register_op("Square", np.square, unary_shape(), _square_grad)
+register_op("Square", np.square, unary_shape(), holomorphic(_square_grad))
 
 
 def _square_grad_kernel(x, g):
@@ -256,7 +331,9 @@ def _log_kernel(x):
         return np.log(x)
 
 
-register_op("Log", _log_kernel, unary_shape(), lambda op, g: (divide_(g, op.inputs[0]),))
+register_op(
+    "Log", _log_kernel, unary_shape(), holomorphic(lambda op, g: (divide_(g, op.inputs[0]),))
+)
 
 
 def log(x: Any, name: str | None = None) -> Tensor:
@@ -270,7 +347,7 @@ def _exp_grad(op, g):
     return (multiply(g, op.outputs[0]),)
 
 
-register_op("Exp", np.exp, unary_shape(), _exp_grad)
+register_op("Exp", np.exp, unary_shape(), holomorphic(_exp_grad))
 
 
 def exp(x: Any, name: str | None = None) -> Tensor:
@@ -449,6 +526,8 @@ def _equality_shape(op_type: str):
         a, b = dims_of(inputs[0]), dims_of(inputs[1])
         if attrs.get("incompatible_shape_error", True):
             return [(op_util.broadcast_dims(a, b, op_type), dtypes.bool)]
+        if a is None or b is None or None in a or None in b:
+            return [(None, dtypes.bool)]  # the shapes may turn out incompatible: a scalar
         try:
             return [(op_util.broadcast_dims(a, b, op_type), dtypes.bool)]
         except errors.OpError:
@@ -589,14 +668,18 @@ def reduction_shape(op_type: str, out_dtype=None):
     return rule
 
 
-_reduction_shape = reduction_shape
-
-
 def reduction_attrs(x: Tensor, axis: Any, keepdims: Any) -> dict:
     return {"axis": _axes_attr(x, axis), "keepdims": bool(keepdims)}
 
 
+def _is_half(dt: np.dtype) -> bool:
+    return dt.itemsize == 2 and dt.kind not in "iub"  # float16 or bfloat16
+
+
 def _sum_kernel(x, axis, keepdims):
+    if _is_half(x.dtype):
+        # Accumulate 16-bit floats in float32, as TensorFlow's kernels do.
+        return np.sum(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
     return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
@@ -605,7 +688,7 @@ def _sum_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]),)
 
 
-register_op("Sum", _sum_kernel, _reduction_shape("Sum"), _sum_grad)
+register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad)
 
 
 def reduce_sum(
@@ -630,6 +713,8 @@ def _mean_kernel(x, axis, keepdims):
         if n == 0:
             return np.zeros_like(s, dtype=x.dtype)
         return (np.trunc(s / n)).astype(x.dtype)
+    if _is_half(x.dtype):
+        return np.mean(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
     return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
@@ -638,7 +723,7 @@ def _mean_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"], mean=True),)
 
 
-register_op("Mean", _mean_kernel, _reduction_shape("Mean"), _mean_grad)
+register_op("Mean", _mean_kernel, reduction_shape("Mean"), _mean_grad)
 
 
 def reduce_mean(

@@ -19,19 +19,25 @@ from ndflow._src.ops import op_util
 from ndflow._src.ops.array_ops import stop_gradient, where
 from ndflow._src.ops.binary_ops import divide_no_nan, squared_difference
 from ndflow._src.ops.math_ops import (
+    FLOAT_TYPES,
     NUMERIC_TYPES,
     REAL_TYPES,
     _axes_attr,
     add,
+    add_n,
     broadcast_like,
     cast,
     check_bool,
     check_type,
     divide_,
     equal,
+    greater,
+    less,
     log,
     multiply,
+    negative,
     not_equal,
+    ones_like,
     reduce_mean,
     reduce_sum,
     reduction_attrs,
@@ -41,8 +47,7 @@ from ndflow._src.ops.math_ops import (
 )
 from ndflow._src.ops.math_ops import exp as exp_
 from ndflow._src.ops.op_util import dims_of, to_tensor
-from ndflow._src.ops.unary_ops import abs as abs_
-from ndflow._src.ops.unary_ops import is_finite, sqrt
+from ndflow._src.ops.unary_ops import conj, is_finite, real, sqrt
 
 # ---------------------------------------------------------------------------- max / min
 
@@ -237,7 +242,7 @@ def reduce_logsumexp(
 
     >>> import ndflow as tf
     >>> tf.math.reduce_logsumexp(tf.constant([0.0, 0.0]))
-    <tf.Tensor: shape=(), dtype=float32, numpy=0.6931472>
+    <tf.Tensor: shape=(), dtype=float32, numpy=0.6931471824645996>
     """
     x = to_tensor(input_tensor)
     axes = _axes_attr(x, axis)
@@ -269,7 +274,7 @@ def reduce_variance(
     means = reduce_mean(x, axes, keepdims=True)
     if x.dtype.is_complex:
         d = subtract(x, means)
-        squared = multiply(abs_(d), abs_(d))
+        squared = real(multiply(conj(d), d))
     else:
         squared = squared_difference(x, means)
     return reduce_mean(squared, axes, keepdims=keepdims)
@@ -328,13 +333,14 @@ def _arg_shape(op_type: str):
     return rule
 
 
+_ARG_TYPES = REAL_TYPES + (dtypes.bool,)
 register_op("ArgMax", _arg_kernel(np.argmax), _arg_shape("ArgMax"))
 register_op("ArgMin", _arg_kernel(np.argmin), _arg_shape("ArgMin"))
 
 
 def _arg(op_type: str, input: Any, axis: Any, output_type: Any) -> Tensor:  # noqa: A002
     x = to_tensor(input)
-    check_type(x, NUMERIC_TYPES + (dtypes.bool,), op_type)
+    check_type(x, _ARG_TYPES, op_type)
     if axis is None:
         axis = 0
     if isinstance(axis, Tensor):
@@ -463,3 +469,137 @@ def cumprod(
 ) -> Tensor:
     """`tf.math.cumprod`: running products along `axis` (see `cumsum` for the flags)."""
     return _scan("Cumprod", x, axis, exclusive, reverse)
+
+
+def _cumulative_logsumexp_kernel(x, axis, exclusive, reverse):
+    if reverse:
+        x = np.flip(x, axis)
+    with np.errstate(all="ignore"):
+        out = np.logaddexp.accumulate(x, axis=axis)
+    if exclusive:
+        out = np.roll(out, 1, axis=axis)
+        index = [slice(None)] * x.ndim
+        index[axis] = slice(0, 1)
+        out[tuple(index)] = -np.inf
+    if reverse:
+        out = np.flip(out, axis)
+    return np.ascontiguousarray(out)
+
+
+def _cumulative_logsumexp_grad(op, g):
+    # TensorFlow's rule: the positive and negative parts of g are carried in log space
+    # through a reversed scan, so nothing overflows.
+    x, out = op.inputs[0], op.outputs[0]
+    a = op.attrs
+    lowest = cast(zeros_like(g), g.dtype)
+    lowest = add(lowest, float(g.dtype.min))
+    log_pos = where(greater(g, 0), log(where(greater(g, 0), g, ones_like(g))), lowest)
+    log_neg = where(less(g, 0), log(where(less(g, 0), negative(g), ones_like(g))), lowest)
+
+    def scan(v):
+        return cumulative_logsumexp(
+            subtract(v, out), a["axis"], exclusive=a["exclusive"], reverse=not a["reverse"]
+        )
+
+    return (subtract(exp_(add(scan(log_pos), x)), exp_(add(scan(log_neg), x))),)
+
+
+register_op(
+    "CumulativeLogsumexp",
+    _cumulative_logsumexp_kernel,
+    _scan_shape("CumulativeLogsumexp"),
+    _cumulative_logsumexp_grad,
+)
+
+
+def cumulative_logsumexp(
+    x: Any, axis: Any = 0, exclusive: bool = False, reverse: bool = False, name: str | None = None
+) -> Tensor:
+    """`tf.math.cumulative_logsumexp`: running log(sum(exp(x))) along `axis`, computed
+    without overflow; the flags work as in `cumsum` (an empty prefix is -inf).
+
+    >>> import ndflow as tf
+    >>> tf.math.cumulative_logsumexp(tf.constant([0.0, 0.0]))
+    <tf.Tensor: shape=(2,), dtype=float32, numpy=array([0.       , 0.6931472], dtype=float32)>
+    """
+    x = to_tensor(x)
+    check_type(x, FLOAT_TYPES, "CumulativeLogsumexp")
+    if isinstance(axis, Tensor):
+        axis = static_value(axis)
+    attrs = {
+        "axis": int(np.asarray(axis).reshape(())),
+        "exclusive": bool(exclusive),
+        "reverse": bool(reverse),
+    }
+    _scan_shape("CumulativeLogsumexp")([x], attrs)
+    return execute("CumulativeLogsumexp", (x,), attrs)
+
+
+# ---------------------------------------------------------------------------- small composites
+
+
+def accumulate_n(
+    inputs: Any, shape: Any = None, tensor_dtype: Any = None, name: str | None = None
+) -> Tensor:
+    """`tf.math.accumulate_n` (deprecated in TensorFlow): the same as `tf.math.add_n`."""
+    return add_n(inputs)
+
+
+def zero_fraction(value: Any, name: str | None = None) -> Tensor:
+    """`tf.math.zero_fraction`: the fraction of elements equal to zero, as float32.
+
+    >>> import ndflow as tf
+    >>> tf.math.zero_fraction(tf.constant([0, 1, 0, 2]))
+    <tf.Tensor: shape=(), dtype=float32, numpy=0.5>
+    """
+    x = to_tensor(value)
+    return reduce_mean(cast(equal(x, zeros_like(x)), dtypes.float32))
+
+
+def polyval(coeffs: Any, x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.polyval`: evaluates sum(coeffs[i] * x ** (n - 1 - i)) by Horner's rule.
+
+    Raises:
+        ValueError: when `coeffs` is not a list.
+
+    >>> import ndflow as tf
+    >>> tf.math.polyval([1.0, 2.0, 3.0], tf.constant(2.0))
+    <tf.Tensor: shape=(), dtype=float32, numpy=11.0>
+    """
+    if not isinstance(coeffs, list):
+        raise ValueError(f"Argument coeffs must be list type found {type(coeffs)}.")
+    x = to_tensor(x)
+    if not coeffs:
+        return zeros_like(x)
+    p = multiply(ones_like(x), coeffs[0])
+    for c in coeffs[1:]:
+        p = add(multiply(p, x), c)
+    return p
+
+
+def _is_monotonic_kernel(x, strict):
+    flat = x.reshape(-1)
+    d = flat[1:] > flat[:-1] if strict else flat[1:] >= flat[:-1]
+    return np.asarray(bool(np.all(d)))
+
+
+register_op("IsMonotonic", _is_monotonic_kernel, lambda inputs, attrs: [((), dtypes.bool)])
+
+
+def is_non_decreasing(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.is_non_decreasing`: True when the flattened `x` never decreases.
+
+    >>> import ndflow as tf
+    >>> tf.math.is_non_decreasing([1, 1, 2])
+    <tf.Tensor: shape=(), dtype=bool, numpy=True>
+    """
+    x = to_tensor(x)
+    check_type(x, REAL_TYPES, "IsMonotonic")
+    return execute("IsMonotonic", (x,), {"strict": False})
+
+
+def is_strictly_increasing(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.is_strictly_increasing`: True when the flattened `x` always increases."""
+    x = to_tensor(x)
+    check_type(x, REAL_TYPES, "IsMonotonic")
+    return execute("IsMonotonic", (x,), {"strict": True})

@@ -440,7 +440,9 @@ def _bincount_shape(inputs, attrs):
     size = static_value(inputs[1])
     size = None if size is None else int(size)
     out_dtype = inputs[2].dtype
-    if arr is not None and len(arr) == 2:
+    if arr is None:
+        return [(None, out_dtype)]
+    if len(arr) == 2:
         return [((arr[0], size), out_dtype)]
     return [((size,), out_dtype)]
 

@@ -17,7 +17,7 @@ from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, static_value
 from ndflow._src.ops import op_util
-from ndflow._src.ops.math_ops import REAL_TYPES, check_type
+from ndflow._src.ops.math_ops import REAL_TYPES, check_type, negative
 from ndflow._src.ops.op_util import dims_of, to_tensor
 
 TopKV2 = namedtuple("TopKV2", ["values", "indices"])
@@ -202,6 +202,87 @@ def sort(
     return execute("TakeAlongAxis", (x, order), {"axis": axis})
 
 
-# ---------------------------------------------------------------------------- in_top_k
+# ---------------------------------------------------------------------------- permutations
 
 
+def _invert_permutation_kernel(x):
+    n = x.shape[0]
+    if x.ndim != 1:
+        raise op_util.invalid("InvertPermutation", f"x must be a vector, got {list(x.shape)}")
+    if n and (x.min() < 0 or x.max() >= n or np.unique(x).size != n):
+        bad = next(int(v) for v in x if not 0 <= v < n or np.sum(x == v) > 1)
+        raise op_util.invalid(
+            "InvertPermutation",
+            f"{bad} is not between 0 and {n}"
+            if not 0 <= bad < n
+            else f"{bad} is duplicated in the input.",
+        )
+    out = np.empty_like(x)
+    out[x] = np.arange(n, dtype=x.dtype)
+    return out
+
+
+register_op(
+    "InvertPermutation",
+    _invert_permutation_kernel,
+    lambda inputs, attrs: [(dims_of(inputs[0]), inputs[0].dtype)],
+)
+
+
+def invert_permutation(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.invert_permutation`: y such that y[x[i]] = i.
+
+    >>> import ndflow as tf
+    >>> tf.math.invert_permutation([2, 0, 1])
+    <tf.Tensor: shape=(3,), dtype=int32, numpy=array([1, 2, 0], dtype=int32)>
+    """
+    x = to_tensor(x)
+    if x.dtype not in (dtypes.int32, dtypes.int64):
+        raise op_util.invalid(
+            "InvertPermutation",
+            f"Value for attr 'T' of {op_util.cpp_name(x.dtype)} is not in the list of allowed "
+            "values: int32, int64",
+        )
+    return execute("InvertPermutation", (x,))
+
+
+ApproxTopK = namedtuple("ApproxTopK", ["values", "indices"])
+
+
+def _approx_k(operand: Any, k: int, dim: int, largest: bool) -> ApproxTopK:
+    x = to_tensor(operand)
+    rank = x.shape.rank
+    if dim not in (-1, (rank or 0) - 1):
+        raise NotImplementedError("approx_max_k/approx_min_k support the last dimension only.")
+    if largest:
+        values, indices = top_k(x, k)
+        return ApproxTopK(values, indices)
+    values, indices = top_k(negative(x), k)
+    return ApproxTopK(negative(values), indices)
+
+
+def approx_max_k(
+    operand: Any,
+    k: int,
+    reduction_dimension: int = -1,
+    recall_target: float = 0.95,
+    reduction_input_size_override: int = -1,
+    aggregate_to_topk: bool = True,
+    name: str | None = None,
+) -> ApproxTopK:
+    """`tf.math.approx_max_k`: the `k` largest values and their indices along the last
+    dimension. Computed exactly (recall 1.0), which meets any `recall_target`."""
+    return _approx_k(operand, k, reduction_dimension, True)
+
+
+def approx_min_k(
+    operand: Any,
+    k: int,
+    reduction_dimension: int = -1,
+    recall_target: float = 0.95,
+    reduction_input_size_override: int = -1,
+    aggregate_to_topk: bool = True,
+    name: str | None = None,
+) -> ApproxTopK:
+    """`tf.math.approx_min_k`: the `k` smallest values and their indices (exactly)."""
+    return _approx_k(operand, k, reduction_dimension, False)

@@ -14,7 +14,7 @@ import numpy as np
 from ndflow._src.core import dtypes
 from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
-from ndflow._src.framework.tensor import Tensor, register_operator
+from ndflow._src.framework.tensor import Tensor, register_operator, wrap_with_dtype
 from ndflow._src.ops.binary_ops import divide_no_nan
 from ndflow._src.ops.math_ops import (
     ABS_TYPES,
@@ -28,6 +28,8 @@ from ndflow._src.ops.math_ops import (
     check_type,
     divide_,
     exp,
+    holomorphic,
+    less,
     multiply,
     negative,
     ones_like,
@@ -36,13 +38,15 @@ from ndflow._src.ops.math_ops import (
     subtract,
     zeros_like,
 )
-from ndflow._src.ops.op_util import dims_of, to_tensor, unary_shape
+from ndflow._src.ops.op_util import broadcast_dims, dims_of, to_tensor, unary_shape
 
 # ---------------------------------------------------------------------------- more unary math
 
 
 def _unary(op_type: str, kernel, grad, allowed: tuple, doc: str, out_dtype=None):
     """Registers a one-input element-wise op and returns its public function."""
+    if grad is not None and dtypes.complex64 in allowed:
+        grad = holomorphic(grad)
     register_op(op_type, kernel, unary_shape(out_dtype), grad)
 
     def fn(x: Any, name: str | None = None) -> Tensor:
@@ -58,6 +62,8 @@ def _unary(op_type: str, kernel, grad, allowed: tuple, doc: str, out_dtype=None)
 def _sigmoid_kernel(x):
     # Split by sign so neither branch overflows: e = exp(-|x|) is always in (0, 1].
     with np.errstate(all="ignore"):
+        if x.dtype.kind == "c":
+            return 1 / (1 + np.exp(-x))
         e = np.exp(-np.abs(x))
         return np.where(x >= 0, 1 / (1 + e), e / (1 + e)).astype(x.dtype, copy=False)
 
@@ -272,13 +278,29 @@ def _round_kernel(x):
 
 
 # Round, Floor and Ceil are piecewise constant: TensorFlow gives them no gradient.
-round = _unary(  # noqa: A001 - TF's name
+_round = _unary(
     "Round",
     _round_kernel,
     None,
-    SIGNED_TYPES,
+    ABS_TYPES,
     "`tf.math.round`: rounds half to even (banker's rounding), as TensorFlow does.",
 )
+
+
+def round(x: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
+    """`tf.math.round`: rounds half to even (banker's rounding), as TensorFlow does;
+    integer tensors are returned unchanged.
+
+    >>> import ndflow as tf
+    >>> tf.round(tf.constant([0.5, 1.5, 2.5, -0.5]))
+    <tf.Tensor: shape=(4,), dtype=float32, numpy=array([ 0.,  2.,  2., -0.], dtype=float32)>
+    """
+    x = to_tensor(x)
+    if x._dtype.is_integer:
+        return x
+    return _round(x)
+
+
 rint = _unary(
     "Rint",
     np.rint,
@@ -305,3 +327,130 @@ is_finite = _unary(
 
 
 register_operator("__abs__", lambda self: abs(self))
+
+
+# ---------------------------------------------------------------------------- complex parts
+
+
+def _real_dtype_shape(inputs, attrs):
+    return [(dims_of(inputs[0]), inputs[0].dtype.real_dtype)]
+
+
+def _real_grad(op, g):
+    return (cast(g, op.inputs[0].dtype),)
+
+
+def _imag_grad(op, g):
+    return (multiply(cast(g, op.inputs[0].dtype), _constant_like(1j, op.inputs[0].dtype)),)
+
+
+def _constant_like(value: Any, dtype: dtypes.DType) -> Tensor:
+    return wrap_with_dtype(np.asarray(value, dtype._np), dtype)
+
+
+def _angle_grad(op, g):
+    z = op.inputs[0]
+    inv = reciprocal(execute("Complex", (imag(z), real(z)), {"Tout": z.dtype}))
+    return (negative(multiply(cast(g, z.dtype), inv)),)
+
+
+def _complex_shape(inputs, attrs):
+    return [(broadcast_dims(dims_of(inputs[0]), dims_of(inputs[1]), "Complex"), attrs["Tout"])]
+
+
+def _complex_grad(op, g):
+    return real(g), imag(g)
+
+
+register_op("Real", np.real, _real_dtype_shape, _real_grad)
+register_op("Imag", np.imag, _real_dtype_shape, _imag_grad)
+register_op("Conj", np.conj, unary_shape(), lambda op, g: (conj(g),))
+register_op("Angle", np.angle, _real_dtype_shape, _angle_grad)
+register_op(
+    "Complex",
+    lambda re, im, Tout: (re + 1j * im).astype(Tout._np),
+    _complex_shape,
+    _complex_grad,
+)
+
+
+def real(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.math.real`: the real part of a complex tensor (real tensors pass through).
+
+    >>> import ndflow as tf
+    >>> tf.math.real(tf.constant([1 + 2j]))
+    <tf.Tensor: shape=(1,), dtype=float64, numpy=array([1.])>
+    """
+    x = to_tensor(input)
+    return execute("Real", (x,)) if x._dtype.is_complex else x
+
+
+def imag(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.math.imag`: the imaginary part of a complex tensor (zeros for real tensors)."""
+    x = to_tensor(input)
+    return execute("Imag", (x,)) if x._dtype.is_complex else zeros_like(x)
+
+
+def conj(x: Any, name: str | None = None) -> Tensor:
+    """`tf.math.conj`: the complex conjugate (real tensors pass through).
+
+    Raises:
+        TypeError: for non-numeric tensors.
+    """
+    x = to_tensor(x)
+    if x._dtype.is_complex:
+        return execute("Conj", (x,))
+    if x._dtype.is_floating or x._dtype.is_integer:
+        return x
+    raise TypeError(f"Expected numeric or variant tensor, got dtype {x._dtype!r}")
+
+
+def angle(input: Any, name: str | None = None) -> Tensor:  # noqa: A002
+    """`tf.math.angle`: the argument of a complex number; pi for negative reals, else 0."""
+    x = to_tensor(input)
+    if x._dtype.is_complex:
+        return execute("Angle", (x,))
+    pi = _constant_like(np.pi, x._dtype)
+    return execute("SelectV2", (less(x, zeros_like(x)), multiply(ones_like(x), pi), zeros_like(x)))
+
+
+def complex(real: Any, imag: Any, name: str | None = None) -> Tensor:  # noqa: A001
+    """`tf.complex`: builds complex numbers from real and imaginary parts (float32 parts
+    give complex64, float64 parts complex128).
+
+    Raises:
+        TypeError: when the parts' dtypes differ or are not float32/float64.
+
+    >>> import ndflow as tf
+    >>> tf.complex(tf.constant([1.0]), tf.constant([2.0]))
+    <tf.Tensor: shape=(1,), dtype=complex64, numpy=array([1.+2.j], dtype=complex64)>
+    """
+    re, im = to_tensor(real), to_tensor(imag)
+    out = {dtypes.float32: dtypes.complex64, dtypes.float64: dtypes.complex128}.get(re._dtype)
+    if re._dtype is not im._dtype or out is None:
+        raise TypeError(
+            f"The `real` and `imag` components have incorrect types: {re._dtype.name} "
+            f"{im._dtype.name}. They must be consistent, and one of [tf.float32, tf.float64]"
+        )
+    return execute("Complex", (re, im), {"Tout": out})
+
+
+# ---------------------------------------------------------------------------- erfc
+
+
+def _erfc_kernel(x):
+    import math
+
+    flat = np.fromiter((math.erfc(v) for v in x.reshape(-1).astype(np.float64)), np.float64, x.size)
+    return flat.reshape(x.shape).astype(x.dtype)
+
+
+erfc = _unary(
+    "Erfc",
+    _erfc_kernel,
+    lambda op, g: (
+        multiply(g, multiply(exp(negative(square(op.inputs[0]))), -2 / np.sqrt(np.pi))),
+    ),
+    FLOAT_TYPES,
+    "`tf.math.erfc`: the complementary error function 1 - erf(x), accurate for large x.",
+)
