@@ -456,3 +456,26 @@ def test_half_precision_keeps_its_dtype(kernels, dtype):
     ref = naive_conv2d(x.numpy().astype(np.float32), w.numpy().astype(np.float32), (1, 1), "SAME")
     got = nd.nn.conv2d(x, w, 1, "SAME").numpy().astype(np.float32)
     np.testing.assert_allclose(got, ref, rtol=3e-2, atol=5e-2)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_transposed_and_depthwise_backprop_wrappers_parity(real_tf, padding):
+    rng = _rng(19)
+    y = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    f = rng.standard_normal((3, 2, 3)).astype(np.float32)
+    out = [2, 8, 2] if padding == "SAME" else [2, 9, 2]
+    compare_op(nd, real_tf, "nn.conv1d_transpose", [y, f, out, 2, padding], rtol=1e-4, atol=1e-4)
+    compare_op(nd, real_tf, "nn.conv_transpose", [y, f, out, 2, padding], rtol=1e-4, atol=1e-4)
+    x = rng.standard_normal((1, 6, 6, 2)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 2, 2)).astype(np.float32)
+    dy = nd.nn.depthwise_conv2d(x, w, [1, 2, 2, 1], padding).numpy()
+    dy = rng.standard_normal(dy.shape).astype(np.float32)
+    args = [[1, 6, 6, 2], w, dy, [1, 2, 2, 1], padding]
+    compare_op(
+        nd, real_tf, "nn.depthwise_conv2d_backprop_input", args, grad=False, rtol=1e-4, atol=1e-4
+    )
+    args = [x, [3, 3, 2, 2], dy, [1, 2, 2, 1], padding]
+    compare_op(
+        nd, real_tf, "nn.depthwise_conv2d_backprop_filter", args, grad=False, rtol=1e-4, atol=1e-4
+    )

@@ -1167,3 +1167,104 @@ def atrous_conv2d(
 ) -> Tensor:
     """`tf.nn.atrous_conv2d`: conv2d with stride 1 and dilation `rate`."""
     return conv2d(value, filters, 1, padding, dilations=rate)
+
+
+def conv1d_transpose(
+    input: Any,  # noqa: A002
+    filters: Any,
+    output_shape: Any,
+    strides: Any,
+    padding: str = "SAME",
+    data_format: str = "NWC",
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.conv1d_transpose`: the gradient of conv1d with respect to its input.
+
+    `filters` has shape [width, output_channels, in_channels].
+    """
+    _check_format(data_format, "Conv2DBackpropInput", ("NWC",))
+    x, w = _float_operands(input, filters, "Conv2DBackpropInput")
+    out = [
+        int(v) for v in (output_shape.numpy() if isinstance(output_shape, Tensor) else output_shape)
+    ]
+    if len(out) != 3:
+        raise ValueError(f"output_shape must have 3 elements. Received: output_shape={out}")
+    wd = dims_of(w)
+    s = _pair(strides, "strides", 1)[0]
+    d = _pair(1 if dilations is None else dilations, "dilations", 1)[0]
+    y = conv2d_transpose(
+        _expand_1d(x),
+        array_ops.reshape(w, [1, wd[0], wd[1], wd[2]]),
+        [out[0], 1, out[1], out[2]],
+        (1, s),
+        padding,
+        dilations=(1, d),
+    )
+    return _squeeze_1d(y)
+
+
+def conv_transpose(
+    input: Any,  # noqa: A002
+    filters: Any,
+    output_shape: Any,
+    strides: Any,
+    padding: str = "SAME",
+    data_format: str | None = None,
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.conv_transpose`: conv1d_transpose or conv2d_transpose by the output rank."""
+    n = len(output_shape.numpy() if isinstance(output_shape, Tensor) else output_shape)
+    if n == 3:
+        return conv1d_transpose(
+            input, filters, output_shape, strides, padding, data_format or "NWC", dilations
+        )
+    if n == 4:
+        return conv2d_transpose(
+            input, filters, output_shape, strides, padding, data_format or "NHWC", dilations
+        )
+    raise ValueError(
+        f"output_shape must have 3 or 4 elements (3-D transposed convolution is not supported). "
+        f"Received: output_shape={output_shape}"
+    )
+
+
+def depthwise_conv2d_backprop_input(
+    input_sizes: Any,
+    filter: Any,  # noqa: A002
+    out_backprop: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NHWC",
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.depthwise_conv2d_backprop_input`: the input gradient of depthwise_conv2d."""
+    _check_format(data_format, "DepthwiseConv2dNativeBackpropInput")
+    sizes = to_tensor(input_sizes, dtype=dtypes.int32)
+    return execute(
+        "DepthwiseConv2dNativeBackpropInput",
+        (sizes, to_tensor(filter), to_tensor(out_backprop)),
+        _conv_attrs(strides, padding, dilations),
+    )
+
+
+def depthwise_conv2d_backprop_filter(
+    input: Any,  # noqa: A002
+    filter_sizes: Any,
+    out_backprop: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NHWC",
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.depthwise_conv2d_backprop_filter`: the filter gradient of depthwise_conv2d."""
+    _check_format(data_format, "DepthwiseConv2dNativeBackpropFilter")
+    sizes = to_tensor(filter_sizes, dtype=dtypes.int32)
+    return execute(
+        "DepthwiseConv2dNativeBackpropFilter",
+        (to_tensor(input), sizes, to_tensor(out_backprop)),
+        _conv_attrs(strides, padding, dilations),
+    )
