@@ -479,3 +479,89 @@ def test_transposed_and_depthwise_backprop_wrappers_parity(real_tf, padding):
     compare_op(
         nd, real_tf, "nn.depthwise_conv2d_backprop_filter", args, grad=False, rtol=1e-4, atol=1e-4
     )
+
+
+def test_shape_rules_agree_with_kernels(monkeypatch):
+    """Every nn/conv op's shape rule (used to build graphs) predicts its kernel's output."""
+    from ndflow._src.framework import execute as execute_mod
+    from ndflow._src.framework.op_registry import get_op
+    from ndflow._src.ops import conv_ops, nn_ops
+
+    real = execute_mod.execute
+    seen = set()
+
+    def checking(op_type, inputs, attrs=execute_mod._EMPTY):
+        out = real(op_type, inputs, attrs)
+        rule = get_op(op_type).shape
+        if rule is not None:
+            outs = out if isinstance(out, tuple) else (out,)
+            for (dims, dtype), o in zip(rule(list(inputs), attrs), outs):
+                assert dtype is o.dtype, (op_type, dtype, o.dtype)
+                assert dims is None or (
+                    len(dims) == o.ndim and all(d is None or d == s for d, s in zip(dims, o.shape))
+                ), (op_type, dims, o.shape)
+            seen.add(op_type)
+        return out
+
+    monkeypatch.setattr(nn_ops, "execute", checking)
+    monkeypatch.setattr(conv_ops, "execute", checking)
+    rng = _rng(20)
+    x = nd.constant(rng.standard_normal((2, 7, 7, 3)))
+    w = nd.constant(rng.standard_normal((3, 3, 3, 4)))
+    dw = nd.constant(rng.standard_normal((3, 3, 3, 2)))
+    b = nd.constant(rng.standard_normal(4))
+    with nd.GradientTape(persistent=True) as outer:
+        outer.watch([x, w, dw, b])
+        with nd.GradientTape(persistent=True) as t:
+            t.watch([x, w, dw, b])
+            h = nd.nn.relu(nd.nn.bias_add(nd.nn.conv2d(x, w, 2, "SAME"), b))
+            h = nd.nn.max_pool2d(h, 2, 1, "SAME")
+            a = nd.nn.avg_pool2d(nd.nn.depthwise_conv2d(x, dw, [1, 1, 1, 1], "VALID"), 3, 2, "SAME")
+            logits = nd.reshape(h, (2, -1))
+            loss = nd.add(
+                nd.reduce_sum(nd.nn.sparse_softmax_cross_entropy_with_logits([1, 2], logits)),
+                nd.reduce_sum(
+                    nd.nn.softmax_cross_entropy_with_logits(nd.nn.softmax(logits), logits)
+                ),
+            )
+            for fn in (
+                nd.nn.elu,
+                nd.nn.selu,
+                nd.nn.gelu,
+                nd.nn.softplus,
+                nd.nn.relu6,
+                nd.nn.log_softmax,
+            ):
+                loss = nd.add(loss, nd.reduce_sum(fn(a)))
+            loss = nd.add(loss, nd.nn.l2_loss(nd.nn.dropout(a, 0.5, seed=1)))
+            loss = nd.add(loss, nd.reduce_sum(nd.nn.sigmoid_cross_entropy_with_logits(a, a)))
+        grads = t.gradient(loss, [x, w, dw, b])
+        total = nd.reduce_sum(
+            nd.add(nd.reduce_sum(nd.square(grads[0])), nd.reduce_sum(nd.square(grads[1])))
+        )
+    assert all(g is not None for g in outer.gradient(total, [x, w]))
+    nd.nn.in_top_k([1, 0], nd.constant(rng.standard_normal((2, 3)).astype(np.float32)), 2)
+    assert {
+        "Conv2D",
+        "Conv2DBackpropInput",
+        "Conv2DBackpropFilter",
+        "DepthwiseConv2dNative",
+        "MaxPool",
+        "MaxPoolGrad",
+        "MaxPoolGradGrad",
+        "AvgPool",
+        "AvgPoolGrad",
+        "BiasAdd",
+        "BiasAddGrad",
+        "Relu",
+        "ReluGrad",
+        "SparseSoftmaxCrossEntropyWithLogits",
+        "SoftmaxCrossEntropyWithLogits",
+        "Softmax",
+        "SoftmaxGrad",
+        "InTopKV2",
+        "DropoutMask",
+        "L2Loss",
+        "GeluGrad",
+        "SigmoidCrossEntropyWithLogits",
+    } <= seen, seen
