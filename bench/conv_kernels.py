@@ -18,21 +18,31 @@ import statistics
 import sys
 import time
 
-import numpy as np
+# BLAS reads its thread count when NumPy loads, so --threads is applied before that.
+if "--threads" in sys.argv and "--tf" not in sys.argv:
+    os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def timeit(fn, repeat: int = 30, warmup: int = 3) -> str:
-    """'median  min' in milliseconds: the minimum is the steadier figure on a busy machine."""
+    """'median  min  cpu' in milliseconds: wall-clock median and minimum, and the median
+    CPU time of the process (all threads), the steadiest figure on a shared machine."""
     for _ in range(warmup):
         fn()
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return f"{statistics.median(times) * 1e3:8.3f} {min(times) * 1e3:8.3f}"
+        cpu.append(time.process_time() - c0)
+    return (
+        f"{statistics.median(times) * 1e3:8.3f} {min(times) * 1e3:8.3f} "
+        f"{statistics.median(cpu) * 1e3:8.3f}"
+    )
 
 
 def make_params(rng):
@@ -107,18 +117,23 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tf", action="store_true", help="time real TensorFlow instead")
     ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--threads", type=int, default=0, help="limit BLAS / TF threads")
     args = ap.parse_args()
     if args.tf:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import tensorflow as tf
 
+        if args.threads:
+            tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+            tf.config.threading.set_inter_op_parallelism_threads(args.threads)
         lib = "tensorflow " + tf.__version__
     else:
         import ndflow as tf
 
         lib = "ndflow (numba off)" if os.environ.get("NDFLOW_DISABLE_NUMBA") == "1" else "ndflow"
     rng = np.random.default_rng(0)
-    print(f"{lib}: ms per call over {args.repeat} runs {'median':>8s} {'min':>8s}")
+    threads = f", {args.threads} thread(s)" if args.threads else ""
+    print(f"{lib}{threads}: ms per call, {args.repeat} runs {'median':>8s} {'min':>8s} {'cpu':>8s}")
     for name, fn in layer_cases(tf, rng):
         print(f"  {name:28s} {timeit(fn, args.repeat)}")
     x = tf.constant(rng.standard_normal((32, 28, 28, 1)).astype(np.float32))
