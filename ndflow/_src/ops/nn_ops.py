@@ -597,6 +597,7 @@ def bias_add(
     return execute(
         "BiasAdd",
         (x, b),
+        # Channels-first formats (NCHW, NCW, ...) add along axis 1; the rest along the last.
         {"data_format": "NCHW" if fmt.startswith("NC") and fmt != "NC" else "NHWC"},
     )
 
@@ -746,7 +747,8 @@ register_op(
 
 
 def _shape_str(d: Any) -> str:
-    return "<unknown>" if d is None else str(tuple(d)).replace("None", "None")
+    """A static shape the way TF's Python errors print it: (2, 3), None for unknown dims."""
+    return "<unknown>" if d is None else str(tuple(d))
 
 
 def sparse_softmax_cross_entropy_with_logits(
