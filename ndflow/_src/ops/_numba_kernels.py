@@ -17,22 +17,40 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def col2im(dcols, n, hp, wp, c, oh, ow, kh, kw, sh, sw, dh, dw):  # pragma: no cover - jitted
-    """Scatter-adds im2col rows (n*oh*ow, kh*kw*c) back into a padded (n, hp, wp, c) image."""
-    out = np.zeros((n, hp, wp, c), dcols.dtype)
-    row = 0
+def col2im(dcols, n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):  # pragma: no cover
+    """The adjoint of im2col: sums im2col rows (n*oh*ow, kh*kw*c) into an (n, h, w, c) image.
+
+    Gathers per output pixel (each written once, no read-modify-write), which is about
+    twice as fast as scattering rows; (pt, pl) is the top/left padding of the forward pass.
+    """
+    out = np.empty((n, h, w, c), dcols.dtype)
+    acc = np.empty(c, dcols.dtype)
     for b in range(n):
-        for y in range(oh):
-            for x in range(ow):
-                col = 0
+        for yo in range(h):
+            yy = yo + pt
+            for xo in range(w):
+                xx = xo + pl
+                acc[:] = 0
                 for i in range(kh):
-                    yy = y * sh + i * dh
+                    ty = yy - i * dh
+                    if ty < 0 or ty % sh != 0:
+                        continue
+                    y = ty // sh
+                    if y >= oh:
+                        continue
                     for j in range(kw):
-                        xx = x * sw + j * dw
+                        tx = xx - j * dw
+                        if tx < 0 or tx % sw != 0:
+                            continue
+                        x = tx // sw
+                        if x >= ow:
+                            continue
+                        row = (b * oh + y) * ow + x
+                        col = (i * kw + j) * c
                         for ch in range(c):
-                            out[b, yy, xx, ch] += dcols[row, col]
-                            col += 1
-                row += 1
+                            acc[ch] += dcols[row, col + ch]
+                for ch in range(c):
+                    out[b, yo, xo, ch] = acc[ch]
     return out
 
 

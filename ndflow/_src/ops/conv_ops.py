@@ -167,26 +167,26 @@ def _einsum(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _col2im(dcols: np.ndarray, xshape: tuple, kh: int, kw: int, attrs: dict) -> np.ndarray:
-    """The adjoint of _im2col: scatter-adds rows back into an (N, H, W, C) image."""
+    """The adjoint of _im2col: sums rows back into an (N, H, W, C) image (unpadded)."""
     n, h, w, c = xshape
     oh, ow, ph, pw = _geometry(xshape, kh, kw, attrs)
     sh, sw = attrs["strides"]
     dh, dw = attrs["dilations"]
     if (kh, kw) == (1, 1) and (sh, sw) == (1, 1) and ph == pw == (0, 0):
         return dcols.reshape(xshape)
-    hp, wp = h + ph[0] + ph[1], w + pw[0] + pw[1]
     nb = numba_kernels(dcols.dtype)
     if nb is not None:
-        dxp = nb.col2im(np.ascontiguousarray(dcols), n, hp, wp, c, oh, ow, kh, kw, sh, sw, dh, dw)
-    else:
-        dxp = np.zeros((n, hp, wp, c), dcols.dtype)
-        d6 = dcols.reshape(n, oh, ow, kh, kw, c)
-        for i in range(kh):
-            for j in range(kw):
-                ys, xs = i * dh, j * dw
-                dxp[:, ys : ys + sh * (oh - 1) + 1 : sh, xs : xs + sw * (ow - 1) + 1 : sw] += d6[
-                    :, :, :, i, j
-                ]
+        args = (n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, ph[0], pw[0])
+        return nb.col2im(np.ascontiguousarray(dcols), *args)
+    hp, wp = h + ph[0] + ph[1], w + pw[0] + pw[1]
+    dxp = np.zeros((n, hp, wp, c), dcols.dtype)
+    d6 = dcols.reshape(n, oh, ow, kh, kw, c)
+    for i in range(kh):
+        for j in range(kw):
+            ys, xs = i * dh, j * dw
+            dxp[:, ys : ys + sh * (oh - 1) + 1 : sh, xs : xs + sw * (ow - 1) + 1 : sw] += d6[
+                :, :, :, i, j
+            ]
     if hp != h or wp != w:
         # Cropping padding, and rows/columns a stride skipped, which get zero gradient.
         dxp = dxp[:, ph[0] : ph[0] + h, pw[0] : pw[0] + w]
