@@ -565,3 +565,19 @@ def test_shape_rules_agree_with_kernels(monkeypatch):
         "GeluGrad",
         "SigmoidCrossEntropyWithLogits",
     } <= seen, seen
+
+
+@pytest.mark.parametrize("xs,k,s,padding", POOL_CASES)
+def test_max_pool_grad_with_and_without_the_recorded_argmax(kernels, xs, k, s, padding):
+    from ndflow._src.framework.execute import execute
+
+    x = nd.constant(_rng(21).standard_normal(xs).astype(np.float32))
+    y = nd.nn.max_pool2d(x, k, s, padding)
+    g = nd.constant(_rng(22).standard_normal(y.shape.as_list()).astype(np.float32))
+    attrs = {"ksize": k, "strides": s, "padding": padding}
+    recorded = execute("MaxPoolGrad", (x, y, g), attrs).numpy()
+    fresh = execute(
+        "MaxPoolGrad", (nd.identity(x), nd.constant(y.numpy().copy()), g), attrs
+    ).numpy()
+    np.testing.assert_array_equal(recorded, fresh)
+    assert fresh.shape == xs

@@ -863,7 +863,9 @@ def _max_pool_kernel(x, ksize, strides, padding):
         return np.zeros((x.shape[0], oh, ow, x.shape[3]), x.dtype)
     nb = numba_kernels(x.dtype)
     if nb is not None:
-        return nb.max_pool(np.ascontiguousarray(x), oh, ow, kh, kw, sh, sw, ph[0], pw[0])
+        out, arg = nb.max_pool_argmax(np.ascontiguousarray(x), oh, ow, kh, kw, sh, sw, ph[0], pw[0])
+        _remember_argmax(x, out, arg, (ksize, strides, padding))
+        return out
     xp = _pad(x, ph, pw, _lowest(x.dtype))
     out = None
     for sl in _slices(kh, kw, sh, sw, oh, ow):
@@ -902,10 +904,40 @@ def _max_pool_grad(op, g):
 register_op("MaxPool", _max_pool_kernel, _pool_shape("MaxPool"), _max_pool_grad)
 
 
+# The window index of each maximum, recorded by the numba forward pass for the MaxPoolGrad
+# of the same (input, output) pair, so the backward pass reads a small int16 array instead
+# of the input again. Checked by identity (tensors are immutable); a few entries at most.
+_argmax_cache = threading.local()
+_ARGMAX_ENTRIES = 16
+
+
+def _remember_argmax(x: np.ndarray, out: np.ndarray, arg: np.ndarray, key: tuple) -> None:
+    cache = getattr(_argmax_cache, "entries", None)
+    if cache is None:
+        cache = _argmax_cache.entries = {}
+    cache[(out.shape, x.shape) + key] = (x, out, arg)
+    while len(cache) > _ARGMAX_ENTRIES:
+        del cache[next(iter(cache))]
+
+
+def _recall_argmax(x: np.ndarray, out: np.ndarray, key: tuple) -> np.ndarray | None:
+    cache = getattr(_argmax_cache, "entries", None)
+    hit = None if cache is None else cache.get((out.shape, x.shape) + key)
+    if hit is not None and hit[0] is x and hit[1] is out:
+        return hit[2]
+    return None
+
+
 def _max_pool_grad_kernel(x, out, g, ksize, strides, padding):
     kh, kw, sh, sw, oh, ow, ph, pw = _pool_geometry(x.shape, _P(ksize, strides, padding))
     nb = numba_kernels(x.dtype)
-    if nb is not None:
+    if nb is not None and oh and ow:
+        arg = _recall_argmax(x, out, (ksize, strides, padding))
+        if arg is not None:
+            g = np.ascontiguousarray(g)
+            return nb.max_pool_grad_from_argmax(
+                arg, g, x.shape[1], x.shape[2], kh, kw, sh, sw, ph[0], pw[0]
+            )
         return nb.max_pool_grad(
             np.ascontiguousarray(x),
             np.ascontiguousarray(out),
