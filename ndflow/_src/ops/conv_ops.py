@@ -144,6 +144,7 @@ def _im2col_cached(x: np.ndarray, kh: int, kw: int, attrs: dict, store: bool) ->
         return hit[1], hit[2], hit[3]
     cols, oh, ow = _im2col(x, kh, kw, attrs)
     if store and cols.nbytes <= _COLS_CACHE_BYTES // 4:
+        cache.pop(key, None)  # re-inserted last, so eviction drops the oldest
         cache[key] = (x, cols, oh, ow)
         total = sum(v[1].nbytes for v in cache.values())
         while total > _COLS_CACHE_BYTES:  # drop the oldest entries
@@ -908,16 +909,21 @@ register_op("MaxPool", _max_pool_kernel, _pool_shape("MaxPool"), _max_pool_grad)
 # of the same (input, output) pair, so the backward pass reads a small int16 array instead
 # of the input again. Checked by identity (tensors are immutable); a few entries at most.
 _argmax_cache = threading.local()
-_ARGMAX_ENTRIES = 16
+_ARGMAX_BYTES = 64 << 20  # of inputs kept alive by the cache, per thread
 
 
 def _remember_argmax(x: np.ndarray, out: np.ndarray, arg: np.ndarray, key: tuple) -> None:
     cache = getattr(_argmax_cache, "entries", None)
     if cache is None:
         cache = _argmax_cache.entries = {}
-    cache[(out.shape, x.shape) + key] = (x, out, arg)
-    while len(cache) > _ARGMAX_ENTRIES:
-        del cache[next(iter(cache))]
+    if x.nbytes > _ARGMAX_BYTES // 4:
+        return
+    k = (out.shape, x.shape) + key
+    cache.pop(k, None)
+    cache[k] = (x, out, arg)
+    total = sum(v[0].nbytes for v in cache.values())
+    while total > _ARGMAX_BYTES:  # drop the oldest entries
+        total -= cache.pop(next(iter(cache)))[0].nbytes
 
 
 def _recall_argmax(x: np.ndarray, out: np.ndarray, key: tuple) -> np.ndarray | None:
