@@ -8,6 +8,15 @@ batch 32 (each conv with bias and ReLU). One step is forward plus backward to al
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /tmp/tfenv/bin/python bench/conv_kernels.py --tf
 
 Not a test: prints milliseconds per call (median and minimum of the repeats).
+
+What moves these numbers besides the kernels (measured on the shared 2-core AVX-512 box):
+- OPENBLAS_CORETYPE=Haswell (set in this environment) makes OpenBLAS use AVX2 kernels:
+  conv matmuls run about 2x slower than with the AVX-512 kernels it picks by itself.
+- glibc returning freed activations to the OS: every step page-faults them back in. With
+  MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 (or the same through
+  mallopt) the single-thread step's CPU time roughly halves.
+- OpenBLAS worker threads spin after each call and compete with the main thread on 2
+  busy cores; OPENBLAS_THREAD_TIMEOUT=4 makes them sleep sooner and steadies the medians.
 """
 
 from __future__ import annotations
