@@ -24,6 +24,7 @@ from ndflow._src.ops.conv_ops import (
 from ndflow._src.ops.conv_ops import max_pool as max_pool
 from ndflow._src.ops.conv_ops import max_pool1d as max_pool1d
 from ndflow._src.ops.conv_ops import max_pool2d as max_pool2d
+from ndflow._src.ops.conv_ops import pool as pool
 from ndflow._src.ops.conv_ops import separable_conv2d as separable_conv2d
 from ndflow._src.ops.nn_ops import batch_normalization as batch_normalization
 from ndflow._src.ops.nn_ops import bias_add as bias_add

@@ -581,3 +581,18 @@ def test_max_pool_grad_with_and_without_the_recorded_argmax(kernels, xs, k, s, p
     ).numpy()
     np.testing.assert_array_equal(recorded, fresh)
     assert fresh.shape == xs
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("kind", ["MAX", "AVG"])
+@pytest.mark.parametrize(
+    "xs,window,strides,padding",
+    [
+        ((2, 9, 3), [3], [1], "VALID"),
+        ((1, 6, 7, 2), [2, 3], [2, 1], "SAME"),
+        ((1, 6, 7, 2), [3, 1], None, "VALID"),
+    ],
+)
+def test_pool_generic_parity(real_tf, kind, xs, window, strides, padding):
+    x = _rng(23).standard_normal(xs).astype(np.float32)
+    compare_op(nd, real_tf, "nn.pool", [x, window, kind], {"strides": strides, "padding": padding})

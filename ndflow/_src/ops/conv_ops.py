@@ -1306,3 +1306,37 @@ def depthwise_conv2d_backprop_filter(
         (to_tensor(input), sizes, to_tensor(out_backprop)),
         _conv_attrs(strides, padding, dilations),
     )
+
+
+def pool(
+    input: Any,  # noqa: A002
+    window_shape: Any,
+    pooling_type: str,
+    strides: Any = None,
+    padding: str = "VALID",
+    data_format: str | None = None,
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.pool`: "MAX" or "AVG" pooling over 1 or 2 spatial dimensions.
+
+    >>> import ndflow as tf
+    >>> x = tf.reshape(tf.constant([1.0, 3.0, 2.0, 4.0]), (1, 4, 1))
+    >>> tf.nn.pool(x, [2], "MAX", strides=[2]).numpy().ravel()
+    array([3., 4.], dtype=float32)
+    """
+    kind = str(pooling_type).upper()
+    if kind not in ("MAX", "AVG"):
+        raise ValueError(
+            f"pooling_type must be 'MAX' or 'AVG'. Received: pooling_type={pooling_type}"
+        )
+    window = [int(v) for v in window_shape]
+    n = len(window)
+    if dilations is not None and any(int(d) != 1 for d in _pair(dilations, "dilations", n)):
+        raise errors.UnimplementedError(
+            None, None, f"tf.nn.pool supports only dilations of 1. Received: dilations={dilations}"
+        )
+    strides = [1] * n if strides is None else strides
+    return _pool_by_rank(
+        "max" if kind == "MAX" else "avg", input, window, strides, padding, data_format
+    )
