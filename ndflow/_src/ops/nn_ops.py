@@ -939,14 +939,16 @@ def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) ->
 
 _generators: dict = {}
 _gen_lock = threading.Lock()
-_unseeded = np.random.default_rng()
+_unseeded: list = []  # the fresh-entropy Generator, made on first use (numpy.random is slow to import)
 
 
 def _generator(seed: int | None, seed2: int | None) -> np.random.Generator:
     """One Generator per (global, op) seed pair: repeated runs continue its stream, as a
     TF random op with fixed seeds does; unseeded calls share one fresh-entropy stream."""
     if seed is None and seed2 is None:
-        return _unseeded
+        if not _unseeded:
+            _unseeded.append(np.random.default_rng())
+        return _unseeded[0]
     key = (seed, seed2)
     with _gen_lock:
         gen = _generators.get(key)
