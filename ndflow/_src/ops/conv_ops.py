@@ -727,10 +727,26 @@ register_op("DepthwiseConv2dNative", _depthwise_kernel, _depthwise_shape, _depth
 def _depthwise_bp_input_kernel(input_sizes, w, dy, strides, padding, explicit_paddings, dilations):
     xshape = tuple(int(v) for v in input_sizes)
     kh, kw, c, m = w.shape
-    n, oh, ow = dy.shape[:3]
-    dcols = _einsum("pcm,ijcm->pijc", dy.reshape(n * oh * ow, c, m), w)
+    n, h, wd, _ = xshape
     attrs = _A(strides, padding, explicit_paddings, dilations)
-    return _col2im(dcols.reshape(n * oh * ow, kh * kw * c), xshape, kh, kw, attrs)
+    oh, ow, ph, pw = _geometry(xshape, kh, kw, attrs)
+    sh, sw = attrs["strides"]
+    dh, dw = attrs["dilations"]
+    # One strided add per filter tap: no (N*OH*OW, KH*KW*C) intermediate as in col2im.
+    wt = w.astype(np.float32) if w.dtype not in (np.float32, np.float64) else w
+    dy5 = dy.reshape(n, oh, ow, c, m).astype(wt.dtype, copy=False)
+    dxp = np.zeros((n, h + ph[0] + ph[1], wd + pw[0] + pw[1], c), wt.dtype)
+    for i in range(kh):
+        for j in range(kw):
+            tap = (
+                dy5[..., 0] * wt[i, j, :, 0]
+                if m == 1
+                else np.einsum("nhwcm,cm->nhwc", dy5, wt[i, j])
+            )
+            ys, xs = i * dh, j * dw
+            dxp[:, ys : ys + sh * (oh - 1) + 1 : sh, xs : xs + sw * (ow - 1) + 1 : sw] += tap
+    dxp = dxp[:, ph[0] : ph[0] + h, pw[0] : pw[0] + wd]
+    return np.ascontiguousarray(dxp, dtype=dy.dtype)
 
 
 def _depthwise_bp_filter_kernel(
