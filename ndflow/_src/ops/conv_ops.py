@@ -736,7 +736,7 @@ def _depthwise_bp_input_kernel(input_sizes, w, dy, strides, padding, explicit_pa
     wt = w.astype(np.float32) if w.dtype not in (np.float32, np.float64) else w
     dy5 = dy.reshape(n, oh, ow, c, m).astype(wt.dtype, copy=False)
     dxp = np.zeros((n, h + ph[0] + ph[1], wd + pw[0] + pw[1], c), wt.dtype)
-    for i in range(kh):
+    for i in range(kh if oh and ow else 0):
         for j in range(kw):
             tap = (
                 dy5[..., 0] * wt[i, j, :, 0]
