@@ -7,7 +7,16 @@ batch 32 (each conv with bias and ReLU). One step is forward plus backward to al
     python bench/conv_kernels.py            # ndflow, eager
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /tmp/tfenv/bin/python bench/conv_kernels.py --tf
 
-Not a test: prints milliseconds per call (median of repeats).
+Not a test: prints milliseconds per call (median and minimum of the repeats).
+
+What moves these numbers besides the kernels (measured on the shared 2-core AVX-512 box):
+- OPENBLAS_CORETYPE=Haswell (set in this environment) makes OpenBLAS use AVX2 kernels:
+  conv matmuls run about 2x slower than with the AVX-512 kernels it picks by itself.
+- glibc returning freed activations to the OS: every step page-faults them back in. With
+  MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 (or the same through
+  mallopt) the single-thread step's CPU time roughly halves.
+- OpenBLAS worker threads spin after each call and compete with the main thread on 2
+  busy cores; OPENBLAS_THREAD_TIMEOUT=4 makes them sleep sooner and steadies the medians.
 """
 
 from __future__ import annotations
@@ -18,20 +27,31 @@ import statistics
 import sys
 import time
 
-import numpy as np
+# BLAS reads its thread count when NumPy loads, so --threads is applied before that.
+if "--threads" in sys.argv and "--tf" not in sys.argv:
+    os.environ["OPENBLAS_NUM_THREADS"] = sys.argv[sys.argv.index("--threads") + 1]
+
+import numpy as np  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
-def timeit(fn, repeat: int = 30, warmup: int = 3) -> float:
+def timeit(fn, repeat: int = 30, warmup: int = 3) -> str:
+    """'median  min  cpu' in milliseconds: wall-clock median and minimum, and the median
+    CPU time of the process (all threads), the steadiest figure on a shared machine."""
     for _ in range(warmup):
         fn()
-    times = []
+    times, cpu = [], []
     for _ in range(repeat):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
         times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1e3
+        cpu.append(time.process_time() - c0)
+    return (
+        f"{statistics.median(times) * 1e3:8.3f} {min(times) * 1e3:8.3f} "
+        f"{statistics.median(cpu) * 1e3:8.3f}"
+    )
 
 
 def make_params(rng):
@@ -106,20 +126,25 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tf", action="store_true", help="time real TensorFlow instead")
     ap.add_argument("--repeat", type=int, default=30)
+    ap.add_argument("--threads", type=int, default=0, help="limit BLAS / TF threads")
     args = ap.parse_args()
     if args.tf:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
         import tensorflow as tf
 
+        if args.threads:
+            tf.config.threading.set_intra_op_parallelism_threads(args.threads)
+            tf.config.threading.set_inter_op_parallelism_threads(args.threads)
         lib = "tensorflow " + tf.__version__
     else:
         import ndflow as tf
 
         lib = "ndflow (numba off)" if os.environ.get("NDFLOW_DISABLE_NUMBA") == "1" else "ndflow"
     rng = np.random.default_rng(0)
-    print(f"{lib}: ms per call, median of {args.repeat}")
+    threads = f", {args.threads} thread(s)" if args.threads else ""
+    print(f"{lib}{threads}: ms per call, {args.repeat} runs {'median':>8s} {'min':>8s} {'cpu':>8s}")
     for name, fn in layer_cases(tf, rng):
-        print(f"  {name:28s} {timeit(fn, args.repeat):8.3f}")
+        print(f"  {name:28s} {timeit(fn, args.repeat)}")
     x = tf.constant(rng.standard_normal((32, 28, 28, 1)).astype(np.float32))
     params = [tf.Variable(p) for p in make_params(rng)]
 
@@ -128,10 +153,10 @@ def main() -> None:
             loss = forward(tf, x, params)
         return t.gradient(loss, params)
 
-    print(f"  {'conv stack step (eager)':28s} {timeit(step, args.repeat):8.3f}")
+    print(f"  {'conv stack step (eager)':28s} {timeit(step, args.repeat)}")
     if args.tf:
         fstep = tf.function(step)
-        print(f"  {'conv stack step (function)':28s} {timeit(fstep, args.repeat):8.3f}")
+        print(f"  {'conv stack step (function)':28s} {timeit(fstep, args.repeat)}")
 
 
 if __name__ == "__main__":

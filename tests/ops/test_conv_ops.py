@@ -456,3 +456,143 @@ def test_half_precision_keeps_its_dtype(kernels, dtype):
     ref = naive_conv2d(x.numpy().astype(np.float32), w.numpy().astype(np.float32), (1, 1), "SAME")
     got = nd.nn.conv2d(x, w, 1, "SAME").numpy().astype(np.float32)
     np.testing.assert_allclose(got, ref, rtol=3e-2, atol=5e-2)
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("padding", ["SAME", "VALID"])
+def test_transposed_and_depthwise_backprop_wrappers_parity(real_tf, padding):
+    rng = _rng(19)
+    y = rng.standard_normal((2, 4, 3)).astype(np.float32)
+    f = rng.standard_normal((3, 2, 3)).astype(np.float32)
+    out = [2, 8, 2] if padding == "SAME" else [2, 9, 2]
+    compare_op(nd, real_tf, "nn.conv1d_transpose", [y, f, out, 2, padding], rtol=1e-4, atol=1e-4)
+    compare_op(nd, real_tf, "nn.conv_transpose", [y, f, out, 2, padding], rtol=1e-4, atol=1e-4)
+    x = rng.standard_normal((1, 6, 6, 2)).astype(np.float32)
+    w = rng.standard_normal((3, 3, 2, 2)).astype(np.float32)
+    dy = nd.nn.depthwise_conv2d(x, w, [1, 2, 2, 1], padding).numpy()
+    dy = rng.standard_normal(dy.shape).astype(np.float32)
+    args = [[1, 6, 6, 2], w, dy, [1, 2, 2, 1], padding]
+    compare_op(
+        nd, real_tf, "nn.depthwise_conv2d_backprop_input", args, grad=False, rtol=1e-4, atol=1e-4
+    )
+    args = [x, [3, 3, 2, 2], dy, [1, 2, 2, 1], padding]
+    compare_op(
+        nd, real_tf, "nn.depthwise_conv2d_backprop_filter", args, grad=False, rtol=1e-4, atol=1e-4
+    )
+
+
+def test_shape_rules_agree_with_kernels(monkeypatch):
+    """Every nn/conv op's shape rule (used to build graphs) predicts its kernel's output."""
+    from ndflow._src.framework import execute as execute_mod
+    from ndflow._src.framework.op_registry import get_op
+    from ndflow._src.ops import conv_ops, nn_ops
+
+    real = execute_mod.execute
+    seen = set()
+
+    def checking(op_type, inputs, attrs=execute_mod._EMPTY):
+        out = real(op_type, inputs, attrs)
+        rule = get_op(op_type).shape
+        if rule is not None:
+            outs = out if isinstance(out, tuple) else (out,)
+            for (dims, dtype), o in zip(rule(list(inputs), attrs), outs):
+                assert dtype is o.dtype, (op_type, dtype, o.dtype)
+                assert dims is None or (
+                    len(dims) == o.ndim and all(d is None or d == s for d, s in zip(dims, o.shape))
+                ), (op_type, dims, o.shape)
+            seen.add(op_type)
+        return out
+
+    monkeypatch.setattr(nn_ops, "execute", checking)
+    monkeypatch.setattr(conv_ops, "execute", checking)
+    rng = _rng(20)
+    x = nd.constant(rng.standard_normal((2, 7, 7, 3)))
+    w = nd.constant(rng.standard_normal((3, 3, 3, 4)))
+    dw = nd.constant(rng.standard_normal((3, 3, 3, 2)))
+    b = nd.constant(rng.standard_normal(4))
+    with nd.GradientTape(persistent=True) as outer:
+        outer.watch([x, w, dw, b])
+        with nd.GradientTape(persistent=True) as t:
+            t.watch([x, w, dw, b])
+            h = nd.nn.relu(nd.nn.bias_add(nd.nn.conv2d(x, w, 2, "SAME"), b))
+            h = nd.nn.max_pool2d(h, 2, 1, "SAME")
+            a = nd.nn.avg_pool2d(nd.nn.depthwise_conv2d(x, dw, [1, 1, 1, 1], "VALID"), 3, 2, "SAME")
+            logits = nd.reshape(h, (2, -1))
+            loss = nd.add(
+                nd.reduce_sum(nd.nn.sparse_softmax_cross_entropy_with_logits([1, 2], logits)),
+                nd.reduce_sum(
+                    nd.nn.softmax_cross_entropy_with_logits(nd.nn.softmax(logits), logits)
+                ),
+            )
+            for fn in (
+                nd.nn.elu,
+                nd.nn.selu,
+                nd.nn.gelu,
+                nd.nn.softplus,
+                nd.nn.relu6,
+                nd.nn.log_softmax,
+            ):
+                loss = nd.add(loss, nd.reduce_sum(fn(a)))
+            loss = nd.add(loss, nd.nn.l2_loss(nd.nn.dropout(a, 0.5, seed=1)))
+            loss = nd.add(loss, nd.reduce_sum(nd.nn.sigmoid_cross_entropy_with_logits(a, a)))
+        grads = t.gradient(loss, [x, w, dw, b])
+        total = nd.reduce_sum(
+            nd.add(nd.reduce_sum(nd.square(grads[0])), nd.reduce_sum(nd.square(grads[1])))
+        )
+    assert all(g is not None for g in outer.gradient(total, [x, w]))
+    nd.nn.in_top_k([1, 0], nd.constant(rng.standard_normal((2, 3)).astype(np.float32)), 2)
+    assert {
+        "Conv2D",
+        "Conv2DBackpropInput",
+        "Conv2DBackpropFilter",
+        "DepthwiseConv2dNative",
+        "MaxPool",
+        "MaxPoolGrad",
+        "MaxPoolGradGrad",
+        "AvgPool",
+        "AvgPoolGrad",
+        "BiasAdd",
+        "BiasAddGrad",
+        "Relu",
+        "ReluGrad",
+        "SparseSoftmaxCrossEntropyWithLogits",
+        "SoftmaxCrossEntropyWithLogits",
+        "Softmax",
+        "SoftmaxGrad",
+        "InTopKV2",
+        "DropoutMask",
+        "L2Loss",
+        "GeluGrad",
+        "SigmoidCrossEntropyWithLogits",
+    } <= seen, seen
+
+
+@pytest.mark.parametrize("xs,k,s,padding", POOL_CASES)
+def test_max_pool_grad_with_and_without_the_recorded_argmax(kernels, xs, k, s, padding):
+    from ndflow._src.framework.execute import execute
+
+    x = nd.constant(_rng(21).standard_normal(xs).astype(np.float32))
+    y = nd.nn.max_pool2d(x, k, s, padding)
+    g = nd.constant(_rng(22).standard_normal(y.shape.as_list()).astype(np.float32))
+    attrs = {"ksize": k, "strides": s, "padding": padding}
+    recorded = execute("MaxPoolGrad", (x, y, g), attrs).numpy()
+    fresh = execute(
+        "MaxPoolGrad", (nd.identity(x), nd.constant(y.numpy().copy()), g), attrs
+    ).numpy()
+    np.testing.assert_array_equal(recorded, fresh)
+    assert fresh.shape == xs
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("kind", ["MAX", "AVG"])
+@pytest.mark.parametrize(
+    "xs,window,strides,padding",
+    [
+        ((2, 9, 3), [3], [1], "VALID"),
+        ((1, 6, 7, 2), [2, 3], [2, 1], "SAME"),
+        ((1, 6, 7, 2), [3, 1], None, "VALID"),
+    ],
+)
+def test_pool_generic_parity(real_tf, kind, xs, window, strides, padding):
+    x = _rng(23).standard_normal(xs).astype(np.float32)
+    compare_op(nd, real_tf, "nn.pool", [x, window, kind], {"strides": strides, "padding": padding})

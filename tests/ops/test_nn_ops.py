@@ -493,3 +493,41 @@ def test_import_ndflow_does_not_load_numba():
     code = "import sys, ndflow; print('numba' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_weighted_cross_entropy_matches_formula_and_finite_differences():
+    rng = _rng(17)
+    x = rng.standard_normal((3, 4)) * 4
+    z = rng.uniform(size=(3, 4))
+    fn = nd.nn.weighted_cross_entropy_with_logits
+    ref = -(2.5 * z * np.log(_sig(x)) + (1 - z) * np.log(1 - _sig(x)))
+    np.testing.assert_allclose(fn(z, x, 2.5).numpy(), ref, rtol=1e-10)
+    check_grads(lambda a, b: fn(a, b, 2.5), [z, x])
+    with pytest.raises(ValueError, match="same shape"):
+        fn(np.ones((2, 4)), np.ones((2, 3)), 1.0)
+
+
+@pytest.mark.parity
+def test_composite_losses_and_statistics_parity(real_tf):
+    rng = _rng(18)
+    x = rng.standard_normal((5, 4)).astype(np.float32)
+    z = rng.uniform(size=(5, 4)).astype(np.float32)
+    compare_op(nd, real_tf, "nn.weighted_cross_entropy_with_logits", [z, x, 3.0])
+    t = rng.uniform(0, 4, size=(5, 4)).astype(np.float32)
+    compare_op(nd, real_tf, "nn.log_poisson_loss", [t, x])
+    compare_op(nd, real_tf, "nn.log_poisson_loss", [t, x], {"compute_full_loss": True})
+    got, want = nd.nn.sufficient_statistics(x, [0]), real_tf.nn.sufficient_statistics(x, [0])
+    assert got[3] is None and want[3] is None
+    for a, b in zip(got[:3], want[:3]):
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5)
+    compare_op(
+        nd,
+        real_tf,
+        "nn.sufficient_statistics",
+        [x, [0, 1]],
+        {"shift": 0.5, "keepdims": True},
+        grad=False,
+    )
+    counts = np.float32(5.0)
+    m_ss, v_ss = x.sum(0), (x**2).sum(0)
+    compare_op(nd, real_tf, "nn.normalize_moments", [counts, m_ss, v_ss, None])

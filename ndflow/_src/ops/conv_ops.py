@@ -144,6 +144,7 @@ def _im2col_cached(x: np.ndarray, kh: int, kw: int, attrs: dict, store: bool) ->
         return hit[1], hit[2], hit[3]
     cols, oh, ow = _im2col(x, kh, kw, attrs)
     if store and cols.nbytes <= _COLS_CACHE_BYTES // 4:
+        cache.pop(key, None)  # re-inserted last, so eviction drops the oldest
         cache[key] = (x, cols, oh, ow)
         total = sum(v[1].nbytes for v in cache.values())
         while total > _COLS_CACHE_BYTES:  # drop the oldest entries
@@ -167,26 +168,26 @@ def _einsum(spec: str, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 
 def _col2im(dcols: np.ndarray, xshape: tuple, kh: int, kw: int, attrs: dict) -> np.ndarray:
-    """The adjoint of _im2col: scatter-adds rows back into an (N, H, W, C) image."""
+    """The adjoint of _im2col: sums rows back into an (N, H, W, C) image (unpadded)."""
     n, h, w, c = xshape
     oh, ow, ph, pw = _geometry(xshape, kh, kw, attrs)
     sh, sw = attrs["strides"]
     dh, dw = attrs["dilations"]
     if (kh, kw) == (1, 1) and (sh, sw) == (1, 1) and ph == pw == (0, 0):
         return dcols.reshape(xshape)
-    hp, wp = h + ph[0] + ph[1], w + pw[0] + pw[1]
     nb = numba_kernels(dcols.dtype)
     if nb is not None:
-        dxp = nb.col2im(np.ascontiguousarray(dcols), n, hp, wp, c, oh, ow, kh, kw, sh, sw, dh, dw)
-    else:
-        dxp = np.zeros((n, hp, wp, c), dcols.dtype)
-        d6 = dcols.reshape(n, oh, ow, kh, kw, c)
-        for i in range(kh):
-            for j in range(kw):
-                ys, xs = i * dh, j * dw
-                dxp[:, ys : ys + sh * (oh - 1) + 1 : sh, xs : xs + sw * (ow - 1) + 1 : sw] += d6[
-                    :, :, :, i, j
-                ]
+        args = (n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, ph[0], pw[0])
+        return nb.col2im(np.ascontiguousarray(dcols), *args)
+    hp, wp = h + ph[0] + ph[1], w + pw[0] + pw[1]
+    dxp = np.zeros((n, hp, wp, c), dcols.dtype)
+    d6 = dcols.reshape(n, oh, ow, kh, kw, c)
+    for i in range(kh):
+        for j in range(kw):
+            ys, xs = i * dh, j * dw
+            dxp[:, ys : ys + sh * (oh - 1) + 1 : sh, xs : xs + sw * (ow - 1) + 1 : sw] += d6[
+                :, :, :, i, j
+            ]
     if hp != h or wp != w:
         # Cropping padding, and rows/columns a stride skipped, which get zero gradient.
         dxp = dxp[:, ph[0] : ph[0] + h, pw[0] : pw[0] + w]
@@ -726,10 +727,26 @@ register_op("DepthwiseConv2dNative", _depthwise_kernel, _depthwise_shape, _depth
 def _depthwise_bp_input_kernel(input_sizes, w, dy, strides, padding, explicit_paddings, dilations):
     xshape = tuple(int(v) for v in input_sizes)
     kh, kw, c, m = w.shape
-    n, oh, ow = dy.shape[:3]
-    dcols = _einsum("pcm,ijcm->pijc", dy.reshape(n * oh * ow, c, m), w)
+    n, h, wd, _ = xshape
     attrs = _A(strides, padding, explicit_paddings, dilations)
-    return _col2im(dcols.reshape(n * oh * ow, kh * kw * c), xshape, kh, kw, attrs)
+    oh, ow, ph, pw = _geometry(xshape, kh, kw, attrs)
+    sh, sw = attrs["strides"]
+    dh, dw = attrs["dilations"]
+    # One strided add per filter tap: no (N*OH*OW, KH*KW*C) intermediate as in col2im.
+    wt = w.astype(np.float32) if w.dtype not in (np.float32, np.float64) else w
+    dy5 = dy.reshape(n, oh, ow, c, m).astype(wt.dtype, copy=False)
+    dxp = np.zeros((n, h + ph[0] + ph[1], wd + pw[0] + pw[1], c), wt.dtype)
+    for i in range(kh if oh and ow else 0):
+        for j in range(kw):
+            tap = (
+                dy5[..., 0] * wt[i, j, :, 0]
+                if m == 1
+                else np.einsum("nhwcm,cm->nhwc", dy5, wt[i, j])
+            )
+            ys, xs = i * dh, j * dw
+            dxp[:, ys : ys + sh * (oh - 1) + 1 : sh, xs : xs + sw * (ow - 1) + 1 : sw] += tap
+    dxp = dxp[:, ph[0] : ph[0] + h, pw[0] : pw[0] + wd]
+    return np.ascontiguousarray(dxp, dtype=dy.dtype)
 
 
 def _depthwise_bp_filter_kernel(
@@ -863,7 +880,9 @@ def _max_pool_kernel(x, ksize, strides, padding):
         return np.zeros((x.shape[0], oh, ow, x.shape[3]), x.dtype)
     nb = numba_kernels(x.dtype)
     if nb is not None:
-        return nb.max_pool(np.ascontiguousarray(x), oh, ow, kh, kw, sh, sw, ph[0], pw[0])
+        out, arg = nb.max_pool_argmax(np.ascontiguousarray(x), oh, ow, kh, kw, sh, sw, ph[0], pw[0])
+        _remember_argmax(x, out, arg, (ksize, strides, padding))
+        return out
     xp = _pad(x, ph, pw, _lowest(x.dtype))
     out = None
     for sl in _slices(kh, kw, sh, sw, oh, ow):
@@ -902,10 +921,45 @@ def _max_pool_grad(op, g):
 register_op("MaxPool", _max_pool_kernel, _pool_shape("MaxPool"), _max_pool_grad)
 
 
+# The window index of each maximum, recorded by the numba forward pass for the MaxPoolGrad
+# of the same (input, output) pair, so the backward pass reads a small int16 array instead
+# of the input again. Checked by identity (tensors are immutable); a few entries at most.
+_argmax_cache = threading.local()
+_ARGMAX_BYTES = 64 << 20  # of inputs kept alive by the cache, per thread
+
+
+def _remember_argmax(x: np.ndarray, out: np.ndarray, arg: np.ndarray, key: tuple) -> None:
+    cache = getattr(_argmax_cache, "entries", None)
+    if cache is None:
+        cache = _argmax_cache.entries = {}
+    if x.nbytes > _ARGMAX_BYTES // 4:
+        return
+    k = (out.shape, x.shape) + key
+    cache.pop(k, None)
+    cache[k] = (x, out, arg)
+    total = sum(v[0].nbytes for v in cache.values())
+    while total > _ARGMAX_BYTES:  # drop the oldest entries
+        total -= cache.pop(next(iter(cache)))[0].nbytes
+
+
+def _recall_argmax(x: np.ndarray, out: np.ndarray, key: tuple) -> np.ndarray | None:
+    cache = getattr(_argmax_cache, "entries", None)
+    hit = None if cache is None else cache.get((out.shape, x.shape) + key)
+    if hit is not None and hit[0] is x and hit[1] is out:
+        return hit[2]
+    return None
+
+
 def _max_pool_grad_kernel(x, out, g, ksize, strides, padding):
     kh, kw, sh, sw, oh, ow, ph, pw = _pool_geometry(x.shape, _P(ksize, strides, padding))
     nb = numba_kernels(x.dtype)
-    if nb is not None:
+    if nb is not None and oh and ow:
+        arg = _recall_argmax(x, out, (ksize, strides, padding))
+        if arg is not None:
+            g = np.ascontiguousarray(g)
+            return nb.max_pool_grad_from_argmax(
+                arg, g, x.shape[1], x.shape[2], kh, kw, sh, sw, ph[0], pw[0]
+            )
         return nb.max_pool_grad(
             np.ascontiguousarray(x),
             np.ascontiguousarray(out),
@@ -1167,3 +1221,138 @@ def atrous_conv2d(
 ) -> Tensor:
     """`tf.nn.atrous_conv2d`: conv2d with stride 1 and dilation `rate`."""
     return conv2d(value, filters, 1, padding, dilations=rate)
+
+
+def conv1d_transpose(
+    input: Any,  # noqa: A002
+    filters: Any,
+    output_shape: Any,
+    strides: Any,
+    padding: str = "SAME",
+    data_format: str = "NWC",
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.conv1d_transpose`: the gradient of conv1d with respect to its input.
+
+    `filters` has shape [width, output_channels, in_channels].
+    """
+    _check_format(data_format, "Conv2DBackpropInput", ("NWC",))
+    x, w = _float_operands(input, filters, "Conv2DBackpropInput")
+    out = [
+        int(v) for v in (output_shape.numpy() if isinstance(output_shape, Tensor) else output_shape)
+    ]
+    if len(out) != 3:
+        raise ValueError(f"output_shape must have 3 elements. Received: output_shape={out}")
+    wd = dims_of(w)
+    s = _pair(strides, "strides", 1)[0]
+    d = _pair(1 if dilations is None else dilations, "dilations", 1)[0]
+    y = conv2d_transpose(
+        _expand_1d(x),
+        array_ops.reshape(w, [1, wd[0], wd[1], wd[2]]),
+        [out[0], 1, out[1], out[2]],
+        (1, s),
+        padding,
+        dilations=(1, d),
+    )
+    return _squeeze_1d(y)
+
+
+def conv_transpose(
+    input: Any,  # noqa: A002
+    filters: Any,
+    output_shape: Any,
+    strides: Any,
+    padding: str = "SAME",
+    data_format: str | None = None,
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.conv_transpose`: conv1d_transpose or conv2d_transpose by the output rank."""
+    n = len(output_shape.numpy() if isinstance(output_shape, Tensor) else output_shape)
+    if n == 3:
+        return conv1d_transpose(
+            input, filters, output_shape, strides, padding, data_format or "NWC", dilations
+        )
+    if n == 4:
+        return conv2d_transpose(
+            input, filters, output_shape, strides, padding, data_format or "NHWC", dilations
+        )
+    raise ValueError(
+        f"output_shape must have 3 or 4 elements (3-D transposed convolution is not supported). "
+        f"Received: output_shape={output_shape}"
+    )
+
+
+def depthwise_conv2d_backprop_input(
+    input_sizes: Any,
+    filter: Any,  # noqa: A002
+    out_backprop: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NHWC",
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.depthwise_conv2d_backprop_input`: the input gradient of depthwise_conv2d."""
+    _check_format(data_format, "DepthwiseConv2dNativeBackpropInput")
+    sizes = to_tensor(input_sizes, dtype=dtypes.int32)
+    return execute(
+        "DepthwiseConv2dNativeBackpropInput",
+        (sizes, to_tensor(filter), to_tensor(out_backprop)),
+        _conv_attrs(strides, padding, dilations),
+    )
+
+
+def depthwise_conv2d_backprop_filter(
+    input: Any,  # noqa: A002
+    filter_sizes: Any,
+    out_backprop: Any,
+    strides: Any,
+    padding: Any,
+    data_format: str = "NHWC",
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.depthwise_conv2d_backprop_filter`: the filter gradient of depthwise_conv2d."""
+    _check_format(data_format, "DepthwiseConv2dNativeBackpropFilter")
+    sizes = to_tensor(filter_sizes, dtype=dtypes.int32)
+    return execute(
+        "DepthwiseConv2dNativeBackpropFilter",
+        (to_tensor(input), sizes, to_tensor(out_backprop)),
+        _conv_attrs(strides, padding, dilations),
+    )
+
+
+def pool(
+    input: Any,  # noqa: A002
+    window_shape: Any,
+    pooling_type: str,
+    strides: Any = None,
+    padding: str = "VALID",
+    data_format: str | None = None,
+    dilations: Any = None,
+    name: str | None = None,
+) -> Tensor:
+    """`tf.nn.pool`: "MAX" or "AVG" pooling over 1 or 2 spatial dimensions.
+
+    >>> import ndflow as tf
+    >>> x = tf.reshape(tf.constant([1.0, 3.0, 2.0, 4.0]), (1, 4, 1))
+    >>> tf.nn.pool(x, [2], "MAX", strides=[2]).numpy().ravel()
+    array([3., 4.], dtype=float32)
+    """
+    kind = str(pooling_type).upper()
+    if kind not in ("MAX", "AVG"):
+        raise ValueError(
+            f"pooling_type must be 'MAX' or 'AVG'. Received: pooling_type={pooling_type}"
+        )
+    window = [int(v) for v in window_shape]
+    n = len(window)
+    if dilations is not None and any(int(d) != 1 for d in _pair(dilations, "dilations", n)):
+        raise errors.UnimplementedError(
+            None, None, f"tf.nn.pool supports only dilations of 1. Received: dilations={dilations}"
+        )
+    strides = [1] * n if strides is None else strides
+    return _pool_by_rank(
+        "max" if kind == "MAX" else "avg", input, window, strides, padding, data_format
+    )

@@ -597,6 +597,7 @@ def bias_add(
     return execute(
         "BiasAdd",
         (x, b),
+        # Channels-first formats (NCHW, NCW, ...) add along axis 1; the rest along the last.
         {"data_format": "NCHW" if fmt.startswith("NC") and fmt != "NC" else "NHWC"},
     )
 
@@ -746,7 +747,8 @@ register_op(
 
 
 def _shape_str(d: Any) -> str:
-    return "<unknown>" if d is None else str(tuple(d)).replace("None", "None")
+    """A static shape the way TF's Python errors print it: (2, 3), None for unknown dims."""
+    return "<unknown>" if d is None else str(tuple(d))
 
 
 def sparse_softmax_cross_entropy_with_logits(
@@ -937,14 +939,16 @@ def in_top_k(targets: Any, predictions: Any, k: Any, name: str | None = None) ->
 
 _generators: dict = {}
 _gen_lock = threading.Lock()
-_unseeded = np.random.default_rng()
+_unseeded: list = []  # the fresh-entropy Generator, made on first use (numpy.random is slow to import)
 
 
 def _generator(seed: int | None, seed2: int | None) -> np.random.Generator:
     """One Generator per (global, op) seed pair: repeated runs continue its stream, as a
     TF random op with fixed seeds does; unseeded calls share one fresh-entropy stream."""
     if seed is None and seed2 is None:
-        return _unseeded
+        if not _unseeded:
+            _unseeded.append(np.random.default_rng())
+        return _unseeded[0]
     key = (seed, seed2)
     with _gen_lock:
         gen = _generators.get(key)
@@ -1167,3 +1171,91 @@ def compute_average_loss(
 def scale_regularization_loss(regularization_loss: Any) -> Tensor:
     """`tf.nn.scale_regularization_loss`: the summed loss divided by the replica count (1)."""
     return math_ops.reduce_sum(to_tensor(regularization_loss))
+
+
+# ---------------------------------------------------------------------------- composite losses
+
+
+def weighted_cross_entropy_with_logits(
+    labels: Any, logits: Any, pos_weight: Any, name: str | None = None
+) -> Tensor:
+    """`tf.nn.weighted_cross_entropy_with_logits`: sigmoid cross entropy whose positive
+    term is weighted by `pos_weight`: (1 - z) * x + (1 + (q - 1) * z) * softplus(-x).
+
+    >>> import ndflow as tf
+    >>> float(tf.nn.weighted_cross_entropy_with_logits(tf.constant(1.0), tf.constant(0.0), 2.0))
+    1.3862943649291992
+    """
+    x = _float_input(logits, "WeightedCrossEntropyWithLogits")
+    z = labels if isinstance(labels, Tensor) else to_tensor(labels, x.dtype)
+    q = pos_weight if isinstance(pos_weight, Tensor) else to_tensor(pos_weight, x.dtype)
+    xd, zd = dims_of(x), dims_of(z)
+    if (
+        xd is not None
+        and zd is not None
+        and (
+            len(xd) != len(zd)
+            or any(a is not None and b is not None and a != b for a, b in zip(xd, zd))
+        )
+    ):
+        raise ValueError(
+            f"`logits` and `labels` must have the same shape, received "
+            f"({_shape_str(xd)} vs {_shape_str(zd)})."
+        )
+    one = math_ops.ones_like(z)
+    log_weight = math_ops.add(one, math_ops.multiply(math_ops.subtract(q, 1), z))
+    return math_ops.add(
+        math_ops.multiply(math_ops.subtract(one, z), x),
+        math_ops.multiply(log_weight, softplus(math_ops.negative(x))),
+    )
+
+
+def log_poisson_loss(
+    targets: Any, log_input: Any, compute_full_loss: bool = False, name: str | None = None
+) -> Tensor:
+    """`tf.nn.log_poisson_loss`: exp(log_input) - log_input * targets, plus the Stirling
+    term for targets > 1 when `compute_full_loss`."""
+    c = _float_input(log_input, "LogPoissonLoss")
+    z = targets if isinstance(targets, Tensor) else to_tensor(targets, c.dtype)
+    loss = math_ops.subtract(math_ops.exp(c), math_ops.multiply(c, z))
+    if not compute_full_loss:
+        return loss
+    safe_z = array_ops.where(math_ops.greater(z, 1), z, math_ops.ones_like(z))
+    stirling = math_ops.add(
+        math_ops.subtract(math_ops.multiply(safe_z, math_ops.log(safe_z)), safe_z),
+        math_ops.multiply(math_ops.log(math_ops.multiply(safe_z, 2 * math.pi)), 0.5),
+    )
+    return math_ops.add(
+        loss, array_ops.where(math_ops.greater(z, 1), stirling, math_ops.zeros_like(z))
+    )
+
+
+def sufficient_statistics(
+    x: Any, axes: Any, shift: Any = None, keepdims: bool = False, name: str | None = None
+) -> tuple:
+    """`tf.nn.sufficient_statistics`: (count, sum(x - shift), sum((x - shift)**2), shift)."""
+    x = _float_input(x, "SufficientStatistics")
+    axes = [int(a) for a in (axes.numpy().tolist() if isinstance(axes, Tensor) else axes)]
+    d = dims_of(x)
+    if d is not None and all(d[a] is not None for a in axes):
+        count = convert_to_tensor(float(np.prod([d[a] for a in axes])), dtype=x.dtype)
+    else:
+        count = math_ops.cast(execute("SizeRatio", (x, math_ops.reduce_sum(x, axes))), x.dtype)
+    y = x if shift is None else math_ops.subtract(x, to_tensor(shift, x.dtype))
+    m_ss = math_ops.reduce_sum(y, axes, keepdims=keepdims)
+    v_ss = math_ops.reduce_sum(math_ops.square(y), axes, keepdims=keepdims)
+    return count, m_ss, v_ss, (None if shift is None else to_tensor(shift, x.dtype))
+
+
+def normalize_moments(
+    counts: Any, mean_ss: Any, variance_ss: Any, shift: Any, name: str | None = None
+) -> tuple:
+    """`tf.nn.normalize_moments`: (mean, variance) from sufficient statistics."""
+    m = to_tensor(mean_ss)
+    divisor = math_ops.truediv(math_ops.ones_like(m), to_tensor(counts, m.dtype))
+    shifted_mean = math_ops.multiply(m, divisor)
+    mean = shifted_mean if shift is None else math_ops.add(shifted_mean, to_tensor(shift, m.dtype))
+    variance = math_ops.subtract(
+        math_ops.multiply(to_tensor(variance_ss, m.dtype), divisor), math_ops.square(shifted_mean)
+    )
+    return mean, variance
