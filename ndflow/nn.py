@@ -61,3 +61,10 @@ from ndflow._src.ops.nn_ops import swish as swish
 from ndflow._src.ops.nn_ops import (
     weighted_cross_entropy_with_logits as weighted_cross_entropy_with_logits,
 )
+
+# Aliases of ops other families own, under the names TensorFlow also gives them in tf.nn.
+from ndflow._src.ops.clip_ops import l2_normalize as l2_normalize
+from ndflow._src.ops.gather_ops import embedding_lookup as embedding_lookup
+from ndflow._src.ops.sort_ops import top_k as top_k
+from ndflow._src.ops.unary_ops import sigmoid as sigmoid
+from ndflow._src.ops.unary_ops import tanh as tanh

@@ -63,6 +63,9 @@ def set_seed(seed: int | None) -> None:
     """
     context.set_global_seed(seed)
     _STREAMS.clear()
+    from ndflow._src.ops import nn_ops  # dropout keeps its own seeded streams
+
+    nn_ops.reset_generators()
 
 
 def get_seed(op_seed: int | None) -> tuple[int, int]:
