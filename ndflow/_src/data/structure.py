@@ -1,0 +1,238 @@
+"""Element structures of tf.data: nested TensorSpecs outside, flat NumPy tuples inside.
+
+A dataset element is a nest (tuples, namedtuples, dicts) of tensors. Inside the pipeline
+an element travels as a flat tuple of NumPy arrays in `nest.flatten` order; it becomes a
+nest of ndflow tensors only at the iterator's boundary (`to_tensors`). Python lists are
+leaves here, converted to one tensor each, as `tf.data` does.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+from typing import Any
+
+import numpy as np
+
+from ndflow._src.core import dtypes, nest
+from ndflow._src.core.tensor_shape import TensorShape
+from ndflow._src.framework.constant import convert_to_tensor
+from ndflow._src.framework.tensor import Tensor, wrap, wrap_with_dtype
+
+try:  # The graph helper's TensorSpec, once merged; the local class has the same interface.
+    from ndflow._src.function.tensor_spec import TensorSpec  # type: ignore
+except ImportError:  # pragma: no cover - depends on the merge state
+
+    class TensorSpec:  # type: ignore[no-redef]
+        """`tf.TensorSpec`: the shape, dtype and optional name of a tensor.
+
+        >>> TensorSpec([None, 2], "float32")
+        TensorSpec(shape=(None, 2), dtype=tf.float32, name=None)
+        """
+
+        __slots__ = ("_shape", "_dtype", "_name")
+
+        def __init__(self, shape: Any, dtype: Any = dtypes.float32, name: str | None = None):
+            self._shape = TensorShape(shape)
+            self._dtype = dtypes.as_dtype(dtype)
+            self._name = name
+
+        @property
+        def shape(self) -> TensorShape:
+            return self._shape
+
+        @property
+        def dtype(self) -> dtypes.DType:
+            return self._dtype
+
+        @property
+        def name(self) -> str | None:
+            return self._name
+
+        @classmethod
+        def from_tensor(cls, tensor: Any, name: str | None = None) -> TensorSpec:
+            t = convert_to_tensor(tensor)
+            return cls(t.shape, t.dtype, name)
+
+        @classmethod
+        def from_spec(cls, spec: Any, name: str | None = None) -> TensorSpec:
+            return cls(spec.shape, spec.dtype, name if name is not None else spec.name)
+
+        def is_compatible_with(self, other: Any) -> bool:
+            if not isinstance(other, TensorSpec):
+                other = TensorSpec.from_tensor(other)
+            return self._dtype == other.dtype and self._shape.is_compatible_with(other.shape)
+
+        def most_specific_common_supertype(self, others: list) -> TensorSpec | None:
+            shape = self._shape
+            for o in others:
+                if o.dtype != self._dtype:
+                    return None
+                shape = most_specific_shape(shape, o.shape)
+            return TensorSpec(shape, self._dtype)
+
+        def __eq__(self, other: Any) -> bool:
+            return (
+                isinstance(other, TensorSpec)
+                and self._dtype == other.dtype
+                and self._shape._dims == other.shape._dims
+                and self._name == other.name
+            )
+
+        def __ne__(self, other: Any) -> bool:
+            return not self == other
+
+        def __hash__(self) -> int:
+            return hash((self._shape._dims, self._dtype.name, self._name))
+
+        def __repr__(self) -> str:
+            return f"TensorSpec(shape={self._shape}, dtype={self._dtype!r}, name={self._name!r})"
+
+
+def _is_structure(x: Any) -> bool:
+    """Tuples, namedtuples and mappings are structure; lists are leaves (one tensor)."""
+    return isinstance(x, (tuple, dict, collections.abc.Mapping))
+
+
+def normalize(value: Any, what: str = "element") -> Any:
+    """Converts every leaf of `value` to a NumPy array with TensorFlow's dtype inference.
+
+    Lists become one array each; tuples and dicts keep their structure.
+    """
+    if isinstance(value, Tensor):
+        return value._value
+    if hasattr(value, "_iter"):  # a dataset component (window elements)
+        return value
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind in "US":
+            return convert_to_tensor(value)._value
+        return value
+    if _is_structure(value):
+        if isinstance(value, (dict, collections.abc.Mapping)):
+            return type(value)((k, normalize(v, what)) for k, v in value.items()) if isinstance(
+                value, dict
+            ) else {k: normalize(v, what) for k, v in value.items()}
+        items = [normalize(v, what) for v in value]
+        if hasattr(type(value), "_fields"):
+            return type(value)(*items)
+        return tuple(items)
+    if value is None:
+        raise TypeError(f"Unsupported {what}: None. tf.data elements must be tensors.")
+    return convert_to_tensor(value)._value
+
+
+def flatten(structure: Any) -> list:
+    return nest.flatten(structure)
+
+
+def pack(structure: Any, flat: Any) -> Any:
+    if not nest.is_nested(structure):
+        return flat[0]
+    return nest.pack_sequence_as(structure, list(flat))
+
+
+def dtype_of(arr: np.ndarray) -> dtypes.DType:
+    return dtypes.from_numpy(arr.dtype)
+
+
+def spec_of_array(arr: np.ndarray, drop_leading: bool = False) -> TensorSpec:
+    shape = arr.shape[1:] if drop_leading else arr.shape
+    return TensorSpec(shape, dtype_of(arr))
+
+
+def spec_from_element(element: Any) -> Any:
+    """The nested TensorSpecs of a normalized element (a nest of arrays)."""
+    return nest.map_structure(lambda a: TensorSpec(a.shape, dtype_of(a)), element)
+
+
+def most_specific_shape(a: TensorShape, b: TensorShape) -> TensorShape:
+    """The most specific shape compatible with both (unknown dims where they differ)."""
+    if a._dims is None or b._dims is None or len(a._dims) != len(b._dims):
+        return TensorShape(None)
+    return TensorShape([x if x == y else None for x, y in zip(a._dims, b._dims)])
+
+
+def to_tensors(structure: Any, flat: tuple) -> Any:
+    """Wraps a flat tuple of arrays as ndflow tensors packed in `structure`."""
+    tensors = [wrap_component(a) for a in flat]
+    if not nest.is_nested(structure):
+        return tensors[0]
+    return nest.pack_sequence_as(structure, tensors)
+
+
+def to_numpy(structure: Any, flat: tuple) -> Any:
+    """As `as_numpy_iterator` returns: scalars as NumPy scalars, strings as bytes."""
+    out = []
+    for a in flat:
+        a = np.asarray(a)
+        out.append(a[()] if a.ndim == 0 else a)
+    if not nest.is_nested(structure):
+        return out[0]
+    return nest.pack_sequence_as(structure, out)
+
+
+def flat_from_value(value: Any, flat_specs: list, structure: Any, what: str) -> tuple:
+    """Converts a user function's result to a flat tuple of arrays (dtypes checked later)."""
+    norm = normalize(value, what)
+    flat = nest.flatten(norm)
+    return tuple(flat)
+
+
+def batched_spec(spec: TensorSpec, batch: int | None) -> TensorSpec:
+    dims = spec.shape._dims
+    return TensorSpec(None if dims is None else (batch,) + dims, spec.dtype)
+
+
+def unbatched_spec(spec: TensorSpec) -> TensorSpec:
+    dims = spec.shape._dims
+    return TensorSpec(None if dims is None else dims[1:], spec.dtype)
+
+
+def shape_str(shape: Any) -> str:
+    """TensorFlow's `[2,3]` shape text used in kernel error messages."""
+    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def spec_to_json(spec: Any) -> Any:
+    return nest.map_structure(
+        lambda s: {"shape": None if s.shape._dims is None else list(s.shape._dims),
+                   "dtype": s.dtype.name},
+        spec,
+    )
+
+
+class DatasetSpec:
+    """`tf.data.DatasetSpec`: the spec of a dataset-valued component (window elements)."""
+
+    def __init__(self, element_spec: Any, dataset_shape: Any = ()) -> None:
+        self._element_spec = element_spec
+        self._dataset_shape = TensorShape(dataset_shape)
+
+    @property
+    def element_spec(self) -> Any:
+        return self._element_spec
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._dataset_shape
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return dtypes.variant
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, DatasetSpec) and other._element_spec == self._element_spec
+
+    def __hash__(self) -> int:
+        return hash(repr(self))
+
+    def __repr__(self) -> str:
+        return f"DatasetSpec({self._element_spec!r}, TensorShape({self._dataset_shape._dims!r}))"
+
+
+def wrap_component(a: Any) -> Any:
+    """A tensor for an array; datasets (window components) pass through."""
+    if isinstance(a, np.ndarray):
+        return wrap(a)
+    if hasattr(a, "_iter"):
+        return a
+    return wrap(np.asarray(a))
