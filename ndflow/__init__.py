@@ -87,3 +87,7 @@ from ndflow._src.ops.array_ops import where as where
 from ndflow import math as math
 
 __version__ = "0.1.0"
+
+# --- data and io (ndflow/_src/data) -------------------------------------------------------
+from ndflow import data as data
+from ndflow import io as io

@@ -1,0 +1,115 @@
+"""`tf.data.experimental` functions: mostly `apply`-style wrappers of Dataset methods."""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+import numpy as np
+
+from ndflow._src.data.dataset_ops import DatasetV2, invalid_argument
+from ndflow._src.data.options import AutoShardPolicy as AutoShardPolicy
+from ndflow._src.data.options import OptimizationOptions as OptimizationOptions
+
+
+def cardinality(dataset: DatasetV2) -> Any:
+    return dataset.cardinality()
+
+
+def get_single_element(dataset: DatasetV2) -> Any:
+    return dataset.get_single_element()
+
+
+def sample_from_datasets(datasets: list, weights: Any = None, seed: Any = None,
+                         stop_on_empty_dataset: bool = False) -> DatasetV2:
+    return DatasetV2.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
+
+
+def choose_from_datasets(datasets: list, choice_dataset: DatasetV2,
+                         stop_on_empty_dataset: bool = True) -> DatasetV2:
+    return DatasetV2.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
+
+
+def save(dataset: DatasetV2, path: str, compression: Any = None, shard_func: Any = None,
+         checkpoint_args: Any = None) -> None:
+    dataset.save(path)
+
+
+def load(path: str, element_spec: Any = None, compression: Any = None,
+         reader_func: Any = None) -> DatasetV2:
+    return DatasetV2.load(path, element_spec)
+
+
+def _method(name: str) -> Callable:
+    def transformation(*args: Any, **kwargs: Any) -> Callable[[DatasetV2], DatasetV2]:
+        return lambda ds: getattr(ds, name)(*args, **kwargs)
+
+    transformation.__name__ = name
+    transformation.__doc__ = f"`tf.data.experimental.{name}`: use with `dataset.apply`."
+    return transformation
+
+
+group_by_window = _method("group_by_window")
+bucket_by_sequence_length = _method("bucket_by_sequence_length")
+scan = _method("scan")
+take_while = _method("take_while")
+unique = _method("unique")
+ignore_errors = _method("ignore_errors")
+
+
+def unbatch() -> Callable[[DatasetV2], DatasetV2]:
+    return lambda ds: ds.unbatch()
+
+
+def enumerate_dataset(start: int = 0) -> Callable[[DatasetV2], DatasetV2]:
+    return lambda ds: ds.enumerate(start)
+
+
+def shuffle_and_repeat(buffer_size: int, count: Any = None,
+                       seed: Any = None) -> Callable[[DatasetV2], DatasetV2]:
+    return lambda ds: ds.shuffle(buffer_size, seed).repeat(count)
+
+
+def dense_to_ragged_batch(batch_size: int, drop_remainder: bool = False,
+                          row_splits_dtype: Any = None) -> Callable[[DatasetV2], DatasetV2]:
+    return lambda ds: ds.ragged_batch(batch_size, drop_remainder)
+
+
+def assert_cardinality(expected_cardinality: Any) -> Callable[[DatasetV2], DatasetV2]:
+    expected = int(np.asarray(getattr(expected_cardinality, "_value", expected_cardinality)))
+
+    def apply(ds: DatasetV2) -> DatasetV2:
+        from ndflow._src.data.transformations import _PassThrough
+
+        class _Asserted(_PassThrough):
+            def _card(self) -> int:
+                return expected
+
+            def _iter(self, ctx: Any) -> Any:
+                n = 0
+                for e in self._inputs[0]._iter(ctx):
+                    n += 1
+                    if expected >= 0 and n > expected:
+                        raise _cardinality_error(expected, "at least", n)
+                    yield e
+                if expected >= 0 and n < expected:
+                    raise _cardinality_error(expected, "", n)
+
+        return _Asserted([ds])
+
+    return apply
+
+
+def _cardinality_error(expected: int, more: str, n: int) -> Exception:
+    word = "at least " if more else ""
+    return invalid_argument(
+        f"Input dataset was expected to contain {expected} elements but contained "
+        f"{word}{n} elements.")
+
+
+def rejection_resample(*args: Any, **kwargs: Any) -> Any:
+    raise NotImplementedError("tf.data.experimental.rejection_resample is not implemented.")
+
+
+def make_saveable_from_iterator(iterator: Any, external_state_policy: Any = None) -> Any:
+    """Iterators are trackable themselves; this returns the iterator."""
+    return iterator
