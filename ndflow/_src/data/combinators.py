@@ -46,8 +46,7 @@ class _NestedDataset(DatasetV2):
         return self._fn(probes[0]).element_spec
 
     def _card(self) -> int:
-        c = self._inputs[0]._card()
-        return INFINITE_CARDINALITY if c == INFINITE_CARDINALITY else UNKNOWN_CARDINALITY
+        return UNKNOWN_CARDINALITY  # as TF, even over infinite inputs
 
 
 class FlatMapDataset(_NestedDataset):
@@ -161,8 +160,7 @@ class ChooseDataset(DatasetV2):
         return _common_spec(self._inputs[:-1])
 
     def _card(self) -> int:
-        c = self._inputs[-1]._card()
-        return INFINITE_CARDINALITY if c == INFINITE_CARDINALITY else UNKNOWN_CARDINALITY
+        return UNKNOWN_CARDINALITY
 
     def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
         its = [d._iter(ctx) for d in self._inputs[:-1]]

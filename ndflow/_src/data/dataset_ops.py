@@ -380,7 +380,7 @@ class DatasetV2:
     def ignore_errors(self, log_warning: bool = False, name: str | None = None) -> DatasetV2:
         from ndflow._src.data import transformations as t
 
-        return t.IgnoreErrorsDataset(self)
+        return t.IgnoreErrorsDataset([self])
 
     def take_while(self, predicate: Callable, name: str | None = None) -> DatasetV2:
         from ndflow._src.data import transformations as t

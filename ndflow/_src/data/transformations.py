@@ -253,8 +253,7 @@ class FilterDataset(_PredicateDataset):
                 yield e
 
     def _card(self) -> int:
-        c = self._inputs[0]._card()
-        return INFINITE_CARDINALITY if c == INFINITE_CARDINALITY else UNKNOWN_CARDINALITY
+        return UNKNOWN_CARDINALITY  # as TF, even over an infinite input
 
 
 class TakeWhileDataset(_PredicateDataset):
@@ -378,7 +377,7 @@ class RepeatDataset(_PassThrough):
         if self._count == 0 or c == 0:
             return 0
         if self._count < 0 or c == INFINITE_CARDINALITY:
-            return INFINITE_CARDINALITY if c != UNKNOWN_CARDINALITY else UNKNOWN_CARDINALITY
+            return INFINITE_CARDINALITY
         return c * self._count if c >= 0 else UNKNOWN_CARDINALITY
 
     def _epochs(self, make: Callable[[], Iterator]) -> Iterator:
@@ -702,8 +701,7 @@ class UniqueDataset(_PassThrough):
             )
 
     def _card(self) -> int:
-        c = self._inputs[0]._card()
-        return INFINITE_CARDINALITY if c == INFINITE_CARDINALITY else UNKNOWN_CARDINALITY
+        return UNKNOWN_CARDINALITY
 
     def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
         seen: set = set()
