@@ -270,11 +270,11 @@ class ZipDataset(DatasetV2):
     def __init__(self, datasets: Any) -> None:
         flat = nest.flatten(datasets)
         for d in flat:
-            if not isinstance(d, DatasetV2):
+            if not isinstance(d, DatasetV2) or _has_list(datasets):
                 raise TypeError(
                     "Invalid input to `zip`. Inputs are expected to be (nested) structures "
                     f"of `tf.data.Dataset` objects. Python `list` is not supported and you "
-                    f"should use `tuple` instead. Received: {datasets!r}"
+                    "should use `tuple` instead."
                 )
         super().__init__(flat)
         self._datasets = datasets
@@ -297,6 +297,16 @@ class ZipDataset(DatasetV2):
     def _probe(self, k: int) -> list:
         probes = [d._probe(k) for d in self._inputs]
         return [tuple(a for p in parts for a in p) for parts in zip(*probes)]
+
+
+def _has_list(x: Any) -> bool:
+    if isinstance(x, list):
+        return True
+    if isinstance(x, dict):
+        return any(_has_list(v) for v in x.values())
+    if isinstance(x, tuple):
+        return any(_has_list(v) for v in x)
+    return False
 
 
 class ConcatenateDataset(DatasetV2):

@@ -120,10 +120,18 @@ class MapDataset(DatasetV2):
     def _probe_outputs(self) -> list:
         if self._probes is None:
             parent = self._inputs[0]
-            probes = parent._probe(2)
-            if not probes:
-                probes = [_dummy_element(parent.element_spec)]
-            self._probes = [self._fn(p) for p in probes]
+            probes = parent._probe(2) + [_dummy_element(parent.element_spec)]
+            outs, first_error = [], None
+            for p in probes:
+                if len(outs) == 2 or (outs and p is probes[-1]):
+                    break
+                try:
+                    outs.append(self._fn(p))
+                except _ELEMENT_ERRORS as e:  # a bad element fails at iteration, as in TF
+                    first_error = first_error or e
+            if not outs:
+                raise first_error  # type: ignore[misc]
+            self._probes = outs
         return self._probes
 
     def _compute_spec(self) -> Any:
