@@ -38,11 +38,13 @@ class IterCtx:
         self.iteration = int(iteration)
         self.epochs: dict[int, int] = {}
         self.skip_errors = False
+        self.positions: dict[int, int] = {}
 
     def child(self, skip_errors: bool) -> IterCtx:
         """The same seeds and epoch counters, with element errors skipped or not."""
         c = IterCtx(self.entropy, self.iteration)
         c.epochs = self.epochs
+        c.positions = self.positions
         c.skip_errors = skip_errors
         return c
 
@@ -54,7 +56,9 @@ class IterCtx:
     def rng(self, node: Any, seeds: tuple, reshuffle: bool) -> np.random.Generator:
         epoch = self.next_epoch(node)
         if seeds[0] is None and seeds[1] is None:
-            key = [self.entropy, node._serial, epoch]
+            # The node's place in the pipeline (not its global serial), so a pipeline
+            # rebuilt after a restart draws the same orders from a restored entropy.
+            key = [self.entropy, self.positions.get(id(node), node._serial + 10**6), epoch]
         elif reshuffle:
             key = [seeds[0], seeds[1], self.iteration, epoch]
         else:
@@ -143,8 +147,22 @@ class DatasetV2:
 
     def _new_ctx(self) -> IterCtx:
         self._iterations += 1
-        return IterCtx(int(np.random.SeedSequence().entropy) & 0x7FFFFFFFFFFF,
-                       self._iterations - 1)
+        ctx = IterCtx(int(np.random.SeedSequence().entropy) & 0x7FFFFFFFFFFF,
+                      self._iterations - 1)
+        ctx.positions = self._positions()
+        return ctx
+
+    def _positions(self) -> dict[int, int]:
+        """Depth-first positions of the pipeline's nodes, from this (the top) node."""
+        out: dict[int, int] = {}
+        stack: list = [self]
+        while stack:
+            node = stack.pop()
+            if id(node) in out:
+                continue
+            out[id(node)] = len(out)
+            stack.extend(reversed(node._inputs))
+        return out
 
     def __bool__(self) -> bool:
         return True

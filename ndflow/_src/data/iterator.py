@@ -88,7 +88,9 @@ class OwnedIterator:
 
         vals = {k: int(np.asarray(getattr(v, "_value", v))) for k, v in tensors.items()}
         try:
-            self._start(IterCtx(vals["entropy"], vals["iteration"]), vals["count"])
+            ctx = IterCtx(vals["entropy"], vals["iteration"])
+            ctx.positions = self._dataset._positions()
+            self._start(ctx, vals["count"])
         except StopIteration:
             raise errors.FailedPreconditionError(
                 None, None, "Failed to restore the iterator: the dataset has fewer than "
