@@ -27,12 +27,14 @@ def test_make_csv_dataset_matches_tensorflow(real_tf, tmp_path, text, label):
 
     def make(tf):
         return tf.data.experimental.make_csv_dataset(
-            path, batch_size=5, num_epochs=1, shuffle=False, label_name=label_name)
+            path, batch_size=5, num_epochs=1, shuffle=False, label_name=label_name
+        )
 
     ours, theirs = make(nd), make(real_tf)
     assert canon_spec(ours.element_spec) == canon_spec(theirs.element_spec)
     assert list(ours.element_spec[0] if label else ours.element_spec) == list(
-        theirs.element_spec[0] if label else theirs.element_spec)
+        theirs.element_spec[0] if label else theirs.element_spec
+    )
     assert run(ours) == run(theirs)
 
 
@@ -57,8 +59,7 @@ def test_csv_dataset_matches_tensorflow(real_tf, tmp_path, header):
     path = _write(tmp_path, "a.csv", MIXED if header else MIXED.split("\n", 1)[1])
 
     def make(tf):
-        return tf.data.experimental.CsvDataset(
-            path, [tf.int32, 0.0, "", "none"], header=header)
+        return tf.data.experimental.CsvDataset(path, [tf.int32, 0.0, "", "none"], header=header)
 
     ours, theirs = make(nd), make(real_tf)
     assert canon_spec(ours.element_spec) == canon_spec(theirs.element_spec)
@@ -71,7 +72,8 @@ def test_csv_dataset_select_cols_matches_tensorflow(real_tf, tmp_path):
 
     def make(tf):
         return tf.data.experimental.CsvDataset(
-            path, [tf.float32, tf.int64], header=True, select_cols=[0, 2]).batch(4)
+            path, [tf.float32, tf.int64], header=True, select_cols=[0, 2]
+        ).batch(4)
 
     assert run(make(nd)) == run(make(real_tf))
 
@@ -90,7 +92,8 @@ def test_list_files_matches_tensorflow_when_not_shuffled(real_tf, tmp_path):
         _write(tmp_path, n, "x\n")
     pattern = str(tmp_path / "*.csv")
     assert run(nd.data.Dataset.list_files(pattern, shuffle=False)) == run(
-        real_tf.data.Dataset.list_files(pattern, shuffle=False))
+        real_tf.data.Dataset.list_files(pattern, shuffle=False)
+    )
     shuffled = sorted(nd.data.Dataset.list_files(pattern).as_numpy_iterator())
     assert shuffled == sorted(real_tf.data.Dataset.list_files(pattern).as_numpy_iterator())
 

@@ -29,21 +29,24 @@ def test_generator_yielding_wrong_shape_names_both_shapes():
     ds = Dataset.from_generator(gen, output_signature=TensorSpec((3,), nd.float32))
     it = iter(ds)
     next(it)
-    with pytest.raises(nd.errors.InvalidArgumentError, match=r"shape \(2,\) where an element "
-                       r"of shape \(3,\) was expected"):
+    with pytest.raises(
+        nd.errors.InvalidArgumentError,
+        match=r"shape \(2,\) where an element "
+        r"of shape \(3,\) was expected",
+    ):
         next(it)
 
 
 def test_generator_yielding_wrong_dtype_names_the_expected_type():
-    ds = Dataset.from_generator(lambda: iter(["a"]),
-                                output_signature=TensorSpec((), nd.float32))
+    ds = Dataset.from_generator(lambda: iter(["a"]), output_signature=TensorSpec((), nd.float32))
     with pytest.raises(nd.errors.InvalidArgumentError, match="expected type was float32"):
         list(ds)
 
 
 def test_generator_converts_compatible_numbers_like_tensorflow():
-    ds = Dataset.from_generator(lambda: iter([np.arange(3)]),
-                                output_signature=TensorSpec((3,), nd.float32))
+    ds = Dataset.from_generator(
+        lambda: iter([np.arange(3)]), output_signature=TensorSpec((3,), nd.float32)
+    )
     (value,) = list(ds)
     assert value.dtype == nd.float32
 
@@ -69,8 +72,9 @@ def test_batching_different_shapes_names_component_and_suggests_padded_batch():
 
 
 def test_padded_batch_smaller_than_element():
-    ds = Dataset.from_generator(lambda: iter([np.zeros(4, np.int64)]), output_types=nd.int64,
-                                output_shapes=[None]).padded_batch(1, padded_shapes=[2])
+    ds = Dataset.from_generator(
+        lambda: iter([np.zeros(4, np.int64)]), output_types=nd.int64, output_shapes=[None]
+    ).padded_batch(1, padded_shapes=[2])
     with pytest.raises(nd.errors.InvalidArgumentError, match="smaller size"):
         list(ds)
 

@@ -102,7 +102,8 @@ def _consume(it, n):
         lambda: Dataset.range(20).shuffle(20).map(lambda x: x * 2).prefetch(2),
         lambda: Dataset.from_tensor_slices(np.arange(40)).shuffle(9).batch(3).unbatch(),
         lambda: Dataset.range(30).interleave(
-            lambda x: Dataset.range(x, x + 3), cycle_length=4, block_length=2),
+            lambda x: Dataset.range(x, x + 3), cycle_length=4, block_length=2
+        ),
     ],
     ids=["range", "shuffle", "seeded_repeat", "map_prefetch", "batch_unbatch", "interleave"],
 )

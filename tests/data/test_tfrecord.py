@@ -14,16 +14,21 @@ RECORDS = [b"hello", b"", b"\x00\xff" * 300, "snowman \u2603".encode()]
 
 
 def _example(i: int) -> pb.Example:
-    return pb.Example(features=pb.Features(feature={
-        "id": pb.Feature(int64_list=pb.Int64List(value=[i, -i, 2**40])),
-        "score": pb.Feature(float_list=pb.FloatList(value=[i / 2.0])),
-        "name": pb.Feature(bytes_list=pb.BytesList(value=[f"n{i}".encode()])),
-        "tags": pb.Feature(int64_list=pb.Int64List(value=list(range(i)))),
-    }))
+    return pb.Example(
+        features=pb.Features(
+            feature={
+                "id": pb.Feature(int64_list=pb.Int64List(value=[i, -i, 2**40])),
+                "score": pb.Feature(float_list=pb.FloatList(value=[i / 2.0])),
+                "name": pb.Feature(bytes_list=pb.BytesList(value=[f"n{i}".encode()])),
+                "tags": pb.Feature(int64_list=pb.Int64List(value=list(range(i)))),
+            }
+        )
+    )
 
 
-@pytest.mark.parametrize("data,want", [(b"", 0), (b"123456789", 0xE3069283),
-                                       (bytes(32), 0x8A9136AA)])
+@pytest.mark.parametrize(
+    "data,want", [(b"", 0), (b"123456789", 0xE3069283), (bytes(32), 0x8A9136AA)]
+)
 def test_crc32c_known_values(data, want):
     assert tfrecord.crc32c(data) == want
 
@@ -51,8 +56,9 @@ def test_tensorflow_reads_ndflow_records(real_tf, tmp_path, compression):
     with nd.io.TFRecordWriter(path, options=compression) as w:
         for r in RECORDS:
             w.write(r)
-    got = list(real_tf.data.TFRecordDataset(path, compression_type=compression or "")
-               .as_numpy_iterator())
+    got = list(
+        real_tf.data.TFRecordDataset(path, compression_type=compression or "").as_numpy_iterator()
+    )
     assert got == RECORDS
 
 
@@ -63,8 +69,7 @@ def test_ndflow_reads_tensorflow_records(real_tf, tmp_path, compression):
     with real_tf.io.TFRecordWriter(path, options=compression) as w:
         for r in RECORDS:
             w.write(r)
-    got = list(nd.data.TFRecordDataset(path, compression_type=compression)
-               .as_numpy_iterator())
+    got = list(nd.data.TFRecordDataset(path, compression_type=compression).as_numpy_iterator())
     assert got == RECORDS
 
 
@@ -96,8 +101,9 @@ def test_examples_roundtrip_between_libraries(real_tf, tmp_path):
         assert ours[k].dtype.name == theirs[k].dtype.name
         np.testing.assert_array_equal(ours[k].numpy(), theirs[k].numpy())
     for part in ("indices", "values", "dense_shape"):
-        np.testing.assert_array_equal(getattr(ours["tags"], part).numpy(),
-                                      getattr(theirs["tags"], part).numpy())
+        np.testing.assert_array_equal(
+            getattr(ours["tags"], part).numpy(), getattr(theirs["tags"], part).numpy()
+        )
     # And TF's own serialization parses here, record by record.
     for i in range(4):
         s = real_tf.train.Example.FromString(_example(i).SerializeToString())
@@ -149,8 +155,9 @@ def test_parallel_reads_interleave_files_record_by_record(tmp_path):
         paths.append(p)
     got = list(nd.data.TFRecordDataset(paths, num_parallel_reads=2).as_numpy_iterator())
     assert got == [b"0-0", b"1-0", b"0-1", b"1-1", b"0-2", b"1-2"]
-    seq = list(nd.data.TFRecordDataset(nd.data.Dataset.from_tensor_slices(paths))
-               .as_numpy_iterator())
+    seq = list(
+        nd.data.TFRecordDataset(nd.data.Dataset.from_tensor_slices(paths)).as_numpy_iterator()
+    )
     assert seq == [b"0-0", b"0-1", b"0-2", b"1-0", b"1-1", b"1-2"]
 
 
@@ -171,8 +178,10 @@ def test_parse_example_inside_dataset_map(tmp_path):
     with nd.io.TFRecordWriter(path) as w:
         for i in range(5):
             w.write(_example(i).SerializeToString())
-    spec = {"score": nd.io.FixedLenFeature([], nd.float32),
-            "name": nd.io.FixedLenFeature([], nd.string)}
+    spec = {
+        "score": nd.io.FixedLenFeature([], nd.float32),
+        "name": nd.io.FixedLenFeature([], nd.string),
+    }
     ds = nd.data.TFRecordDataset(path).batch(2).map(lambda s: nd.io.parse_example(s, spec))
     batches = list(ds)
     assert [b["score"].numpy().tolist() for b in batches] == [[0.0, 0.5], [1.0, 1.5], [2.0]]

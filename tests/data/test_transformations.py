@@ -23,16 +23,16 @@ PIPELINES = {
     "slices_list": lambda tf: tf.data.Dataset.from_tensor_slices([[1, 2], [3, 4]]),
     "slices_python_floats": lambda tf: tf.data.Dataset.from_tensor_slices([1.5, 2.5]),
     "slices_strings": lambda tf: tf.data.Dataset.from_tensor_slices(S),
-    "slices_nested": lambda tf: tf.data.Dataset.from_tensor_slices(
-        ({"a": X, "b": (Y, Y)}, Y)
-    ),
+    "slices_nested": lambda tf: tf.data.Dataset.from_tensor_slices(({"a": X, "b": (Y, Y)}, Y)),
     "slices_namedtuple": lambda tf: tf.data.Dataset.from_tensor_slices(Point(X, Y)),
     "from_tensors": lambda tf: tf.data.Dataset.from_tensors((X, Y)),
     "range": lambda tf: tf.data.Dataset.range(3, 17, 4),
     "range_neg": lambda tf: tf.data.Dataset.range(10, 0, -3),
-    "range_int32": lambda tf: tf.data.Dataset.range(5, output_type=tf.int32)
-    if tf.__name__ == "tensorflow"
-    else tf.data.Dataset.range(5, dtype=tf.int32),
+    "range_int32": lambda tf: (
+        tf.data.Dataset.range(5, output_type=tf.int32)
+        if tf.__name__ == "tensorflow"
+        else tf.data.Dataset.range(5, dtype=tf.int32)
+    ),
     "zip": lambda tf: tf.data.Dataset.zip(
         (tf.data.Dataset.range(5), tf.data.Dataset.from_tensor_slices(X))
     ),
@@ -47,12 +47,10 @@ PIPELINES = {
     "map_to_dict": lambda tf: tf.data.Dataset.from_tensor_slices((X, Y)).map(
         lambda x, y: {"feat": x, "label": y}
     ),
-    "map_parallel": lambda tf: tf.data.Dataset.range(20).map(
-        lambda x: x * 3, num_parallel_calls=4
+    "map_parallel": lambda tf: tf.data.Dataset.range(20).map(lambda x: x * 3, num_parallel_calls=4),
+    "map_batch_vectorized": lambda tf: (
+        tf.data.Dataset.from_tensor_slices((X, Y)).map(lambda x, y: (x / 255.0, y)).batch(5)
     ),
-    "map_batch_vectorized": lambda tf: tf.data.Dataset.from_tensor_slices((X, Y))
-    .map(lambda x, y: (x / 255.0, y))
-    .batch(5),
     "filter": lambda tf: tf.data.Dataset.range(10).filter(lambda x: x > 6),
     "batch": lambda tf: tf.data.Dataset.from_tensor_slices((X, Y)).batch(5),
     "batch_drop": lambda tf: tf.data.Dataset.from_tensor_slices((X, Y)).batch(
@@ -61,12 +59,16 @@ PIPELINES = {
     "batch_strings": lambda tf: tf.data.Dataset.from_tensor_slices(S).batch(4),
     "batch_nonplan": lambda tf: tf.data.Dataset.range(11).filter(lambda x: x > 1).batch(3),
     "batch_parallel": lambda tf: tf.data.Dataset.range(10).batch(3, num_parallel_calls=2),
-    "padded_batch": lambda tf: tf.data.Dataset.range(1, 6)
-    .map(lambda x: tf.fill([x], x) if tf.__name__ == "tensorflow" else _fill(x))
-    .padded_batch(2),
-    "padded_batch_shapes": lambda tf: tf.data.Dataset.range(1, 5)
-    .map(lambda x: tf.fill([x], x) if tf.__name__ == "tensorflow" else _fill(x))
-    .padded_batch(3, padded_shapes=[6], padding_values=np.int64(-1)),
+    "padded_batch": lambda tf: (
+        tf.data.Dataset.range(1, 6)
+        .map(lambda x: tf.fill([x], x) if tf.__name__ == "tensorflow" else _fill(x))
+        .padded_batch(2)
+    ),
+    "padded_batch_shapes": lambda tf: (
+        tf.data.Dataset.range(1, 5)
+        .map(lambda x: tf.fill([x], x) if tf.__name__ == "tensorflow" else _fill(x))
+        .padded_batch(3, padded_shapes=[6], padding_values=np.int64(-1))
+    ),
     "unbatch": lambda tf: tf.data.Dataset.from_tensor_slices((X, Y)).batch(5).unbatch(),
     "rebatch": lambda tf: tf.data.Dataset.range(10).batch(4).rebatch(3),
     "repeat": lambda tf: tf.data.Dataset.range(3).repeat(3),
@@ -77,9 +79,7 @@ PIPELINES = {
     "skip_all": lambda tf: tf.data.Dataset.range(10).skip(-1),
     "cache": lambda tf: tf.data.Dataset.range(5).map(lambda x: x + 1).cache().repeat(2),
     "prefetch": lambda tf: tf.data.Dataset.range(7).batch(2).prefetch(tf.data.AUTOTUNE),
-    "flat_map": lambda tf: tf.data.Dataset.range(1, 4).flat_map(
-        lambda x: tf.data.Dataset.range(x)
-    ),
+    "flat_map": lambda tf: tf.data.Dataset.range(1, 4).flat_map(lambda x: tf.data.Dataset.range(x)),
     "interleave": lambda tf: tf.data.Dataset.range(1, 6).interleave(
         lambda x: tf.data.Dataset.from_tensors(x).repeat(x), cycle_length=2, block_length=2
     ),
@@ -98,9 +98,7 @@ PIPELINES = {
     "unique_strings": lambda tf: tf.data.Dataset.from_tensor_slices(S).unique(),
     "take_while": lambda tf: tf.data.Dataset.range(10).take_while(lambda x: x < 4),
     "group_by_window": lambda tf: tf.data.Dataset.range(10).group_by_window(
-        key_func=lambda x: x - (x // 2) * 2
-        if tf.__name__ == "tensorflow"
-        else _parity(x),
+        key_func=lambda x: x - (x // 2) * 2 if tf.__name__ == "tensorflow" else _parity(x),
         reduce_func=lambda key, window: window.batch(2),
         window_size=2,
     ),
@@ -113,7 +111,9 @@ PIPELINES = {
     "generator": lambda tf: tf.data.Dataset.from_generator(
         lambda: iter([(np.ones(2, np.float32) * i, i) for i in range(4)]),
         output_signature=(
-            tf.TensorSpec([2], tf.float32) if tf.__name__ == "tensorflow" else _spec([2], "float32"),
+            tf.TensorSpec([2], tf.float32)
+            if tf.__name__ == "tensorflow"
+            else _spec([2], "float32"),
             tf.TensorSpec([], tf.int64) if tf.__name__ == "tensorflow" else _spec([], "int64"),
         ),
     ),
@@ -204,10 +204,25 @@ def _length(x):
 @pytest.mark.parametrize(
     "name",
     [
-        "repeat_unknown", "filter_repeat", "concat_infinite", "zip_infinite", "batch_infinite",
-        "take_while_inf", "flat_map_inf", "interleave_inf", "unbatch_drop", "unique_inf",
-        "scan_inf", "window_inf", "shard_inf", "padded_inf", "skip_inf", "take_unknown",
-        "zip_unknown", "sample_inf", "ignore_inf",
+        "repeat_unknown",
+        "filter_repeat",
+        "concat_infinite",
+        "zip_infinite",
+        "batch_infinite",
+        "take_while_inf",
+        "flat_map_inf",
+        "interleave_inf",
+        "unbatch_drop",
+        "unique_inf",
+        "scan_inf",
+        "window_inf",
+        "shard_inf",
+        "padded_inf",
+        "skip_inf",
+        "take_unknown",
+        "zip_unknown",
+        "sample_inf",
+        "ignore_inf",
     ],
 )
 def test_cardinality_special_values_match_tensorflow(real_tf, name):
@@ -266,7 +281,6 @@ def test_seeded_shuffle_without_reshuffle_repeats_the_same_order():
 
 
 def test_seeded_shuffle_is_reproducible_across_datasets():
-    nd.random_set = None
     a = [int(x) for x in nd.data.Dataset.range(30).shuffle(10, seed=11)]
     b = [int(x) for x in nd.data.Dataset.range(30).shuffle(10, seed=11)]
     assert a == b

@@ -4,7 +4,8 @@ group_by_window and bucket_by_sequence_length."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -63,8 +64,9 @@ class BatchDataset(DatasetV2):
 
     def _compute_spec(self) -> Any:
         dim = self._n if self._drop else None
-        return nest.map_structure(lambda s: structure.batched_spec(s, dim),
-                                  self._inputs[0].element_spec)
+        return nest.map_structure(
+            lambda s: structure.batched_spec(s, dim), self._inputs[0].element_spec
+        )
 
     def _card(self) -> int:
         return _batched_card(self._inputs[0]._card(), self._n, self._drop)
@@ -74,8 +76,7 @@ class BatchDataset(DatasetV2):
         if not probes:
             return []
         sizes = [self._n] if self._drop else [1, 2]
-        return [stack_elements([probes[i % len(probes)] for i in range(s)])
-                for s in sizes][:k]
+        return [stack_elements([probes[i % len(probes)] for i in range(s)]) for s in sizes][:k]
 
     def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
         plan = self._inputs[0]._plan()
@@ -109,7 +110,7 @@ class BatchDataset(DatasetV2):
                 pending, have = [], 0
             full = len(chunk) - len(chunk) % n
             for s in range(0, full, n):
-                yield gather(chunk[s:s + n])
+                yield gather(chunk[s : s + n])
             if full < len(chunk):
                 pending, have = [chunk[full:]], len(chunk) - full
         if have and not self._drop:
@@ -120,15 +121,22 @@ def _padded_shape_list(padded_shapes: Any, spec: Any) -> list:
     if padded_shapes is None:
         for s in structure.flatten(spec):
             if s.shape.rank is None:
-                raise ValueError("You must provide `padded_shapes` argument because "
-                                 "component has unknown rank.")
+                raise ValueError(
+                    "You must provide `padded_shapes` argument because component has unknown rank."
+                )
         return [s.shape for s in structure.flatten(spec)]
     if nest.is_nested(spec):
         flat = _flatten_like(spec, padded_shapes)
     else:
         flat = [padded_shapes]
-    return [TensorShape(structure.normalize(p).tolist() if not isinstance(
-        p, (list, tuple, TensorShape)) and p is not None else p) for p in flat]
+    return [
+        TensorShape(
+            structure.normalize(p).tolist()
+            if not isinstance(p, (list, tuple, TensorShape)) and p is not None
+            else p
+        )
+        for p in flat
+    ]
 
 
 def _flatten_like(spec: Any, value: Any) -> list:
@@ -143,8 +151,14 @@ class PaddedBatchDataset(DatasetV2):
     """`padded_batch`: batches elements padded to `padded_shapes` (unknown dims: the
     longest in the batch) with `padding_values` (default 0 or b"")."""
 
-    def __init__(self, parent: DatasetV2, batch_size: Any, padded_shapes: Any,
-                 padding_values: Any, drop_remainder: bool) -> None:
+    def __init__(
+        self,
+        parent: DatasetV2,
+        batch_size: Any,
+        padded_shapes: Any,
+        padding_values: Any,
+        drop_remainder: bool,
+    ) -> None:
         super().__init__([parent])
         self._n = _batch_size(batch_size)
         self._drop = bool(drop_remainder)
@@ -162,8 +176,7 @@ class PaddedBatchDataset(DatasetV2):
             v = np.asarray(structure.normalize(p))
             if v.ndim:
                 raise ValueError(f"Padding value must be a scalar. Received: {p!r}")
-            self._pads.append(v if s.dtype is dtypes.string else v.astype(
-                s.dtype.as_numpy_dtype))
+            self._pads.append(v if s.dtype is dtypes.string else v.astype(s.dtype.as_numpy_dtype))
         for shape, s in zip(self._shapes, flat_specs):
             if s.shape.rank is not None and shape.rank != s.shape.rank:
                 raise ValueError(
@@ -173,8 +186,10 @@ class PaddedBatchDataset(DatasetV2):
 
     def _compute_spec(self) -> Any:
         dim = self._n if self._drop else None
-        specs = [TensorSpec((dim,) + shape._dims, s.dtype)
-                 for shape, s in zip(self._shapes, structure.flatten(self._inputs[0].element_spec))]
+        specs = [
+            TensorSpec((dim,) + shape._dims, s.dtype)
+            for shape, s in zip(self._shapes, structure.flatten(self._inputs[0].element_spec))
+        ]
         return structure.pack(self._inputs[0].element_spec, specs)
 
     def _card(self) -> int:
@@ -184,8 +199,10 @@ class PaddedBatchDataset(DatasetV2):
         out = []
         for c, (shape, pad) in enumerate(zip(self._shapes, self._pads)):
             comps = [e[c] for e in elements]
-            target = [d if d is not None else max(x.shape[i] for x in comps)
-                      for i, d in enumerate(shape._dims)]
+            target = [
+                d if d is not None else max(x.shape[i] for x in comps)
+                for i, d in enumerate(shape._dims)
+            ]
             arr = np.empty([len(comps)] + target, dtype=comps[0].dtype)
             arr[...] = pad
             for i, x in enumerate(comps):
@@ -287,17 +304,16 @@ class WindowDataset(DatasetV2):
     """`window(size, shift, stride)`: each element is a nest of datasets of `size`
     consecutive (every `stride`-th) elements, starting every `shift` elements."""
 
-    def __init__(self, parent: DatasetV2, size: Any, shift: Any, stride: Any,
-                 drop_remainder: bool) -> None:
+    def __init__(
+        self, parent: DatasetV2, size: Any, shift: Any, stride: Any, drop_remainder: bool
+    ) -> None:
         super().__init__([parent])
         self._size = _count(size, "size")
         self._shift = self._size if shift is None else _count(shift, "shift")
         self._stride = _count(stride, "stride")
-        for name, v in (("size", self._size), ("shift", self._shift),
-                        ("stride", self._stride)):
+        for name, v in (("size", self._size), ("shift", self._shift), ("stride", self._stride)):
             if v <= 0:
-                raise invalid_argument(f"Window {name} must be greater than zero, but got "
-                                       f"{v}.")
+                raise invalid_argument(f"Window {name} must be greater than zero, but got {v}.")
         self._drop = bool(drop_remainder)
 
     def _compute_spec(self) -> Any:
@@ -330,11 +346,10 @@ class WindowDataset(DatasetV2):
             off = next_start - start
             if off >= len(buf):
                 return
-            window = buf[off:off + span:self._stride]
+            window = buf[off : off + span : self._stride]
             if exhausted and len(window) < self._size and self._drop:
                 return
-            yield tuple(ListDataset([(e[c],) for e in window], s)
-                        for c, s in enumerate(flat_specs))
+            yield tuple(ListDataset([(e[c],) for e in window], s) for c, s in enumerate(flat_specs))
             next_start += self._shift
             drop = min(next_start - start, len(buf))
             buf = buf[drop:]
@@ -345,12 +360,20 @@ class GroupByWindowDataset(DatasetV2):
     """`group_by_window`: groups elements by `key_func`, calls `reduce_func(key, window)`
     on each full window (and every partial one at the end) and flattens the results."""
 
-    def __init__(self, parent: DatasetV2, key_func: Callable, reduce_func: Callable,
-                 window_size: Any, window_size_func: Any) -> None:
+    def __init__(
+        self,
+        parent: DatasetV2,
+        key_func: Callable,
+        reduce_func: Callable,
+        window_size: Any,
+        window_size_func: Any,
+    ) -> None:
         super().__init__([parent])
         if (window_size is None) == (window_size_func is None):
-            raise ValueError("Either the `window_size` argument or the `window_size_func` "
-                             "argument must be specified.")
+            raise ValueError(
+                "Either the `window_size` argument or the `window_size_func` "
+                "argument must be specified."
+            )
         self._key_fn = _make_map_fn(key_func, parent.element_spec)
         self._reduce = reduce_func
         self._size = window_size
@@ -381,8 +404,9 @@ class GroupByWindowDataset(DatasetV2):
         for e in self._inputs[0]._iter(ctx):
             key = np.asarray(self._key_fn(e)[0])
             if key.shape != () or key.dtype != np.int64:
-                raise invalid_argument("`key_func` must return a single tf.int64 scalar "
-                                       f"tensor. Received: {key!r}")
+                raise invalid_argument(
+                    f"`key_func` must return a single tf.int64 scalar tensor. Received: {key!r}"
+                )
             k = int(key)
             groups.setdefault(k, []).append(e)
             if len(groups[k]) >= self._window_size(key):
@@ -391,11 +415,17 @@ class GroupByWindowDataset(DatasetV2):
             yield from self._reduced(k, elements)._iter(ctx)
 
 
-def bucket_by_sequence_length(ds: DatasetV2, element_length_func: Callable,
-                              bucket_boundaries: list, bucket_batch_sizes: list,
-                              padded_shapes: Any, padding_values: Any,
-                              pad_to_bucket_boundary: bool, no_padding: bool,
-                              drop_remainder: bool) -> DatasetV2:
+def bucket_by_sequence_length(
+    ds: DatasetV2,
+    element_length_func: Callable,
+    bucket_boundaries: list,
+    bucket_batch_sizes: list,
+    padded_shapes: Any,
+    padding_values: Any,
+    pad_to_bucket_boundary: bool,
+    no_padding: bool,
+    drop_remainder: bool,
+) -> DatasetV2:
     """Batches elements of similar length together, padded per bucket."""
     if len(bucket_batch_sizes) != len(bucket_boundaries) + 1:
         raise ValueError(
@@ -421,14 +451,16 @@ def bucket_by_sequence_length(ds: DatasetV2, element_length_func: Callable,
         shapes = padded_shapes
         if pad_to_bucket_boundary:
             if b == len(bounds):
-                raise invalid_argument("When pad_to_bucket_boundary=True, elements must "
-                                       "have length < max(bucket_boundaries).")
+                raise invalid_argument(
+                    "When pad_to_bucket_boundary=True, elements must "
+                    "have length < max(bucket_boundaries)."
+                )
             specs = structure.flatten(window.element_spec)
-            shapes = structure.pack(window.element_spec, [
-                [bounds[b] - 1] + list(s.shape._dims[1:]) if s.shape.rank else []
-                for s in specs])
-        return window.padded_batch(size, shapes, padding_values,
-                                   drop_remainder=drop_remainder)
+            shapes = structure.pack(
+                window.element_spec,
+                [[bounds[b] - 1] + list(s.shape._dims[1:]) if s.shape.rank else [] for s in specs],
+            )
+        return window.padded_batch(size, shapes, padding_values, drop_remainder=drop_remainder)
 
     def size_func(key: Any) -> Any:
         return wrap(np.asarray(bucket_batch_sizes[int(key.numpy())], np.int64))

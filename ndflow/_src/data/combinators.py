@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -29,8 +30,7 @@ class _DatasetFn:
         out = call_user(self._fn, arg)
         if not isinstance(out, DatasetV2):
             raise TypeError(
-                "The `map_func` argument must return a `Dataset` object. Got "
-                f"{type(out)!r}."
+                f"The `map_func` argument must return a `Dataset` object. Got {type(out)!r}."
             )
         return out
 
@@ -61,8 +61,9 @@ class InterleaveDataset(_NestedDataset):
     """`interleave`: `cycle_length` inner datasets open at once, `block_length` elements
     from each in turn; an exhausted one is replaced by the next input element's."""
 
-    def __init__(self, parent: DatasetV2, fn: Callable, cycle_length: Any,
-                 block_length: Any) -> None:
+    def __init__(
+        self, parent: DatasetV2, fn: Callable, cycle_length: Any, block_length: Any
+    ) -> None:
         super().__init__(parent, fn)
         c = AUTOTUNE if cycle_length is None else _count(cycle_length, "cycle_length")
         self._cycle = (os.cpu_count() or 1) if c == AUTOTUNE else c
@@ -111,11 +112,16 @@ class SampleDataset(DatasetV2):
         if not datasets:
             raise ValueError("Invalid `datasets`. `datasets` should not be empty.")
         n = len(datasets)
-        w = np.full(n, 1.0 / n) if weights is None else np.asarray(
-            structure.normalize(weights), np.float64)
+        w = (
+            np.full(n, 1.0 / n)
+            if weights is None
+            else np.asarray(structure.normalize(weights), np.float64)
+        )
         if w.shape != (n,):
-            raise ValueError(f"Invalid `weights`. The shape of `weights` should be "
-                             f"compatible with `[len(datasets)]` but is {w.shape}.")
+            raise ValueError(
+                f"Invalid `weights`. The shape of `weights` should be "
+                f"compatible with `[len(datasets)]` but is {w.shape}."
+            )
         self._weights = w
         self._seeds = get_seed(seed)
         self._stop = bool(stop_on_empty)
@@ -149,10 +155,15 @@ class ChooseDataset(DatasetV2):
     def __init__(self, datasets: list, choice: DatasetV2, stop_on_empty: bool) -> None:
         super().__init__(list(datasets) + [choice])
         spec = choice.element_spec
-        if not isinstance(spec, TensorSpec) or spec.dtype is not dtypes.int64 or (
-                spec.shape.rank != 0):
-            raise TypeError("Invalid `choice_dataset`. Elements of `choice_dataset` must be "
-                            f"scalar `tf.int64` tensors but are {spec}.")
+        if (
+            not isinstance(spec, TensorSpec)
+            or spec.dtype is not dtypes.int64
+            or (spec.shape.rank != 0)
+        ):
+            raise TypeError(
+                "Invalid `choice_dataset`. Elements of `choice_dataset` must be "
+                f"scalar `tf.int64` tensors but are {spec}."
+            )
         self._n = len(datasets)
         self._stop = bool(stop_on_empty)
 
@@ -168,8 +179,7 @@ class ChooseDataset(DatasetV2):
         for (c,) in self._inputs[-1]._iter(ctx):
             i = int(c)
             if not 0 <= i < self._n:
-                raise invalid_argument(
-                    f"Selector index out of range: {i} >= {self._n}")
+                raise invalid_argument(f"Selector index out of range: {i} >= {self._n}")
             if done[i]:
                 continue
             try:
@@ -187,13 +197,19 @@ def _common_spec(datasets: list) -> Any:
         try:
             nest.assert_same_structure(spec, other)
         except (ValueError, TypeError):
-            raise TypeError("Invalid `datasets`. `datasets` must have compatible element "
-                            f"specs.\n Dataset 0 element_spec={spec}.") from None
-        flat = [TensorSpec(structure.most_specific_shape(a.shape, b.shape), a.dtype)
-                for a, b in zip(structure.flatten(spec), structure.flatten(other))]
+            raise TypeError(
+                "Invalid `datasets`. `datasets` must have compatible element "
+                f"specs.\n Dataset 0 element_spec={spec}."
+            ) from None
+        flat = [
+            TensorSpec(structure.most_specific_shape(a.shape, b.shape), a.dtype)
+            for a, b in zip(structure.flatten(spec), structure.flatten(other))
+        ]
         for a, b in zip(structure.flatten(spec), structure.flatten(other)):
             if a.dtype != b.dtype:
-                raise TypeError("Invalid `datasets`. `datasets` must have compatible "
-                                f"element specs.\n Dataset 0 element_spec={spec}.")
+                raise TypeError(
+                    "Invalid `datasets`. `datasets` must have compatible "
+                    f"element specs.\n Dataset 0 element_spec={spec}."
+                )
         spec = structure.pack(spec, flat)
     return spec

@@ -10,7 +10,8 @@ from __future__ import annotations
 import collections
 import csv
 import io
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -43,8 +44,10 @@ def _columns_from_defaults(record_defaults: list) -> list:
             else:
                 dt, default = structure.dtype_of(arr), arr.reshape(-1)[0]
         if dt.name not in _ALLOWED:
-            raise TypeError(f"Unsupported type for record_defaults[{i}]: {dt.name}. "
-                            "Expected one of int32, int64, float32, float64, string.")
+            raise TypeError(
+                f"Unsupported type for record_defaults[{i}]: {dt.name}. "
+                "Expected one of int32, int64, float32, float64, string."
+            )
         cols.append(_Column(dt, default))
     return cols
 
@@ -56,8 +59,7 @@ def _field_error(msg: str, path: str, record: int) -> errors.OpError:
 def _convert(text: str, col: _Column, index: int, path: str, record: int, na: str) -> Any:
     if text == "" or text == na:
         if col.default is None:
-            raise _field_error(f"Field {index} is required but missing in record!", path,
-                               record)
+            raise _field_error(f"Field {index} is required but missing in record!", path, record)
         return col.default
     name = col.dtype.name
     try:
@@ -71,8 +73,9 @@ def _convert(text: str, col: _Column, index: int, path: str, record: int, na: st
             return v
         return float(text)
     except ValueError:
-        raise _field_error(f"Field {index} in record is not a valid {name}: {text}", path,
-                           record) from None
+        raise _field_error(
+            f"Field {index} in record is not a valid {name}: {text}", path, record
+        ) from None
 
 
 def _fast_parse(text: bytes, cols: list, select: list, delim: str, n_fields: int) -> list | None:
@@ -82,8 +85,15 @@ def _fast_parse(text: bytes, cols: list, select: list, delim: str, n_fields: int
         return [np.zeros(0, c.dtype.as_numpy_dtype) for c in cols]
     try:
         dt = np.dtype([(f"c{i}", c.dtype.as_numpy_dtype) for i, c in enumerate(cols)])
-        arr = np.loadtxt(io.BytesIO(text), delimiter=delim, dtype=dt, usecols=select,
-                         ndmin=1, comments=None, encoding="latin-1")
+        arr = np.loadtxt(
+            io.BytesIO(text),
+            delimiter=delim,
+            dtype=dt,
+            usecols=select,
+            ndmin=1,
+            comments=None,
+            encoding="latin-1",
+        )
     except (ValueError, IndexError, TypeError):
         return None
     first = text[: text.find(b"\n") if b"\n" in text else len(text)]
@@ -92,14 +102,22 @@ def _fast_parse(text: bytes, cols: list, select: list, delim: str, n_fields: int
     return [np.ascontiguousarray(arr[f"c{i}"]) for i in range(len(cols))]
 
 
-def parse_csv_file(path: str, cols: list, header: bool, delim: str, quote: bool,
-                   na: str, select: list | None, compression: Any = None) -> list:
+def parse_csv_file(
+    path: str,
+    cols: list,
+    header: bool,
+    delim: str,
+    quote: bool,
+    na: str,
+    select: list | None,
+    compression: Any = None,
+) -> list:
     """Parses one CSV file into one array per selected column."""
     data = tfrecord.read_file_bytes(path, tfrecord._compression(compression))
     first_line = 0
     if header:
         nl = data.find(b"\n")
-        data = b"" if nl < 0 else data[nl + 1:]
+        data = b"" if nl < 0 else data[nl + 1 :]
         first_line = 1
     n_fields = len(cols) if select is None else None
     sel = list(range(len(cols))) if select is None else list(select)
@@ -107,19 +125,24 @@ def parse_csv_file(path: str, cols: list, header: bool, delim: str, quote: bool,
         fast = _fast_parse(data, cols, sel, delim, n_fields)
         if fast is not None:
             return fast
-    reader = csv.reader(io.StringIO(data.decode("utf-8")), delimiter=delim,
-                        quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE)
+    reader = csv.reader(
+        io.StringIO(data.decode("utf-8")),
+        delimiter=delim,
+        quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
+    )
     out: list = [[] for _ in cols]
     for r, row in enumerate(reader):
         record = r + first_line
         if not row:
             continue
         if select is None and len(row) != len(cols):
-            raise _field_error(f"Expect {len(cols)} fields but have {len(row)} in record",
-                               path, record)
+            raise _field_error(
+                f"Expect {len(cols)} fields but have {len(row)} in record", path, record
+            )
         if select is not None and len(row) <= max(sel):
-            raise _field_error(f"Expect at least {max(sel) + 1} fields but have {len(row)} "
-                               "in record", path, record)
+            raise _field_error(
+                f"Expect at least {max(sel) + 1} fields but have {len(row)} in record", path, record
+            )
         for j, (c, i) in enumerate(zip(cols, sel)):
             out[j].append(_convert(row[i].rstrip("\r"), c, i, path, record, na))
     arrays = []
@@ -139,10 +162,20 @@ class CsvDataset(DatasetV2):
     `record_defaults` gives each column's dtype (a dtype: required) or default value.
     """
 
-    def __init__(self, filenames: Any, record_defaults: list, compression_type: Any = None,
-                 buffer_size: Any = None, header: bool = False, field_delim: str = ",",
-                 use_quote_delim: bool = True, na_value: str = "", select_cols: Any = None,
-                 exclude_cols: Any = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        filenames: Any,
+        record_defaults: list,
+        compression_type: Any = None,
+        buffer_size: Any = None,
+        header: bool = False,
+        field_delim: str = ",",
+        use_quote_delim: bool = True,
+        na_value: str = "",
+        select_cols: Any = None,
+        exclude_cols: Any = None,
+        name: str | None = None,
+    ) -> None:
         super().__init__()
         self._files = filenames_of(filenames)
         self._cols = _columns_from_defaults(list(record_defaults))
@@ -152,8 +185,7 @@ class CsvDataset(DatasetV2):
         if self._select is not None and len(self._select) != len(self._cols):
             raise ValueError("Length of select_cols and record_defaults do not match.")
         self._exclude = exclude_cols
-        self._args = (bool(header), field_delim, bool(use_quote_delim), na_value,
-                      compression_type)
+        self._args = (bool(header), field_delim, bool(use_quote_delim), na_value, compression_type)
         self._parsed: TensorSliceDataset | None = None
 
     def _compute_spec(self) -> Any:
@@ -162,10 +194,16 @@ class CsvDataset(DatasetV2):
     def _table(self) -> TensorSliceDataset:
         if self._parsed is None:
             header, delim, quote, na, comp = self._args
-            per_file = [parse_csv_file(f, self._cols, header, delim, quote, na,
-                                       self._select, comp) for f in self._files]
-            columns = [np.concatenate([p[j] for p in per_file]) if per_file else
-                       np.zeros(0, c.dtype.as_numpy_dtype) for j, c in enumerate(self._cols)]
+            per_file = [
+                parse_csv_file(f, self._cols, header, delim, quote, na, self._select, comp)
+                for f in self._files
+            ]
+            columns = [
+                np.concatenate([p[j] for p in per_file])
+                if per_file
+                else np.zeros(0, c.dtype.as_numpy_dtype)
+                for j, c in enumerate(self._cols)
+            ]
             self._parsed = TensorSliceDataset(tuple(columns)) if columns[0].shape[0] else None
             if self._parsed is None:
                 return _EMPTY
@@ -205,26 +243,46 @@ def _infer_type(values: list, na: str) -> tuple:
                 pass
             best += 1
     name = order[best]
-    return {"int32": 0, "int64": np.int64(0), "float32": 0.0, "float64": np.float64(0),
-            "string": ""}[name]
+    return {
+        "int32": 0,
+        "int64": np.int64(0),
+        "float32": 0.0,
+        "float64": np.float64(0),
+        "string": "",
+    }[name]
 
 
-def make_csv_dataset(file_pattern: Any, batch_size: int, column_names: list | None = None,
-                     column_defaults: list | None = None, label_name: str | None = None,
-                     select_columns: list | None = None, field_delim: str = ",",
-                     use_quote_delim: bool = True, na_value: str = "", header: bool = True,
-                     num_epochs: int | None = None, shuffle: bool = True,
-                     shuffle_buffer_size: int = 10000, shuffle_seed: int | None = None,
-                     prefetch_buffer_size: Any = None, num_parallel_reads: Any = None,
-                     sloppy: bool = False, num_rows_for_inference: int = 100,
-                     compression_type: Any = None, ignore_errors: bool = False,
-                     encoding: str = "utf-8") -> DatasetV2:
+def make_csv_dataset(
+    file_pattern: Any,
+    batch_size: int,
+    column_names: list | None = None,
+    column_defaults: list | None = None,
+    label_name: str | None = None,
+    select_columns: list | None = None,
+    field_delim: str = ",",
+    use_quote_delim: bool = True,
+    na_value: str = "",
+    header: bool = True,
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    shuffle_buffer_size: int = 10000,
+    shuffle_seed: int | None = None,
+    prefetch_buffer_size: Any = None,
+    num_parallel_reads: Any = None,
+    sloppy: bool = False,
+    num_rows_for_inference: int = 100,
+    compression_type: Any = None,
+    ignore_errors: bool = False,
+    encoding: str = "utf-8",
+) -> DatasetV2:
     """`tf.data.experimental.make_csv_dataset`: batches of (OrderedDict of columns[, label])
     read from CSV files, with column types inferred from the first rows."""
     from ndflow._src.data.readers import list_files
 
-    files = [bytes(f).decode() for f in list_files(file_pattern, shuffle=shuffle,
-                                                     seed=shuffle_seed).as_numpy_iterator()]
+    files = [
+        bytes(f).decode()
+        for f in list_files(file_pattern, shuffle=shuffle, seed=shuffle_seed).as_numpy_iterator()
+    ]
     first = tfrecord.read_file_bytes(files[0], tfrecord._compression(compression_type))
     lines = first.decode(encoding).splitlines()
     rows = list(csv.reader(lines[: num_rows_for_inference + 1], delimiter=field_delim))
@@ -236,29 +294,36 @@ def make_csv_dataset(file_pattern: Any, batch_size: int, column_names: list | No
     if len(set(column_names)) != len(column_names):
         raise ValueError("Cannot have duplicate column names.")
     if select_columns is not None:
-        idx = [column_names.index(c) if isinstance(c, str) else int(c)
-               for c in select_columns]
+        idx = [column_names.index(c) if isinstance(c, str) else int(c) for c in select_columns]
         idx = sorted(idx)
     else:
         idx = list(range(len(column_names)))
     names = [column_names[i] for i in idx]
     if label_name is not None and label_name not in names:
-        raise ValueError(f"`label_name` provided must be one of the columns: {names}. "
-                         f"Received: {label_name}")
+        raise ValueError(
+            f"`label_name` provided must be one of the columns: {names}. Received: {label_name}"
+        )
     data_rows = rows[1:] if header else rows
     if column_defaults is None:
-        defaults = [_infer_type([r[i] for r in data_rows if len(r) > i], na_value)
-                    for i in idx]
+        defaults = [_infer_type([r[i] for r in data_rows if len(r) > i], na_value) for i in idx]
     else:
         defaults = list(column_defaults)
-    csv_ds = CsvDataset(files, defaults, compression_type=compression_type, header=header,
-                        field_delim=field_delim, use_quote_delim=use_quote_delim,
-                        na_value=na_value, select_cols=idx if select_columns else None)
-    columns = [a for a in csv_ds._table().gather(
-        np.arange(csv_ds._table().n))] if csv_ds._table() is not _EMPTY else [
-        np.zeros(0, c.dtype.as_numpy_dtype) for c in csv_ds._cols]
-    features = collections.OrderedDict(
-        (n, c) for n, c in zip(names, columns) if n != label_name)
+    csv_ds = CsvDataset(
+        files,
+        defaults,
+        compression_type=compression_type,
+        header=header,
+        field_delim=field_delim,
+        use_quote_delim=use_quote_delim,
+        na_value=na_value,
+        select_cols=idx if select_columns else None,
+    )
+    columns = (
+        [a for a in csv_ds._table().gather(np.arange(csv_ds._table().n))]
+        if csv_ds._table() is not _EMPTY
+        else [np.zeros(0, c.dtype.as_numpy_dtype) for c in csv_ds._cols]
+    )
+    features = collections.OrderedDict((n, c) for n, c in zip(names, columns) if n != label_name)
     if label_name is not None:
         ds: DatasetV2 = TensorSliceDataset((features, columns[names.index(label_name)]))
     else:
@@ -269,4 +334,3 @@ def make_csv_dataset(file_pattern: Any, batch_size: int, column_names: list | No
         ds = ds.repeat(num_epochs)
     ds = ds.batch(batch_size, drop_remainder=num_epochs is None)
     return ds.prefetch(prefetch_buffer_size if prefetch_buffer_size is not None else -1)
-

@@ -10,7 +10,8 @@ The public methods build transformation nodes defined in the sibling modules.
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -76,8 +77,9 @@ class IndexPlan:
     `ordered` is True when the chunks are 0..n-1 in order (no shuffle under it).
     """
 
-    def __init__(self, source: Any, chunks: Callable[[IterCtx], Iterator[np.ndarray]],
-                 ordered: bool) -> None:
+    def __init__(
+        self, source: Any, chunks: Callable[[IterCtx], Iterator[np.ndarray]], ordered: bool
+    ) -> None:
         self.source = source
         self.chunks = chunks
         self.ordered = ordered
@@ -147,8 +149,7 @@ class DatasetV2:
 
     def _new_ctx(self) -> IterCtx:
         self._iterations += 1
-        ctx = IterCtx(int(np.random.SeedSequence().entropy) & 0x7FFFFFFFFFFF,
-                      self._iterations - 1)
+        ctx = IterCtx(int(np.random.SeedSequence().entropy) & 0x7FFFFFFFFFFF, self._iterations - 1)
         ctx.positions = self._positions()
         return ctx
 
@@ -214,14 +215,20 @@ class DatasetV2:
         return sources.RangeDataset(*args, dtype=dtype)
 
     @staticmethod
-    def from_generator(generator: Callable, output_types: Any = None,
-                       output_shapes: Any = None, args: Any = None,
-                       output_signature: Any = None, name: str | None = None) -> DatasetV2:
+    def from_generator(
+        generator: Callable,
+        output_types: Any = None,
+        output_shapes: Any = None,
+        args: Any = None,
+        output_signature: Any = None,
+        name: str | None = None,
+    ) -> DatasetV2:
         """Elements produced by calling `generator(*args)`, checked against the signature."""
         from ndflow._src.data import sources
 
-        return sources.GeneratorDataset(generator, output_types, output_shapes, args,
-                                        output_signature)
+        return sources.GeneratorDataset(
+            generator, output_types, output_shapes, args, output_signature
+        )
 
     @staticmethod
     def zip(*datasets: Any, name: str | None = None) -> DatasetV2:
@@ -232,36 +239,51 @@ class DatasetV2:
         return sources.ZipDataset(datasets)
 
     @staticmethod
-    def list_files(file_pattern: Any, shuffle: bool | None = None, seed: int | None = None,
-                   name: str | None = None) -> DatasetV2:
+    def list_files(
+        file_pattern: Any,
+        shuffle: bool | None = None,
+        seed: int | None = None,
+        name: str | None = None,
+    ) -> DatasetV2:
         from ndflow._src.data import readers
 
         return readers.list_files(file_pattern, shuffle, seed)
 
     @staticmethod
-    def sample_from_datasets(datasets: list, weights: Any = None, seed: int | None = None,
-                             stop_on_empty_dataset: bool = False,
-                             rerandomize_each_iteration: Any = None) -> DatasetV2:
+    def sample_from_datasets(
+        datasets: list,
+        weights: Any = None,
+        seed: int | None = None,
+        stop_on_empty_dataset: bool = False,
+        rerandomize_each_iteration: Any = None,
+    ) -> DatasetV2:
         from ndflow._src.data import combinators
 
         return combinators.SampleDataset(datasets, weights, seed, stop_on_empty_dataset)
 
     @staticmethod
-    def choose_from_datasets(datasets: list, choice_dataset: DatasetV2,
-                             stop_on_empty_dataset: bool = True) -> DatasetV2:
+    def choose_from_datasets(
+        datasets: list, choice_dataset: DatasetV2, stop_on_empty_dataset: bool = True
+    ) -> DatasetV2:
         from ndflow._src.data import combinators
 
         return combinators.ChooseDataset(datasets, choice_dataset, stop_on_empty_dataset)
 
     @staticmethod
-    def load(path: str, element_spec: Any = None, compression: str | None = None,
-             reader_func: Any = None) -> DatasetV2:
+    def load(
+        path: str, element_spec: Any = None, compression: str | None = None, reader_func: Any = None
+    ) -> DatasetV2:
         from ndflow._src.data import snapshot
 
         return snapshot.load(path, element_spec)
 
-    def save(self, path: str, compression: str | None = None, shard_func: Any = None,
-             checkpoint_args: Any = None) -> None:
+    def save(
+        self,
+        path: str,
+        compression: str | None = None,
+        shard_func: Any = None,
+        checkpoint_args: Any = None,
+    ) -> None:
         from ndflow._src.data import snapshot
 
         snapshot.save(self, path)
@@ -272,8 +294,13 @@ class DatasetV2:
 
         return sources.ConcatenateDataset(self, dataset)
 
-    def map(self, map_func: Callable, num_parallel_calls: int | None = None,
-            deterministic: bool | None = None, name: str | None = None) -> DatasetV2:
+    def map(
+        self,
+        map_func: Callable,
+        num_parallel_calls: int | None = None,
+        deterministic: bool | None = None,
+        name: str | None = None,
+    ) -> DatasetV2:
         """Applies `map_func` to each element (unpacking tuples into arguments)."""
         from ndflow._src.data import transformations as t
 
@@ -284,21 +311,32 @@ class DatasetV2:
 
         return t.FilterDataset(self, predicate)
 
-    def batch(self, batch_size: Any, drop_remainder: bool = False,
-              num_parallel_calls: int | None = None, deterministic: bool | None = None,
-              name: str | None = None) -> DatasetV2:
+    def batch(
+        self,
+        batch_size: Any,
+        drop_remainder: bool = False,
+        num_parallel_calls: int | None = None,
+        deterministic: bool | None = None,
+        name: str | None = None,
+    ) -> DatasetV2:
         """Stacks consecutive elements into batches of `batch_size`."""
         from ndflow._src.data import batching
 
         return batching.BatchDataset(self, batch_size, drop_remainder)
 
-    def padded_batch(self, batch_size: Any, padded_shapes: Any = None,
-                     padding_values: Any = None, drop_remainder: bool = False,
-                     name: str | None = None) -> DatasetV2:
+    def padded_batch(
+        self,
+        batch_size: Any,
+        padded_shapes: Any = None,
+        padding_values: Any = None,
+        drop_remainder: bool = False,
+        name: str | None = None,
+    ) -> DatasetV2:
         from ndflow._src.data import batching
 
-        return batching.PaddedBatchDataset(self, batch_size, padded_shapes, padding_values,
-                                           drop_remainder)
+        return batching.PaddedBatchDataset(
+            self, batch_size, padded_shapes, padding_values, drop_remainder
+        )
 
     def ragged_batch(self, *args: Any, **kwargs: Any) -> DatasetV2:
         raise NotImplementedError("ndflow has no RaggedTensor yet; use padded_batch.")
@@ -308,15 +346,20 @@ class DatasetV2:
 
         return batching.UnbatchDataset(self)
 
-    def rebatch(self, batch_size: Any, drop_remainder: bool = False,
-                name: str | None = None) -> DatasetV2:
+    def rebatch(
+        self, batch_size: Any, drop_remainder: bool = False, name: str | None = None
+    ) -> DatasetV2:
         from ndflow._src.data import batching
 
         return batching.RebatchDataset(self, batch_size, drop_remainder)
 
-    def shuffle(self, buffer_size: Any, seed: int | None = None,
-                reshuffle_each_iteration: bool | None = None,
-                name: str | None = None) -> DatasetV2:
+    def shuffle(
+        self,
+        buffer_size: Any,
+        seed: int | None = None,
+        reshuffle_each_iteration: bool | None = None,
+        name: str | None = None,
+    ) -> DatasetV2:
         """Samples from a buffer of `buffer_size` elements, refilled from the input."""
         from ndflow._src.data import transformations as t
 
@@ -352,9 +395,15 @@ class DatasetV2:
 
         return combinators.FlatMapDataset(self, map_func)
 
-    def interleave(self, map_func: Callable, cycle_length: int | None = None,
-                   block_length: int | None = None, num_parallel_calls: int | None = None,
-                   deterministic: bool | None = None, name: str | None = None) -> DatasetV2:
+    def interleave(
+        self,
+        map_func: Callable,
+        cycle_length: int | None = None,
+        block_length: int | None = None,
+        num_parallel_calls: int | None = None,
+        deterministic: bool | None = None,
+        name: str | None = None,
+    ) -> DatasetV2:
         from ndflow._src.data import combinators
 
         return combinators.InterleaveDataset(self, map_func, cycle_length, block_length)
@@ -365,8 +414,14 @@ class DatasetV2:
         ds = DatasetV2.zip((sources.RangeDataset(start, np.iinfo(np.int64).max), self))
         return ds
 
-    def window(self, size: int, shift: int | None = None, stride: int = 1,
-               drop_remainder: bool = False, name: str | None = None) -> DatasetV2:
+    def window(
+        self,
+        size: int,
+        shift: int | None = None,
+        stride: int = 1,
+        drop_remainder: bool = False,
+        name: str | None = None,
+    ) -> DatasetV2:
         from ndflow._src.data import batching
 
         return batching.WindowDataset(self, size, shift, stride, drop_remainder)
@@ -380,8 +435,7 @@ class DatasetV2:
         out = transformation_func(self)
         if not isinstance(out, DatasetV2):
             raise TypeError(
-                "`transformation_func` must return a `tf.data.Dataset` object. "
-                f"Received: {out!r}"
+                f"`transformation_func` must return a `tf.data.Dataset` object. Received: {out!r}"
             )
         return out
 
@@ -405,25 +459,45 @@ class DatasetV2:
 
         return t.TakeWhileDataset(self, predicate)
 
-    def group_by_window(self, key_func: Callable, reduce_func: Callable,
-                        window_size: int | None = None, window_size_func: Any = None,
-                        name: str | None = None) -> DatasetV2:
+    def group_by_window(
+        self,
+        key_func: Callable,
+        reduce_func: Callable,
+        window_size: int | None = None,
+        window_size_func: Any = None,
+        name: str | None = None,
+    ) -> DatasetV2:
         from ndflow._src.data import batching
 
-        return batching.GroupByWindowDataset(self, key_func, reduce_func, window_size,
-                                             window_size_func)
+        return batching.GroupByWindowDataset(
+            self, key_func, reduce_func, window_size, window_size_func
+        )
 
-    def bucket_by_sequence_length(self, element_length_func: Callable,
-                                  bucket_boundaries: list, bucket_batch_sizes: list,
-                                  padded_shapes: Any = None, padding_values: Any = None,
-                                  pad_to_bucket_boundary: bool = False,
-                                  no_padding: bool = False, drop_remainder: bool = False,
-                                  name: str | None = None) -> DatasetV2:
+    def bucket_by_sequence_length(
+        self,
+        element_length_func: Callable,
+        bucket_boundaries: list,
+        bucket_batch_sizes: list,
+        padded_shapes: Any = None,
+        padding_values: Any = None,
+        pad_to_bucket_boundary: bool = False,
+        no_padding: bool = False,
+        drop_remainder: bool = False,
+        name: str | None = None,
+    ) -> DatasetV2:
         from ndflow._src.data import batching
 
         return batching.bucket_by_sequence_length(
-            self, element_length_func, bucket_boundaries, bucket_batch_sizes, padded_shapes,
-            padding_values, pad_to_bucket_boundary, no_padding, drop_remainder)
+            self,
+            element_length_func,
+            bucket_boundaries,
+            bucket_batch_sizes,
+            padded_shapes,
+            padding_values,
+            pad_to_bucket_boundary,
+            no_padding,
+            drop_remainder,
+        )
 
     def reduce(self, initial_state: Any, reduce_func: Callable, name: str | None = None):
         """Folds every element into a state with `reduce_func(state, element)`."""
@@ -453,8 +527,7 @@ class DatasetV2:
     def counter(start: int = 0, step: int = 1, dtype: Any = None) -> DatasetV2:
         from ndflow._src.data import sources
 
-        return sources.RangeDataset(start, np.iinfo(np.int64).max, step,
-                                    dtype=dtype or "int64")
+        return sources.RangeDataset(start, np.iinfo(np.int64).max, step, dtype=dtype or "int64")
 
     def _seed_pair(self, seed: int | None) -> tuple:
         return get_seed(seed)

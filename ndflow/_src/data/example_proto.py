@@ -8,7 +8,8 @@ and the other way round.
 from __future__ import annotations
 
 import struct
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -57,16 +58,16 @@ def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
         elif wire == 1:
             if pos + 8 > n:
                 raise DecodeError("Truncated fixed64 field.")
-            value, pos = buf[pos:pos + 8], pos + 8
+            value, pos = buf[pos : pos + 8], pos + 8
         elif wire == 2:
             length, pos = _read_varint(buf, pos)
             if pos + length > n:
                 raise DecodeError("Truncated length-delimited field.")
-            value, pos = buf[pos:pos + length], pos + length
+            value, pos = buf[pos : pos + length], pos + length
         elif wire == 5:
             if pos + 4 > n:
                 raise DecodeError("Truncated fixed32 field.")
-            value, pos = buf[pos:pos + 4], pos + 4
+            value, pos = buf[pos : pos + 4], pos + 4
         else:
             raise DecodeError(f"Unsupported wire type {wire}.")
         yield number, wire, value
@@ -225,13 +226,19 @@ _KIND_CLASSES = {"bytes_list": BytesList, "float_list": FloatList, "int64_list":
 class Feature(_Message):
     """`tf.train.Feature`: one of bytes_list, float_list or int64_list."""
 
-    def __init__(self, bytes_list: BytesList | None = None,
-                 float_list: FloatList | None = None,
-                 int64_list: Int64List | None = None) -> None:
+    def __init__(
+        self,
+        bytes_list: BytesList | None = None,
+        float_list: FloatList | None = None,
+        int64_list: Int64List | None = None,
+    ) -> None:
         self._kind: str | None = None
         self._value: Any = None
-        for kind, v in (("bytes_list", bytes_list), ("float_list", float_list),
-                        ("int64_list", int64_list)):
+        for kind, v in (
+            ("bytes_list", bytes_list),
+            ("float_list", float_list),
+            ("int64_list", int64_list),
+        ):
             if v is not None:
                 self._kind, self._value = kind, v
 
@@ -314,8 +321,10 @@ class Features(_Message):
         pad = " " * indent
         out = []
         for k in sorted(self.feature):
-            out.append(f'{pad}feature {{\n{pad}  key: "{k}"\n{pad}  value {{\n'
-                       f"{self.feature[k]._text(indent + 4)}{pad}  }}\n{pad}}}\n")
+            out.append(
+                f'{pad}feature {{\n{pad}  key: "{k}"\n{pad}  value {{\n'
+                f"{self.feature[k]._text(indent + 4)}{pad}  }}\n{pad}}}\n"
+            )
         return "".join(out)
 
 
@@ -392,13 +401,14 @@ class FeatureLists(_Message):
     def _encode(self) -> bytes:
         return b"".join(
             _field(1, _field(1, k.encode()) + _field(2, self.feature_list[k]._encode()))
-            for k in sorted(self.feature_list))
+            for k in sorted(self.feature_list)
+        )
 
     def _decode(self, buf: bytes) -> None:
         for number, wire, value in _fields(buf):
             if number == 1 and wire == 2:
                 key, fl = "", FeatureList()
-                for n2, w2, v2 in _fields(value):
+                for n2, _w2, v2 in _fields(value):
                     if n2 == 1:
                         key = bytes(v2).decode()
                     elif n2 == 2:
@@ -412,8 +422,9 @@ class FeatureLists(_Message):
 class SequenceExample(_Message):
     """`tf.train.SequenceExample`: context features plus feature lists."""
 
-    def __init__(self, context: Features | None = None,
-                 feature_lists: FeatureLists | None = None) -> None:
+    def __init__(
+        self, context: Features | None = None, feature_lists: FeatureLists | None = None
+    ) -> None:
         self.context = context if context is not None else Features()
         self.feature_lists = feature_lists if feature_lists is not None else FeatureLists()
 

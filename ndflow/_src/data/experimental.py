@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 
@@ -19,23 +20,31 @@ def get_single_element(dataset: DatasetV2) -> Any:
     return dataset.get_single_element()
 
 
-def sample_from_datasets(datasets: list, weights: Any = None, seed: Any = None,
-                         stop_on_empty_dataset: bool = False) -> DatasetV2:
+def sample_from_datasets(
+    datasets: list, weights: Any = None, seed: Any = None, stop_on_empty_dataset: bool = False
+) -> DatasetV2:
     return DatasetV2.sample_from_datasets(datasets, weights, seed, stop_on_empty_dataset)
 
 
-def choose_from_datasets(datasets: list, choice_dataset: DatasetV2,
-                         stop_on_empty_dataset: bool = True) -> DatasetV2:
+def choose_from_datasets(
+    datasets: list, choice_dataset: DatasetV2, stop_on_empty_dataset: bool = True
+) -> DatasetV2:
     return DatasetV2.choose_from_datasets(datasets, choice_dataset, stop_on_empty_dataset)
 
 
-def save(dataset: DatasetV2, path: str, compression: Any = None, shard_func: Any = None,
-         checkpoint_args: Any = None) -> None:
+def save(
+    dataset: DatasetV2,
+    path: str,
+    compression: Any = None,
+    shard_func: Any = None,
+    checkpoint_args: Any = None,
+) -> None:
     dataset.save(path)
 
 
-def load(path: str, element_spec: Any = None, compression: Any = None,
-         reader_func: Any = None) -> DatasetV2:
+def load(
+    path: str, element_spec: Any = None, compression: Any = None, reader_func: Any = None
+) -> DatasetV2:
     return DatasetV2.load(path, element_spec)
 
 
@@ -64,13 +73,15 @@ def enumerate_dataset(start: int = 0) -> Callable[[DatasetV2], DatasetV2]:
     return lambda ds: ds.enumerate(start)
 
 
-def shuffle_and_repeat(buffer_size: int, count: Any = None,
-                       seed: Any = None) -> Callable[[DatasetV2], DatasetV2]:
+def shuffle_and_repeat(
+    buffer_size: int, count: Any = None, seed: Any = None
+) -> Callable[[DatasetV2], DatasetV2]:
     return lambda ds: ds.shuffle(buffer_size, seed).repeat(count)
 
 
-def dense_to_ragged_batch(batch_size: int, drop_remainder: bool = False,
-                          row_splits_dtype: Any = None) -> Callable[[DatasetV2], DatasetV2]:
+def dense_to_ragged_batch(
+    batch_size: int, drop_remainder: bool = False, row_splits_dtype: Any = None
+) -> Callable[[DatasetV2], DatasetV2]:
     return lambda ds: ds.ragged_batch(batch_size, drop_remainder)
 
 
@@ -103,7 +114,8 @@ def _cardinality_error(expected: int, more: str, n: int) -> Exception:
     word = "at least " if more else ""
     return invalid_argument(
         f"Input dataset was expected to contain {expected} elements but contained "
-        f"{word}{n} elements.")
+        f"{word}{n} elements."
+    )
 
 
 def rejection_resample(*args: Any, **kwargs: Any) -> Any:

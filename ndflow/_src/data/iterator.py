@@ -93,8 +93,10 @@ class OwnedIterator:
             self._start(ctx, vals["count"])
         except StopIteration:
             raise errors.FailedPreconditionError(
-                None, None, "Failed to restore the iterator: the dataset has fewer than "
-                f"{vals['count']} elements now."
+                None,
+                None,
+                "Failed to restore the iterator: the dataset has fewer than "
+                f"{vals['count']} elements now.",
             ) from None
 
     def save(self) -> dict:
@@ -138,6 +140,5 @@ class _Optional:
 
     def get_value(self) -> Any:
         if self._value is None:
-            raise errors.InvalidArgumentError(None, None, "The optional does not have a "
-                                              "value.")
+            raise errors.InvalidArgumentError(None, None, "The optional does not have a value.")
         return self._value

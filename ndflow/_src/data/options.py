@@ -20,9 +20,7 @@ class _OptionGroup:
 
     def __setattr__(self, name: str, value: Any) -> None:
         if name not in self._defaults:
-            raise AttributeError(
-                f"Cannot set the property {name} on {type(self).__name__}."
-            )
+            raise AttributeError(f"Cannot set the property {name} on {type(self).__name__}.")
         object.__setattr__(self, name, value)
 
     def _merge(self, other: _OptionGroup) -> None:
@@ -93,9 +91,14 @@ class Options:
     def merge(self, other: Options) -> Options:
         out = Options()
         for src in (self, other):
-            for k in ("deterministic", "experimental_deterministic", "experimental_slack",
-                      "experimental_external_state_policy", "experimental_warm_start",
-                      "experimental_symbolic_checkpoint"):
+            for k in (
+                "deterministic",
+                "experimental_deterministic",
+                "experimental_slack",
+                "experimental_external_state_policy",
+                "experimental_warm_start",
+                "experimental_symbolic_checkpoint",
+            ):
                 v = getattr(src, k)
                 if v is not None:
                     setattr(out, k, v)
@@ -110,6 +113,12 @@ class Options:
             return NotImplemented
         return all(
             getattr(self, k) == getattr(other, k)
-            for k in ("deterministic", "experimental_slack", "threading",
-                      "experimental_optimization", "experimental_distribute", "autotune")
+            for k in (
+                "deterministic",
+                "experimental_slack",
+                "threading",
+                "experimental_optimization",
+                "experimental_distribute",
+                "autotune",
+            )
         )

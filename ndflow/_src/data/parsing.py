@@ -18,11 +18,15 @@ except ImportError:  # pragma: no cover - depends on the merge state
         """A sparse tensor: `indices` [N, rank], `values` [N], `dense_shape` [rank]."""
 
         def __init__(self, indices: Any, values: Any, dense_shape: Any) -> None:
-            self.indices = indices if isinstance(indices, Tensor) else wrap(
-                np.asarray(indices, np.int64))
+            self.indices = (
+                indices if isinstance(indices, Tensor) else wrap(np.asarray(indices, np.int64))
+            )
             self.values = values if isinstance(values, Tensor) else wrap(np.asarray(values))
-            self.dense_shape = dense_shape if isinstance(dense_shape, Tensor) else wrap(
-                np.asarray(dense_shape, np.int64))
+            self.dense_shape = (
+                dense_shape
+                if isinstance(dense_shape, Tensor)
+                else wrap(np.asarray(dense_shape, np.int64))
+            )
 
         @property
         def dtype(self) -> dtypes.DType:
@@ -35,8 +39,10 @@ except ImportError:  # pragma: no cover - depends on the merge state
             return TensorShape(self.dense_shape._value.tolist())
 
         def __repr__(self) -> str:
-            return (f"SparseTensor(indices={self.indices}, values={self.values}, "
-                    f"dense_shape={self.dense_shape})")
+            return (
+                f"SparseTensor(indices={self.indices}, values={self.values}, "
+                f"dense_shape={self.dense_shape})"
+            )
 
 
 class FixedLenFeature(NamedTuple):
@@ -67,8 +73,9 @@ _NAME_OF_KIND = {"int64_list": "int64", "float_list": "float", "bytes_list": "st
 def _dtype(d: Any) -> dtypes.DType:
     d = dtypes.as_dtype(d)
     if d.name not in _KIND_FOR:
-        raise ValueError(f"Unsupported dtype {d.name} for a feature; use tf.int64, "
-                         "tf.float32 or tf.string.")
+        raise ValueError(
+            f"Unsupported dtype {d.name} for a feature; use tf.int64, tf.float32 or tf.string."
+        )
     return d
 
 
@@ -82,9 +89,11 @@ def _values(feats: dict, key: str, d: dtypes.DType) -> list | None:
         return None
     kind, vals = entry
     if kind is not None and kind != _KIND_FOR[d.name]:
-        raise _fail(f"Key: {key}.  Data types don't match. Data type: "
-                    f"{_NAME_OF_KIND[kind]} but expected type: "
-                    f"{'float' if d.name == 'float32' else d.name}")
+        raise _fail(
+            f"Key: {key}.  Data types don't match. Data type: "
+            f"{_NAME_OF_KIND[kind]} but expected type: "
+            f"{'float' if d.name == 'float32' else d.name}"
+        )
     return vals
 
 
@@ -116,42 +125,65 @@ def _parse(records: list, features: dict) -> dict:
                 indices.extend((i, j) for j in range(len(vals)))
                 values.extend(vals)
                 width = max(width, len(vals))
-            out[key] = (np.asarray(indices, np.int64).reshape(-1, 2), _array(values, d),
-                        np.asarray([len(records), width], np.int64))
+            out[key] = (
+                np.asarray(indices, np.int64).reshape(-1, 2),
+                _array(values, d),
+                np.asarray([len(records), width], np.int64),
+            )
         elif isinstance(spec, FixedLenFeature):
             d = _dtype(spec.dtype)
             shape = [int(s) for s in (spec.shape if spec.shape is not None else [])]
             size = int(np.prod(shape)) if shape else 1
             default = None
             if spec.default_value is not None:
-                default = np.broadcast_to(_array(np.asarray(
-                    getattr(spec.default_value, "_value", spec.default_value),
-                ).reshape(-1).tolist(), d), [size]) if np.size(getattr(
-                    spec.default_value, "_value", spec.default_value)) in (1, size) else None
+                default = (
+                    np.broadcast_to(
+                        _array(
+                            np.asarray(
+                                getattr(spec.default_value, "_value", spec.default_value),
+                            )
+                            .reshape(-1)
+                            .tolist(),
+                            d,
+                        ),
+                        [size],
+                    )
+                    if np.size(getattr(spec.default_value, "_value", spec.default_value))
+                    in (1, size)
+                    else None
+                )
                 if default is None:
-                    raise ValueError(f"Invalid default_value for feature {key!r}: its size "
-                                     f"does not match shape {shape}.")
+                    raise ValueError(
+                        f"Invalid default_value for feature {key!r}: its size "
+                        f"does not match shape {shape}."
+                    )
             rows = []
             for feats in decoded:
                 vals = _values(feats, key, d)
                 if vals is None or (not vals and size and default is not None):
                     if default is None:
-                        raise _fail(f"Feature: {key} (data type: "
-                                    f"{'float' if d.name == 'float32' else d.name}) is "
-                                    "required but could not be found.")
+                        raise _fail(
+                            f"Feature: {key} (data type: "
+                            f"{'float' if d.name == 'float32' else d.name}) is "
+                            "required but could not be found."
+                        )
                     rows.append(np.array(default))
                     continue
                 if len(vals) != size:
                     kind = _KIND_FOR[d.name]
-                    raise _fail(f"Key: {key}.  Can't parse serialized Example: Some {kind} "
-                                f"slice was not parsed (it has {len(vals)} values; shape "
-                                f"{shape} needs {size}).")
+                    raise _fail(
+                        f"Key: {key}.  Can't parse serialized Example: Some {kind} "
+                        f"slice was not parsed (it has {len(vals)} values; shape "
+                        f"{shape} needs {size})."
+                    )
                 rows.append(_array(vals, d))
             arr = np.stack(rows) if rows else _array([], d).reshape(0, size)
             out[key] = arr.reshape([len(records)] + shape)
         else:
-            raise ValueError(f"Unsupported feature type for {key!r}: {type(spec).__name__}. "
-                             "Use FixedLenFeature or VarLenFeature.")
+            raise ValueError(
+                f"Unsupported feature type for {key!r}: {type(spec).__name__}. "
+                "Use FixedLenFeature or VarLenFeature."
+            )
     return out
 
 
@@ -162,8 +194,9 @@ def _records(serialized: Any) -> tuple[list, tuple]:
     return flat, arr.shape
 
 
-def parse_example(serialized: Any, features: dict, example_names: Any = None,
-                  name: str | None = None) -> dict:
+def parse_example(
+    serialized: Any, features: dict, example_names: Any = None, name: str | None = None
+) -> dict:
     """Parses a batch (1-D) of serialized Examples into a dict of tensors.
 
     FixedLenFeature gives a dense [batch] + shape tensor; VarLenFeature gives a
@@ -181,8 +214,9 @@ def parse_example(serialized: Any, features: dict, example_names: Any = None,
     return {k: _to_output(v) for k, v in parsed.items()}
 
 
-def parse_single_example(serialized: Any, features: dict, example_names: Any = None,
-                         name: str | None = None) -> dict:
+def parse_single_example(
+    serialized: Any, features: dict, example_names: Any = None, name: str | None = None
+) -> dict:
     """Parses one serialized Example (a scalar string)."""
     records, shape = _records(serialized)
     if len(shape) != 0:

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import glob
 import os
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -19,20 +20,28 @@ from ndflow._src.data.structure import TensorSpec
 def filenames_of(filenames: Any) -> list:
     """File names from a string, a list of strings, a string tensor or a dataset of them."""
     if isinstance(filenames, DatasetV2):
-        return [bytes(x).decode() if isinstance(x, (bytes, np.bytes_)) else str(x)
-                for x in filenames.as_numpy_iterator()]
+        return [
+            bytes(x).decode() if isinstance(x, (bytes, np.bytes_)) else str(x)
+            for x in filenames.as_numpy_iterator()
+        ]
     if isinstance(filenames, (str, bytes, os.PathLike)):
         filenames = [filenames]
-    arr = np.asarray(structure.normalize(
-        [os.fspath(f) if isinstance(f, os.PathLike) else f for f in filenames]
-        if isinstance(filenames, (list, tuple)) else filenames))
+    arr = np.asarray(
+        structure.normalize(
+            [os.fspath(f) if isinstance(f, os.PathLike) else f for f in filenames]
+            if isinstance(filenames, (list, tuple))
+            else filenames
+        )
+    )
     if arr.ndim > 1:
         raise TypeError("`filenames` must be a `tf.Tensor` of `tf.string` and rank <= 1.")
     out = []
     for f in arr.reshape(-1):
         if not isinstance(f, bytes):
-            raise TypeError("`filenames` must be a `tf.Tensor` of dtype `tf.string` "
-                            f"dtype. Got {structure.dtype_of(arr).name}")
+            raise TypeError(
+                "`filenames` must be a `tf.Tensor` of dtype `tf.string` "
+                f"dtype. Got {structure.dtype_of(arr).name}"
+            )
         out.append(f.decode())
     return out
 
@@ -94,8 +103,14 @@ class TFRecordDataset(_FileDataset):
     A record with a wrong checksum raises `DataLossError` naming the file and offset.
     """
 
-    def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
-                 num_parallel_reads: Any = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        filenames: Any,
+        compression_type: Any = None,
+        buffer_size: Any = None,
+        num_parallel_reads: Any = None,
+        name: str | None = None,
+    ) -> None:
         super().__init__(filenames, num_parallel_reads)
         self._compression = compression_type
 
@@ -106,8 +121,14 @@ class TFRecordDataset(_FileDataset):
 class TextLineDataset(_FileDataset):
     """`tf.data.TextLineDataset`: the lines of text files, without line endings."""
 
-    def __init__(self, filenames: Any, compression_type: Any = None, buffer_size: Any = None,
-                 num_parallel_reads: Any = None, name: str | None = None) -> None:
+    def __init__(
+        self,
+        filenames: Any,
+        compression_type: Any = None,
+        buffer_size: Any = None,
+        num_parallel_reads: Any = None,
+        name: str | None = None,
+    ) -> None:
         super().__init__(filenames, num_parallel_reads)
         self._compression = tfrecord._compression(compression_type)
 
@@ -123,10 +144,17 @@ class TextLineDataset(_FileDataset):
 class FixedLengthRecordDataset(_FileDataset):
     """`tf.data.FixedLengthRecordDataset`: fixed-size records between header/footer."""
 
-    def __init__(self, filenames: Any, record_bytes: int, header_bytes: int | None = None,
-                 footer_bytes: int | None = None, buffer_size: Any = None,
-                 compression_type: Any = None, num_parallel_reads: Any = None,
-                 name: str | None = None) -> None:
+    def __init__(
+        self,
+        filenames: Any,
+        record_bytes: int,
+        header_bytes: int | None = None,
+        footer_bytes: int | None = None,
+        buffer_size: Any = None,
+        compression_type: Any = None,
+        num_parallel_reads: Any = None,
+        name: str | None = None,
+    ) -> None:
         super().__init__(filenames, num_parallel_reads)
         self._size = int(record_bytes)
         self._header = int(header_bytes or 0)
@@ -135,15 +163,18 @@ class FixedLengthRecordDataset(_FileDataset):
 
     def _records(self, path: str) -> Iterator[bytes]:
         data = tfrecord.read_file_bytes(path, self._compression)
-        body = data[self._header:len(data) - self._footer]
+        body = data[self._header : len(data) - self._footer]
         if len(body) % self._size:
             raise errors.DataLossError(
-                None, None, f"Excluding the header ({self._header} bytes) and footer "
-                f"({self._footer} bytes), input file \"{path}\" has body length "
+                None,
+                None,
+                f"Excluding the header ({self._header} bytes) and footer "
+                f'({self._footer} bytes), input file "{path}" has body length '
                 f"{len(body)} bytes, which is not an exact multiple of the record length "
-                f"({self._size} bytes).")
+                f"({self._size} bytes).",
+            )
         for i in range(0, len(body), self._size):
-            yield body[i:i + self._size]
+            yield body[i : i + self._size]
 
 
 def list_files(file_pattern: Any, shuffle: bool | None, seed: Any) -> DatasetV2:
@@ -154,8 +185,11 @@ def list_files(file_pattern: Any, shuffle: bool | None, seed: Any) -> DatasetV2:
     files = sorted({f for p in patterns for f in glob.glob(p)})
     if not files:
         raise errors.InvalidArgumentError(
-            None, None, "Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be true. "
-            f"Summarized data: b'No files matched pattern: {', '.join(patterns)}'")
+            None,
+            None,
+            "Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be true. "
+            f"Summarized data: b'No files matched pattern: {', '.join(patterns)}'",
+        )
     arr = np.empty(len(files), object)
     arr[:] = [f.encode() for f in files]
     ds: DatasetV2 = TensorSliceDataset(arr)

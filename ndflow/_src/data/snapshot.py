@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -40,7 +41,7 @@ def _decode(files: Any, key: str) -> np.ndarray:
     out = np.empty(len(lengths), object)
     pos = 0
     for i, n in enumerate(lengths.tolist()):
-        out[i] = data[pos:pos + n]
+        out[i] = data[pos : pos + n]
         pos += n
     return out.reshape(shape)
 
@@ -69,8 +70,12 @@ def read_elements(path: str) -> list:
 
 def _spec_to_json(spec: Any) -> Any:
     if isinstance(spec, TensorSpec):
-        return {"__spec__": [None if spec.shape._dims is None else list(spec.shape._dims),
-                             spec.dtype.name]}
+        return {
+            "__spec__": [
+                None if spec.shape._dims is None else list(spec.shape._dims),
+                spec.dtype.name,
+            ]
+        }
     if isinstance(spec, dict):
         return {"__dict__": [[k, _spec_to_json(v)] for k, v in spec.items()]}
     if isinstance(spec, tuple):

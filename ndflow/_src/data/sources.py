@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import itertools
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -64,8 +65,10 @@ class TensorSliceDataset(DatasetV2):
             yield tuple([a[i, ...] for a in arrays])
 
     def gather(self, idx: np.ndarray) -> tuple:
-        if len(idx) and idx[-1] - idx[0] == len(idx) - 1 and (
-            len(idx) < 3 or np.all(np.diff(idx) == 1)
+        if (
+            len(idx)
+            and idx[-1] - idx[0] == len(idx) - 1
+            and (len(idx) < 3 or np.all(np.diff(idx) == 1))
         ):
             s = slice(int(idx[0]), int(idx[-1]) + 1)
             return tuple([a[s] for a in self._arrays])
@@ -130,8 +133,10 @@ class RangeDataset(DatasetV2):
         elif len(args) == 3:
             start, stop, step = args
         else:
-            raise ValueError(f"Invalid `args`. The length of `args` should be between 1 and "
-                             f"3 but was {len(args)}.")
+            raise ValueError(
+                f"Invalid `args`. The length of `args` should be between 1 and "
+                f"3 but was {len(args)}."
+            )
         self._start = _as_int(start, "start")
         self._stop = None if stop is None else _as_int(stop, "stop")
         self._step = _as_int(step, "step")
@@ -153,8 +158,11 @@ class RangeDataset(DatasetV2):
 
     def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
         np_dtype = self._dtype.as_numpy_dtype
-        seq = itertools.count(self._start, self._step) if self._stop is None else range(
-            self._start, self._stop, self._step)
+        seq = (
+            itertools.count(self._start, self._step)
+            if self._stop is None
+            else range(self._start, self._stop, self._step)
+        )
         for v in seq:
             yield (np.asarray(v, np_dtype),)
 
@@ -171,8 +179,11 @@ def _signature_from_legacy(output_types: Any, output_shapes: Any) -> Any:
     if output_shapes is None:
         output_shapes = nest.map_structure(lambda _: None, output_types)
     flat_t = nest.flatten(output_types)
-    flat_s = nest.flatten_up_to(output_types, output_shapes) if hasattr(
-        nest, "flatten_up_to") else _flatten_shapes(output_types, output_shapes)
+    flat_s = (
+        nest.flatten_up_to(output_types, output_shapes)
+        if hasattr(nest, "flatten_up_to")
+        else _flatten_shapes(output_types, output_shapes)
+    )
     specs = [TensorSpec(TensorShape(s), t) for t, s in zip(flat_t, flat_s)]
     return nest.pack_sequence_as(output_types, specs) if nest.is_nested(output_types) else specs[0]
 
@@ -189,24 +200,33 @@ def _flatten_shapes(types: Any, shapes: Any) -> list:
 class GeneratorDataset(DatasetV2):
     """`Dataset.from_generator`: elements from a Python generator, checked and converted."""
 
-    def __init__(self, generator: Callable, output_types: Any, output_shapes: Any,
-                 args: Any, output_signature: Any) -> None:
+    def __init__(
+        self,
+        generator: Callable,
+        output_types: Any,
+        output_shapes: Any,
+        args: Any,
+        output_signature: Any,
+    ) -> None:
         super().__init__()
         if not callable(generator):
             raise TypeError("`generator` must be a Python callable.")
         if output_signature is not None:
             if output_types is not None:
-                raise TypeError("The `output_types` argument can not be used together with "
-                                "the `output_signature` argument.")
+                raise TypeError(
+                    "The `output_types` argument can not be used together with "
+                    "the `output_signature` argument."
+                )
             spec = output_signature
         else:
             if output_types is None:
-                raise TypeError("To specify the output signature you need to provide "
-                                "either the `output_signature` argument or the "
-                                "`output_types` argument.")
+                raise TypeError(
+                    "To specify the output signature you need to provide "
+                    "either the `output_signature` argument or the "
+                    "`output_types` argument."
+                )
             spec = _signature_from_legacy(output_types, output_shapes)
-        self._signature = nest.map_structure(
-            lambda s: TensorSpec(s.shape, s.dtype), spec)
+        self._signature = nest.map_structure(lambda s: TensorSpec(s.shape, s.dtype), spec)
         self._generator = generator
         self._args = tuple(np.asarray(structure.normalize(a)) for a in (args or ()))
 
@@ -273,7 +293,7 @@ class ZipDataset(DatasetV2):
             if not isinstance(d, DatasetV2) or _has_list(datasets):
                 raise TypeError(
                     "Invalid input to `zip`. Inputs are expected to be (nested) structures "
-                    f"of `tf.data.Dataset` objects. Python `list` is not supported and you "
+                    "of `tf.data.Dataset` objects. Python `list` is not supported and you "
                     "should use `tuple` instead."
                 )
         super().__init__(flat)
@@ -318,9 +338,7 @@ class ConcatenateDataset(DatasetV2):
         try:
             nest.assert_same_structure(sa, sb)
         except (ValueError, TypeError):
-            raise TypeError(
-                f"Incompatible dataset elements:\n  {sa}\nvs.\n  {sb}"
-            ) from None
+            raise TypeError(f"Incompatible dataset elements:\n  {sa}\nvs.\n  {sb}") from None
         for x, y in zip(nest.flatten(sa), nest.flatten(sb)):
             if x.dtype != y.dtype:
                 raise TypeError(f"Incompatible dataset elements:\n  {sa}\nvs.\n  {sb}")
@@ -328,8 +346,10 @@ class ConcatenateDataset(DatasetV2):
     def _compute_spec(self) -> Any:
         a, b = self._inputs
         sa, sb = a.element_spec, b.element_spec
-        specs = [TensorSpec(structure.most_specific_shape(x.shape, y.shape), x.dtype)
-                 for x, y in zip(nest.flatten(sa), nest.flatten(sb))]
+        specs = [
+            TensorSpec(structure.most_specific_shape(x.shape, y.shape), x.dtype)
+            for x, y in zip(nest.flatten(sa), nest.flatten(sb))
+        ]
         return structure.pack(sa, specs)
 
     def _card(self) -> int:

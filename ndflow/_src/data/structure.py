@@ -16,7 +16,7 @@ import numpy as np
 from ndflow._src.core import dtypes, nest
 from ndflow._src.core.tensor_shape import TensorShape
 from ndflow._src.framework.constant import convert_to_tensor
-from ndflow._src.framework.tensor import Tensor, wrap, wrap_with_dtype
+from ndflow._src.framework.tensor import Tensor, wrap
 
 try:  # The graph helper's TensorSpec, once merged; the local class has the same interface.
     from ndflow._src.function.tensor_spec import TensorSpec  # type: ignore
@@ -108,9 +108,11 @@ def normalize(value: Any, what: str = "element") -> Any:
         return value
     if _is_structure(value):
         if isinstance(value, (dict, collections.abc.Mapping)):
-            return type(value)((k, normalize(v, what)) for k, v in value.items()) if isinstance(
-                value, dict
-            ) else {k: normalize(v, what) for k, v in value.items()}
+            return (
+                type(value)((k, normalize(v, what)) for k, v in value.items())
+                if isinstance(value, dict)
+                else {k: normalize(v, what) for k, v in value.items()}
+            )
         items = [normalize(v, what) for v in value]
         if hasattr(type(value), "_fields"):
             return type(value)(*items)
@@ -194,8 +196,10 @@ def shape_str(shape: Any) -> str:
 
 def spec_to_json(spec: Any) -> Any:
     return nest.map_structure(
-        lambda s: {"shape": None if s.shape._dims is None else list(s.shape._dims),
-                   "dtype": s.dtype.name},
+        lambda s: {
+            "shape": None if s.shape._dims is None else list(s.shape._dims),
+            "dtype": s.dtype.name,
+        },
         spec,
     )
 

@@ -11,7 +11,8 @@ import gzip
 import os
 import struct
 import zlib
-from typing import Any, BinaryIO, Iterator
+from typing import Any, BinaryIO
+from collections.abc import Iterator
 
 import numpy as np
 
@@ -99,11 +100,18 @@ class TFRecordOptions:
 
     compression_type_map = {0: "", 1: "ZLIB", 2: "GZIP"}
 
-    def __init__(self, compression_type: Any = None, flush_mode: Any = None,
-                 input_buffer_size: Any = None, output_buffer_size: Any = None,
-                 window_bits: Any = None, compression_level: Any = None,
-                 compression_method: Any = None, mem_level: Any = None,
-                 compression_strategy: Any = None) -> None:
+    def __init__(
+        self,
+        compression_type: Any = None,
+        flush_mode: Any = None,
+        input_buffer_size: Any = None,
+        output_buffer_size: Any = None,
+        window_bits: Any = None,
+        compression_level: Any = None,
+        compression_method: Any = None,
+        mem_level: Any = None,
+        compression_strategy: Any = None,
+    ) -> None:
         self.compression_type = _compression(compression_type)
         self.compression_level = compression_level
 
@@ -134,8 +142,12 @@ class TFRecordWriter:
         """Appends one record (bytes, or a scalar string tensor)."""
         data = _to_bytes(record)
         header = struct.pack("<Q", len(data))
-        frame = (header + struct.pack("<I", masked_crc(header)) + data
-                 + struct.pack("<I", masked_crc(data)))
+        frame = (
+            header
+            + struct.pack("<I", masked_crc(header))
+            + data
+            + struct.pack("<I", masked_crc(data))
+        )
         if self._zlib is not None:
             self._raw.write(self._zlib.compress(frame))
         else:
@@ -198,27 +210,36 @@ def read_records(path: str, compression: Any = None) -> Iterator[bytes]:
     while pos < n:
         if pos + 12 > n:
             raise errors.DataLossError(
-                None, None, f"truncated record at {pos} in {path}: the header needs 12 "
-                f"bytes, {n - pos} left")
-        header = data[pos:pos + 8]
+                None,
+                None,
+                f"truncated record at {pos} in {path}: the header needs 12 bytes, {n - pos} left",
+            )
+        header = data[pos : pos + 8]
         (length,) = struct.unpack("<Q", header)
-        (hcrc,) = struct.unpack("<I", data[pos + 8:pos + 12])
+        (hcrc,) = struct.unpack("<I", data[pos + 8 : pos + 12])
         if hcrc != masked_crc(header):
             hint = " (Is this even a TFRecord file?)" if pos == 0 else ""
             raise errors.DataLossError(
-                None, None, f"corrupted record at {pos}{hint} in {path}: the length's "
-                "CRC-32C does not match")
+                None,
+                None,
+                f"corrupted record at {pos}{hint} in {path}: the length's CRC-32C does not match",
+            )
         end = pos + 12 + length
         if end + 4 > n:
             raise errors.DataLossError(
-                None, None, f"truncated record at {pos} in {path}: it needs "
-                f"{length + 16} bytes, {n - pos} left")
-        record = data[pos + 12:end]
-        (dcrc,) = struct.unpack("<I", data[end:end + 4])
+                None,
+                None,
+                f"truncated record at {pos} in {path}: it needs "
+                f"{length + 16} bytes, {n - pos} left",
+            )
+        record = data[pos + 12 : end]
+        (dcrc,) = struct.unpack("<I", data[end : end + 4])
         if dcrc != masked_crc(record):
             raise errors.DataLossError(
-                None, None, f"corrupted record at {pos} in {path}: the data's CRC-32C does "
-                "not match")
+                None,
+                None,
+                f"corrupted record at {pos} in {path}: the data's CRC-32C does not match",
+            )
         yield record
         pos = end + 4
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -81,8 +82,9 @@ def _spec_from_outputs(outs: list, out_structure: Any) -> Any:
         if len(shapes) == 1:
             shape: Any = first.shape
         elif len({len(s) for s in shapes}) == 1:
-            shape = [d if all(s[i] == d for s in shapes) else None
-                     for i, d in enumerate(first.shape)]
+            shape = [
+                d if all(s[i] == d for s in shapes) else None for i, d in enumerate(first.shape)
+            ]
         else:
             shape = None
         specs.append(TensorSpec(shape, structure.dtype_of(first)))
@@ -191,8 +193,10 @@ class MapDataset(DatasetV2):
                 for j in range(len(batched)) if ok else ():
                     b = np.asarray(batched[j])
                     s = np.stack([np.asarray(x[j]) for x in singles])
-                    if b.shape != s.shape or b.dtype != s.dtype or not np.array_equal(
-                        b, s, equal_nan=b.dtype.kind in "fc"
+                    if (
+                        b.shape != s.shape
+                        or b.dtype != s.dtype
+                        or not np.array_equal(b, s, equal_nan=b.dtype.kind in "fc")
                     ):
                         ok = False
                         break
@@ -323,9 +327,11 @@ def _shuffle_stream(items: Iterator, size: int, rng: np.random.Generator) -> Ite
             buf[j] = last
 
 
-def _shuffle_indices(chunks: Iterator[np.ndarray], size: int,
-                     rng: np.random.Generator) -> Iterator[np.ndarray]:
+def _shuffle_indices(
+    chunks: Iterator[np.ndarray], size: int, rng: np.random.Generator
+) -> Iterator[np.ndarray]:
     """The shuffle buffer over index chunks, yielding shuffled index chunks."""
+
     def flat() -> Iterator[int]:
         for c in chunks:
             yield from c.tolist()
@@ -343,8 +349,9 @@ def _shuffle_indices(chunks: Iterator[np.ndarray], size: int,
 class ShuffleDataset(_PassThrough):
     """`shuffle(buffer_size, seed, reshuffle_each_iteration)`."""
 
-    def __init__(self, parent: DatasetV2, buffer_size: Any, seed: Any,
-                 reshuffle_each_iteration: bool | None) -> None:
+    def __init__(
+        self, parent: DatasetV2, buffer_size: Any, seed: Any, reshuffle_each_iteration: bool | None
+    ) -> None:
         super().__init__([parent])
         size = _count(buffer_size, "buffer_size")
         if size == AUTOTUNE:
@@ -353,8 +360,9 @@ class ShuffleDataset(_PassThrough):
             raise invalid_argument("buffer_size must be greater than zero.")
         self._size = size
         self._seeds = get_seed(None if seed is None else int(seed))
-        self._reshuffle = True if reshuffle_each_iteration is None else bool(
-            reshuffle_each_iteration)
+        self._reshuffle = (
+            True if reshuffle_each_iteration is None else bool(reshuffle_each_iteration)
+        )
 
     def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
         rng = ctx.rng(self, self._seeds, self._reshuffle)
@@ -406,8 +414,11 @@ class RepeatDataset(_PassThrough):
         p = self._inputs[0]._plan()
         if p is None:
             return None
-        return IndexPlan(p.source, lambda ctx: self._epochs(lambda: p.chunks(ctx)),
-                         ordered=p.ordered and self._count in (0, 1))
+        return IndexPlan(
+            p.source,
+            lambda ctx: self._epochs(lambda: p.chunks(ctx)),
+            ordered=p.ordered and self._count in (0, 1),
+        )
 
 
 def _take_chunks(chunks: Iterator[np.ndarray], n: int) -> Iterator[np.ndarray]:
@@ -464,8 +475,7 @@ class TakeDataset(_PassThrough):
             return None
         if self._n < 0:
             return p
-        return IndexPlan(p.source, lambda ctx: _take_chunks(p.chunks(ctx), self._n),
-                         p.ordered)
+        return IndexPlan(p.source, lambda ctx: _take_chunks(p.chunks(ctx), self._n), p.ordered)
 
 
 class SkipDataset(_PassThrough):
@@ -507,11 +517,13 @@ class ShardDataset(_PassThrough):
         self._num = _count(num_shards, "num_shards")
         self._index = _count(index, "index")
         if self._num <= 0:
-            raise invalid_argument("Number of shards must be greater than zero "
-                                   f"(currently num_shards = {self._num}).")
+            raise invalid_argument(
+                f"Number of shards must be greater than zero (currently num_shards = {self._num})."
+            )
         if not 0 <= self._index < self._num:
-            raise invalid_argument(f"Index must be between 0 and {self._num - 1} "
-                                   f"(currently index = {self._index}).")
+            raise invalid_argument(
+                f"Index must be between 0 and {self._num - 1} (currently index = {self._index})."
+            )
 
     def _card(self) -> int:
         c = self._inputs[0]._card()
@@ -666,8 +678,11 @@ class ScanDataset(DatasetV2):
         tensors = [wrap(a) for a in flat]
         elem = structure.pack(parent_spec, tensors)
         st = nest.map_structure(wrap, state)
-        new_state, out = self._fn(st, *elem) if (
-            isinstance(elem, tuple) and not hasattr(type(elem), "_fields")) else self._fn(st, elem)
+        new_state, out = (
+            self._fn(st, *elem)
+            if (isinstance(elem, tuple) and not hasattr(type(elem), "_fields"))
+            else self._fn(st, elem)
+        )
         new_state = structure.normalize(new_state)
         out = structure.normalize(tuple(out) if isinstance(out, list) else out)
         if self._out_structure is None:
@@ -699,8 +714,10 @@ class UniqueDataset(_PassThrough):
     def __init__(self, parent: DatasetV2) -> None:
         super().__init__([parent])
         spec = parent.element_spec
-        if nest.is_nested(spec) or spec.shape.rank != 0 or not (
-            spec.dtype.is_integer or spec.dtype is dtypes.string
+        if (
+            nest.is_nested(spec)
+            or spec.shape.rank != 0
+            or not (spec.dtype.is_integer or spec.dtype is dtypes.string)
         ):
             raise TypeError(
                 "`tf.data.Dataset.unique` does not support type "
