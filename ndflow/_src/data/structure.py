@@ -119,7 +119,22 @@ def normalize(value: Any, what: str = "element") -> Any:
         return tuple(items)
     if value is None:
         raise TypeError(f"Unsupported {what}: None. tf.data elements must be tensors.")
+    if isinstance(value, list) and any(isinstance(v, (Tensor, np.ndarray)) for v in value):
+        return _stack_list(value)
     return convert_to_tensor(value)._value
+
+
+def _stack_list(value: list) -> np.ndarray:
+    """A list of tensors/arrays becomes one stacked array (as tf.stack would make it)."""
+    parts = [normalize(v) for v in value]
+    dts = {p.dtype for p in parts}
+    shapes = {p.shape for p in parts}
+    if len(dts) != 1 or len(shapes) != 1:
+        raise ValueError(
+            "Can't convert a list of tensors with different dtypes or shapes to one tensor. "
+            f"Received dtypes {sorted(str(d) for d in dts)} and shapes {sorted(shapes)}."
+        )
+    return np.stack(parts)
 
 
 def flatten(structure: Any) -> list:

@@ -94,6 +94,8 @@ def _spec_from_outputs(outs: list, out_structure: Any) -> Any:
 def _dummy_element(spec: Any) -> tuple:
     out = []
     for s in structure.flatten(spec):
+        if s.dtype.as_numpy_dtype is None:
+            raise TypeError(f"No dummy value for {s}")
         shape = [1 if d is None else d for d in (s.shape._dims or ())]
         if s.dtype is dtypes.string:
             out.append(np.full(shape, b"", dtype=object))
@@ -122,11 +124,18 @@ class MapDataset(DatasetV2):
     def _probe_outputs(self) -> list:
         if self._probes is None:
             parent = self._inputs[0]
-            probes = parent._probe(2) + [_dummy_element(parent.element_spec)]
+            spec = parent.element_spec
+            probes = parent._probe(2)
+            fully = all(
+                getattr(sp.shape, "is_fully_defined", lambda: True)()
+                for sp in structure.flatten(spec)
+            )
+            # Where the input has unknown dims, also run a dummy element whose unknown
+            # dims differ from the real ones: output dims that follow them become None.
+            if not probes or not fully:
+                probes = probes + [_dummy_element(spec)]
             outs, first_error = [], None
             for p in probes:
-                if len(outs) == 2 or (outs and p is probes[-1]):
-                    break
                 try:
                     outs.append(self._fn(p))
                 except _ELEMENT_ERRORS as e:  # a bad element fails at iteration, as in TF
