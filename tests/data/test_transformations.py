@@ -420,3 +420,35 @@ def test_map_spec_over_unknown_dims_matches_tensorflow(real_tf, fn):
 def test_from_tensor_slices_of_a_list_of_tensors_stacks_them():
     ds = nd.data.Dataset.from_tensor_slices([nd.constant([1, 2]), nd.constant([3, 4])])
     assert [v.numpy().tolist() for v in ds] == [[1, 2], [3, 4]]
+
+
+def test_cache_over_index_plan_computes_the_map_once():
+    calls = []
+
+    def f(v):
+        calls.append(1)
+        return v * 2.0
+
+    x = np.arange(20, dtype=np.float32)
+    ds = nd.data.Dataset.from_tensor_slices(x).map(f).cache()
+    calls.clear()
+    epochs = [np.concatenate([b.numpy() for b in ds.shuffle(8, seed=1).batch(6)]) for _ in range(3)]
+    for e in epochs:
+        assert sorted(e.tolist()) == sorted((x * 2).tolist())
+    first = len(calls)
+    list(ds.batch(6))
+    assert len(calls) == first  # later epochs read the cache, not the function
+
+
+def test_shuffle_kernels_numba_and_python_agree_with_the_element_path():
+    from ndflow._src.data import transformations as t
+
+    want = list(t._shuffle_stream(iter(range(3000)), 100, np.random.default_rng(4)))
+    for use_numba in (False, True):
+        chunks = iter([np.arange(1000), np.arange(1000, 3000)])
+        if use_numba:
+            t._shuffle_kernels()  # force the compiled kernels even for small chunks
+        got = np.concatenate(
+            list(t._shuffle_indices(chunks, 100, np.random.default_rng(4), use_numba=use_numba))
+        )
+        assert got.tolist() == want

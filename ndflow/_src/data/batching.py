@@ -62,6 +62,9 @@ class BatchDataset(DatasetV2):
         self._n = _batch_size(batch_size)
         self._drop = bool(drop_remainder)
 
+    def _gathers_batches(self) -> bool:
+        return self._inputs[0]._plan() is not None
+
     def _compute_spec(self) -> Any:
         dim = self._n if self._drop else None
         return nest.map_structure(

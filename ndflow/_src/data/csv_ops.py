@@ -79,27 +79,43 @@ def _convert(text: str, col: _Column, index: int, path: str, record: int, na: st
 
 
 def _fast_parse(text: bytes, cols: list, select: list, delim: str, n_fields: int) -> list | None:
+    """All-numeric files without quotes: NumPy's C parser into float64, then each column
+    is cast to its dtype. None (use the checked Python path) when anything is unusual:
+    missing fields, a ragged row, an integer column holding a non-integer."""
     if b'"' in text or any(c.dtype is dtypes.string for c in cols):
         return None
     if not text.strip():
         return [np.zeros(0, c.dtype.as_numpy_dtype) for c in cols]
+    first = text[: text.find(b"\n") if b"\n" in text else len(text)]
+    if first.count(delim.encode()) + 1 != n_fields:
+        return None
     try:
-        dt = np.dtype([(f"c{i}", c.dtype.as_numpy_dtype) for i, c in enumerate(cols)])
         arr = np.loadtxt(
             io.BytesIO(text),
             delimiter=delim,
-            dtype=dt,
+            dtype=np.float64,
             usecols=select,
-            ndmin=1,
+            ndmin=2,
             comments=None,
             encoding="latin-1",
         )
     except (ValueError, IndexError, TypeError):
         return None
-    first = text[: text.find(b"\n") if b"\n" in text else len(text)]
-    if first.count(delim.encode()) + 1 != n_fields:
-        return None
-    return [np.ascontiguousarray(arr[f"c{i}"]) for i in range(len(cols))]
+    out = []
+    for j, c in enumerate(cols):
+        col = arr[:, j]
+        np_dtype = c.dtype.as_numpy_dtype
+        if c.dtype.is_integer:
+            info = np.iinfo(np_dtype)
+            if not (
+                np.all(col == np.floor(col))
+                and np.all(np.abs(col) < 2.0**53)
+                and col.min(initial=0) >= info.min
+                and col.max(initial=0) <= info.max
+            ):
+                return None
+        out.append(col.astype(np_dtype))
+    return out
 
 
 def parse_csv_file(
@@ -252,6 +268,25 @@ def _infer_type(values: list, na: str) -> tuple:
     }[name]
 
 
+def _head_lines(path: str, compression: Any, n: int, encoding: str) -> list:
+    """The first n lines of a file, reading only as much as needed when uncompressed."""
+    kind = tfrecord._compression(compression)
+    if kind:
+        data = tfrecord.read_file_bytes(path, kind)
+    else:
+        try:
+            with open(path, "rb") as f:
+                data = b""
+                while data.count(b"\n") <= n:
+                    block = f.read(1 << 16)
+                    if not block:
+                        break
+                    data += block
+        except FileNotFoundError:
+            raise errors.NotFoundError(None, None, f"{path}; No such file or directory") from None
+    return data.decode(encoding).splitlines()[:n]
+
+
 def make_csv_dataset(
     file_pattern: Any,
     batch_size: int,
@@ -283,8 +318,7 @@ def make_csv_dataset(
         bytes(f).decode()
         for f in list_files(file_pattern, shuffle=shuffle, seed=shuffle_seed).as_numpy_iterator()
     ]
-    first = tfrecord.read_file_bytes(files[0], tfrecord._compression(compression_type))
-    lines = first.decode(encoding).splitlines()
+    lines = _head_lines(files[0], compression_type, num_rows_for_inference + 1, encoding)
     rows = list(csv.reader(lines[: num_rows_for_inference + 1], delimiter=field_delim))
     if column_names is None:
         if not header:

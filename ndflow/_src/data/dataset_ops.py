@@ -120,6 +120,10 @@ class DatasetV2:
     def _plan(self) -> IndexPlan | None:
         return None
 
+    def _gathers_batches(self) -> bool:
+        """True when elements come from whole-batch array indexing (cheap to produce)."""
+        return False
+
     def _probe(self, k: int) -> list:
         """Up to k elements with this dataset's spec, cheaply (used to infer map specs)."""
         return list(itertools.islice(self._iter(scratch_ctx()), k))

@@ -15,6 +15,15 @@ import numpy as np
 
 from ndflow._src.core import errors
 from ndflow._src.data import structure
+from ndflow._src.framework.tensor import wrap
+
+_ndarray = np.ndarray
+
+
+def _wrap(a: Any) -> Any:
+    if type(a) is _ndarray:
+        return wrap(a)
+    return structure.wrap_component(a)
 
 
 class OwnedIterator:
@@ -29,6 +38,7 @@ class OwnedIterator:
     def __init__(self, dataset: Any) -> None:
         self._dataset = dataset
         self._structure = dataset.element_spec
+        self._pack = structure.make_packer(self._structure)
         self._start(dataset._new_ctx(), 0)
 
     def _start(self, ctx: Any, skip: int) -> None:
@@ -52,7 +62,9 @@ class OwnedIterator:
         return flat
 
     def __next__(self) -> Any:
-        return structure.to_tensors(self._structure, self._next_flat())
+        flat = next(self._it)
+        self._count += 1
+        return self._pack([_wrap(a) for a in flat])
 
     def next(self) -> Any:
         return self.__next__()
@@ -114,13 +126,14 @@ class NumpyIterator:
                     f"values of type {type(spec).__name__}"
                 )
         self._structure = dataset.element_spec
+        self._pack = structure.make_packer(self._structure)
         self._it = dataset._iter(dataset._new_ctx())
 
     def __iter__(self) -> NumpyIterator:
         return self
 
     def __next__(self) -> Any:
-        return structure.to_numpy(self._structure, next(self._it))
+        return self._pack([a[()] if a.ndim == 0 else a for a in map(np.asarray, next(self._it))])
 
     def next(self) -> Any:
         return self.__next__()

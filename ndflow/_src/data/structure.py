@@ -255,3 +255,45 @@ def wrap_component(a: Any) -> Any:
     if hasattr(a, "_iter"):
         return a
     return wrap(np.asarray(a))
+
+
+def make_packer(template: Any) -> Any:
+    """A fast `flat list -> structure` function for `template` (a nest of specs).
+
+    Same result as `nest.pack_sequence_as(template, flat)`, without re-walking the
+    template for every element (the hot path of iteration).
+    """
+    if not nest.is_nested(template):
+        return lambda flat: flat[0]
+    counter = [0]
+
+    def build(node: Any) -> Any:
+        if isinstance(node, (dict, collections.abc.Mapping)):
+            keys = sorted(node)
+            subs = {k: build(node[k]) for k in keys}
+            order = list(node)
+            kind = type(node)
+            if kind is dict:
+                return lambda flat: {k: subs[k](flat) for k in order}
+            return lambda flat: _rebuild_mapping(kind, order, subs, flat)
+        if isinstance(node, tuple):
+            subs_t = [build(c) for c in node]
+            if hasattr(type(node), "_fields"):
+                kind_t = type(node)
+                return lambda flat: kind_t(*[s(flat) for s in subs_t])
+            return lambda flat: tuple([s(flat) for s in subs_t])
+        if isinstance(node, list):
+            subs_l = [build(c) for c in node]
+            return lambda flat: [s(flat) for s in subs_l]
+        i = counter[0]
+        counter[0] += 1
+        return lambda flat: flat[i]
+
+    return build(template)
+
+
+def _rebuild_mapping(kind: type, order: list, subs: dict, flat: Any) -> Any:
+    try:
+        return kind((k, subs[k](flat)) for k in order)
+    except TypeError:
+        return {k: subs[k](flat) for k in order}

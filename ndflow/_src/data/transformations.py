@@ -336,23 +336,95 @@ def _shuffle_stream(items: Iterator, size: int, rng: np.random.Generator) -> Ite
             buf[j] = last
 
 
+def _fill_py(buf, count, size, inp, tape, t, out):  # noqa: ANN001, ANN202 - mirrors numba
+    n = 0
+    for i in range(inp.shape[0]):
+        x = inp[i]
+        if count < size:
+            buf[count] = x
+            count += 1
+        else:
+            j = int(tape[t] * size)
+            t += 1
+            out[n] = buf[j]
+            n += 1
+            buf[j] = x
+    return count, t, n
+
+
+def _drain_py(buf, count, tape, t, out):  # noqa: ANN001, ANN202 - mirrors numba
+    n = 0
+    while count > 0:
+        j = int(tape[t] * count)
+        t += 1
+        out[n] = buf[j]
+        n += 1
+        count -= 1
+        if j < count:
+            buf[j] = buf[count]
+    return t, n
+
+
+_kernels: list = []
+
+
+def _shuffle_kernels() -> tuple:
+    """numba-compiled fill/drain loops when numba is installed, else the Python ones.
+    Both consume the same random numbers in the same order, so results are identical."""
+    if not _kernels:
+        try:
+            import numba
+
+            _kernels.extend(
+                [
+                    numba.njit(cache=True, nogil=True)(_fill_py),
+                    numba.njit(cache=True, nogil=True)(_drain_py),
+                ]
+            )
+        except Exception:  # noqa: BLE001 - numba is optional
+            _kernels.extend([_fill_py, _drain_py])
+    return _kernels[0], _kernels[1]
+
+
 def _shuffle_indices(
-    chunks: Iterator[np.ndarray], size: int, rng: np.random.Generator
+    chunks: Iterator[np.ndarray], size: int, rng: np.random.Generator, use_numba: bool = True
 ) -> Iterator[np.ndarray]:
-    """The shuffle buffer over index chunks, yielding shuffled index chunks."""
+    """The shuffle buffer over index chunks: exactly `_shuffle_stream`'s order, computed
+    chunk by chunk in a compiled loop."""
 
-    def flat() -> Iterator[int]:
-        for c in chunks:
-            yield from c.tolist()
+    def kernels(n: int) -> tuple:
+        # numba pays off on big chunks (its import costs ~0.3 s); results are identical.
+        if use_numba and (_kernels or n >= 50_000):
+            return _shuffle_kernels()
+        return _fill_py, _drain_py
 
-    out: list = []
-    for v in _shuffle_stream(flat(), size, rng):
-        out.append(v)
-        if len(out) == _CHUNK:
-            yield np.asarray(out, np.int64)
-            out = []
-    if out:
-        yield np.asarray(out, np.int64)
+    buf = np.empty(size, np.int64)
+    count = 0
+    tape = rng.random(_CHUNK)
+    t = 0
+
+    def ensure(need: int) -> None:
+        nonlocal tape, t
+        have = len(tape) - t
+        if have < need:
+            blocks = [tape[t:]] + [rng.random(_CHUNK) for _ in range(-(-(need - have) // _CHUNK))]
+            tape, t = np.concatenate(blocks), 0
+
+    for c in chunks:
+        c = np.ascontiguousarray(c, np.int64)
+        if not len(c):
+            continue
+        ensure(len(c))
+        out = np.empty(len(c), np.int64)
+        fill = kernels(len(c))[0]
+        count, t, n = fill(buf, count, size, c, tape, t, out)
+        if n:
+            yield out[:n]
+    ensure(count)
+    out = np.empty(count, np.int64)
+    t, n = kernels(count)[1](buf, count, tape, t, out)
+    if n:
+        yield out[:n]
 
 
 class ShuffleDataset(_PassThrough):
@@ -555,6 +627,7 @@ class CacheDataset(_PassThrough):
         super().__init__([parent])
         self._filename = str(filename) if filename else ""
         self._memory: list | None = None
+        self._arrays: _ArraySource | None = None
 
     def _path(self) -> str:
         return self._filename + ".ndflow-cache.npz"
@@ -581,10 +654,37 @@ class CacheDataset(_PassThrough):
         self._memory = seen
 
     def _plan(self) -> IndexPlan | None:
+        """Over an ordered index plan, the first use gathers every element into arrays
+        once; later epochs index those arrays (a memory cache that batches fast)."""
+        if self._filename:
+            return None
         p = self._inputs[0]._plan()
-        if p is not None and p.ordered:
-            return p
-        return None
+        if p is None or not p.ordered:
+            return None
+        if self._arrays is None:
+            from ndflow._src.data.dataset_ops import scratch_ctx
+
+            chunks = list(p.chunks(scratch_ctx()))
+            idx = np.concatenate(chunks) if chunks else np.zeros(0, np.int64)
+            self._arrays = _ArraySource(p.source.gather(idx), len(idx))
+        src = self._arrays
+
+        def chunks_fn(ctx: IterCtx) -> Iterator[np.ndarray]:
+            if src.n:
+                yield np.arange(src.n, dtype=np.int64)
+
+        return IndexPlan(src, chunks_fn, ordered=True)
+
+
+class _ArraySource:
+    """Index-readable arrays (what a memory cache holds)."""
+
+    def __init__(self, arrays: tuple, n: int) -> None:
+        self._arrays = arrays
+        self.n = n
+
+    def gather(self, idx: np.ndarray) -> tuple:
+        return tuple([a[idx] for a in self._arrays])
 
 
 _DONE = object()
@@ -605,7 +705,9 @@ class PrefetchDataset(_PassThrough):
         return self._inputs[0]._plan()
 
     def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
-        if self._size == 0:
+        if self._size == 0 or self._inputs[0]._gathers_batches():
+            # Gathering batches from in-memory arrays is cheaper than a Python thread
+            # handoff (the GIL serializes them anyway): produce inline, same elements.
             yield from self._inputs[0]._iter(ctx)
             return
         q: queue.Queue = queue.Queue(self._size)
@@ -649,6 +751,9 @@ class PrefetchDataset(_PassThrough):
 
 class OptionsDataset(_PassThrough):
     """`with_options`: the same elements, with options attached."""
+
+    def _gathers_batches(self) -> bool:
+        return self._inputs[0]._gathers_batches()
 
     def __init__(self, parent: DatasetV2, options: Any) -> None:
         super().__init__([parent])
