@@ -107,6 +107,20 @@ PIPELINES = {
         tf.data.Dataset.from_tensor_slices(np.array([0, 1, 1, 0, 1, 0], np.int64)),
     ),
     "shuffle_buffer_1": lambda tf: tf.data.Dataset.range(6).shuffle(1),
+    "shuffle_seeded": lambda tf: tf.data.Dataset.range(50).shuffle(10, seed=3),
+    "shuffle_fixed": lambda tf: tf.data.Dataset.range(50).shuffle(
+        10, seed=3, reshuffle_each_iteration=False
+    ),
+    "shuffle_then_repeat": lambda tf: tf.data.Dataset.range(20).shuffle(7, seed=5).repeat(3),
+    "repeat_then_shuffle": lambda tf: tf.data.Dataset.range(10).repeat(3).shuffle(8, seed=2),
+    "shuffle_batch_gathered": lambda tf: (
+        tf.data.Dataset.from_tensor_slices((X, Y))
+        .shuffle(6, seed=4)
+        .map(lambda x, y: (x * 2.0, y))
+        .batch(5)
+    ),
+    "shuffle_buffer_larger_than_data": lambda tf: tf.data.Dataset.range(30).shuffle(100, seed=9),
+    "shuffle_strings": lambda tf: tf.data.Dataset.from_tensor_slices(S).shuffle(4, seed=12),
     "with_options": lambda tf: tf.data.Dataset.range(4).with_options(tf.data.Options()),
     "generator": lambda tf: tf.data.Dataset.from_generator(
         lambda: iter([(np.ones(2, np.float32) * i, i) for i in range(4)]),
@@ -442,13 +456,38 @@ def test_cache_over_index_plan_computes_the_map_once():
 
 def test_shuffle_kernels_numba_and_python_agree_with_the_element_path():
     from ndflow._src.data import transformations as t
+    from ndflow._src.data.philox import PhiloxStream
 
-    want = list(t._shuffle_stream(iter(range(3000)), 100, np.random.default_rng(4)))
+    want = list(t._shuffle_stream(iter(range(3000)), 100, t._Tape(PhiloxStream(4, 5))))
     for use_numba in (False, True):
         chunks = iter([np.arange(1000), np.arange(1000, 3000)])
         if use_numba:
             t._shuffle_kernels()  # force the compiled kernels even for small chunks
         got = np.concatenate(
-            list(t._shuffle_indices(chunks, 100, np.random.default_rng(4), use_numba=use_numba))
+            list(t._shuffle_indices(chunks, 100, t._Tape(PhiloxStream(4, 5)), use_numba))
         )
         assert got.tolist() == want
+
+
+@pytest.mark.parity
+def test_seeded_shuffle_epochs_follow_tensorflow(real_tf):
+    # Each new iterator over a reshuffling dataset takes TF's next seed pair.
+    ours = nd.data.Dataset.range(40).shuffle(9, seed=21)
+    theirs = real_tf.data.Dataset.range(40).shuffle(9, seed=21)
+    for _ in range(3):
+        assert run(ours) == run(theirs)
+
+
+@pytest.mark.parity
+def test_shuffle_with_global_and_op_seed_follows_tensorflow(real_tf):
+    from ndflow._src.core import context
+
+    context.set_global_seed(7)
+    real_tf.random.set_seed(7)
+    try:
+        ours = nd.data.Dataset.range(30).shuffle(6, seed=2)
+        theirs = real_tf.data.Dataset.range(30).shuffle(6, seed=2)
+        assert run(ours) == run(theirs)
+    finally:
+        context.set_global_seed(None)
+        real_tf.random.set_seed(None)

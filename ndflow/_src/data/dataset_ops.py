@@ -40,12 +40,14 @@ class IterCtx:
         self.epochs: dict[int, int] = {}
         self.skip_errors = False
         self.positions: dict[int, int] = {}
+        self.kbase: dict[int, int] = {}
 
     def child(self, skip_errors: bool) -> IterCtx:
         """The same seeds and epoch counters, with element errors skipped or not."""
         c = IterCtx(self.entropy, self.iteration)
         c.epochs = self.epochs
         c.positions = self.positions
+        c.kbase = self.kbase
         c.skip_errors = skip_errors
         return c
 
@@ -53,6 +55,25 @@ class IterCtx:
         n = self.epochs.get(node._serial, 0)
         self.epochs[node._serial] = n + 1
         return n
+
+    def shuffle_seeds(self, node: Any, seeds: tuple, reshuffle: bool) -> tuple[int, int]:
+        """The Philox (seed, seed2) of a shuffle's next iterator, as TensorFlow picks them:
+        fixed seeds without reshuffling; else the k-th pair of a Philox stream keyed by
+        the dataset's seeds, k counting that dataset's iterators (TF's seed generator)."""
+        from ndflow._src.data.philox import iteration_seeds
+
+        epoch = self.next_epoch(node)
+        pos = self.positions.get(id(node), node._serial + 10**6)
+        if seeds[0] is None and seeds[1] is None:
+            base = np.random.SeedSequence([self.entropy, pos]).generate_state(2, np.uint32)
+            return iteration_seeds(int(base[0]), int(base[1]), epoch)
+        if not reshuffle:
+            return int(seeds[0]), int(seeds[1])
+        if pos not in self.kbase:
+            self.kbase[pos] = node._creations
+        k = self.kbase[pos] + epoch
+        node._creations = max(node._creations, k + 1)
+        return iteration_seeds(int(seeds[0]), int(seeds[1]), k)
 
     def rng(self, node: Any, seeds: tuple, reshuffle: bool) -> np.random.Generator:
         epoch = self.next_epoch(node)
@@ -103,6 +124,7 @@ class DatasetV2:
         self._serial = next(_serial)
         self._spec_cache: Any = None
         self._iterations = 0
+        self._creations = 0  # iterators made over this node (TF's seed generator count)
         self._options = Options()
         for i in self._inputs:
             self._options = self._options.merge(i._options)

@@ -92,16 +92,25 @@ class OwnedIterator:
             "count": np.asarray(self._count, np.int64),
             "entropy": np.asarray(self._ctx.entropy, np.int64),
             "iteration": np.asarray(self._ctx.iteration, np.int64),
+            "shuffle_positions": np.asarray(list(self._ctx.kbase), np.int64),
+            "shuffle_iterators": np.asarray(list(self._ctx.kbase.values()), np.int64),
         }
 
     def _restore_from_tensors(self, tensors: dict) -> None:
         """Continues from a saved position (replaying the pipeline to it)."""
         from ndflow._src.data.dataset_ops import IterCtx
 
-        vals = {k: int(np.asarray(getattr(v, "_value", v))) for k, v in tensors.items()}
+        arrays = {k: np.asarray(getattr(v, "_value", v)) for k, v in tensors.items()}
+        vals = {k: int(v) for k, v in arrays.items() if v.ndim == 0}
         try:
             ctx = IterCtx(vals["entropy"], vals["iteration"])
             ctx.positions = self._dataset._positions()
+            ctx.kbase = dict(
+                zip(
+                    arrays.get("shuffle_positions", np.zeros(0)).tolist(),
+                    arrays.get("shuffle_iterators", np.zeros(0)).tolist(),
+                )
+            )
             self._start(ctx, vals["count"])
         except StopIteration:
             raise errors.FailedPreconditionError(

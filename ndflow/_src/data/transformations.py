@@ -20,6 +20,7 @@ from ndflow._src.data.dataset_ops import (
     IterCtx,
     invalid_argument,
 )
+from ndflow._src.data.philox import PhiloxStream
 from ndflow._src.data.options import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 from ndflow._src.data.structure import TensorSpec
 from ndflow._src.framework.tensor import wrap
@@ -309,60 +310,73 @@ def _count(value: Any, name: str) -> int:
 _CHUNK = 4096
 
 
-def _shuffle_stream(items: Iterator, size: int, rng: np.random.Generator) -> Iterator:
-    """TF's shuffle buffer: fill `size` elements, then output a random buffer slot and
-    refill it from the input; drain randomly at the end."""
-    buf: list = []
-    rand = rng.random(_CHUNK)
-    r = 0
+class _Tape:
+    """The shuffle's random samples, drawn from a Philox stream in blocks."""
+
+    def __init__(self, stream: PhiloxStream) -> None:
+        self._stream = stream
+        self.samples = np.zeros(0, np.uint32)
+        self.pos = 0
+
+    def ensure(self, need: int) -> None:
+        left = len(self.samples) - self.pos
+        if left < need:
+            more = max(need - left, _CHUNK)
+            self.samples = np.concatenate([self.samples[self.pos :], self._stream.take(more)])
+            self.pos = 0
+
+    def next(self) -> int:
+        self.ensure(1)
+        v = int(self.samples[self.pos])
+        self.pos += 1
+        return v
+
+
+def _shuffle_stream(items: Iterator, size: int, tape: _Tape) -> Iterator:
+    """TF's shuffle buffer: a ring of `size` slots, filled before each output; the output
+    is slot start + (sample % count), which then takes the value at `start`."""
+    buf: list = [None] * size
+    start = end = 0
     for x in items:
-        if len(buf) < size:
-            buf.append(x)
-            continue
-        if r == _CHUNK:
-            rand, r = rng.random(_CHUNK), 0
-        j = int(rand[r] * size)
-        r += 1
-        yield buf[j]
-        buf[j] = x
-    while buf:
-        if r == _CHUNK:
-            rand, r = rng.random(_CHUNK), 0
-        j = int(rand[r] * len(buf))
-        r += 1
-        yield buf[j]
-        last = buf.pop()
-        if j < len(buf):
-            buf[j] = last
+        buf[end % size] = x
+        end += 1
+        if end - start == size:
+            idx = (start + tape.next() % size) % size
+            yield buf[idx]
+            buf[idx] = buf[start % size]
+            start += 1
+    while end > start:
+        idx = (start + tape.next() % (end - start)) % size
+        yield buf[idx]
+        buf[idx] = buf[start % size]
+        start += 1
 
 
-def _fill_py(buf, count, size, inp, tape, t, out):  # noqa: ANN001, ANN202 - mirrors numba
+def _fill_py(buf, start, end, size, inp, tape, t, out):  # noqa: ANN001, ANN202 - mirrors numba
     n = 0
     for i in range(inp.shape[0]):
-        x = inp[i]
-        if count < size:
-            buf[count] = x
-            count += 1
-        else:
-            j = int(tape[t] * size)
+        buf[end % size] = inp[i]
+        end += 1
+        if end - start == size:
+            idx = (start + tape[t] % size) % size
             t += 1
-            out[n] = buf[j]
+            out[n] = buf[idx]
             n += 1
-            buf[j] = x
-    return count, t, n
+            buf[idx] = buf[start % size]
+            start += 1
+    return start, end, t, n
 
 
-def _drain_py(buf, count, tape, t, out):  # noqa: ANN001, ANN202 - mirrors numba
+def _drain_py(buf, start, end, size, tape, t, out):  # noqa: ANN001, ANN202 - mirrors numba
     n = 0
-    while count > 0:
-        j = int(tape[t] * count)
+    while end > start:
+        idx = (start + tape[t] % (end - start)) % size
         t += 1
-        out[n] = buf[j]
+        out[n] = buf[idx]
         n += 1
-        count -= 1
-        if j < count:
-            buf[j] = buf[count]
-    return t, n
+        buf[idx] = buf[start % size]
+        start += 1
+    return start, t, n
 
 
 _kernels: list = []
@@ -370,7 +384,7 @@ _kernels: list = []
 
 def _shuffle_kernels() -> tuple:
     """numba-compiled fill/drain loops when numba is installed, else the Python ones.
-    Both consume the same random numbers in the same order, so results are identical."""
+    Both consume the same random samples in the same order, so results are identical."""
     if not _kernels:
         try:
             import numba
@@ -387,7 +401,7 @@ def _shuffle_kernels() -> tuple:
 
 
 def _shuffle_indices(
-    chunks: Iterator[np.ndarray], size: int, rng: np.random.Generator, use_numba: bool = True
+    chunks: Iterator[np.ndarray], size: int, tape: _Tape, use_numba: bool = True
 ) -> Iterator[np.ndarray]:
     """The shuffle buffer over index chunks: exactly `_shuffle_stream`'s order, computed
     chunk by chunk in a compiled loop."""
@@ -398,31 +412,22 @@ def _shuffle_indices(
             return _shuffle_kernels()
         return _fill_py, _drain_py
 
-    buf = np.empty(size, np.int64)
-    count = 0
-    tape = rng.random(_CHUNK)
-    t = 0
-
-    def ensure(need: int) -> None:
-        nonlocal tape, t
-        have = len(tape) - t
-        if have < need:
-            blocks = [tape[t:]] + [rng.random(_CHUNK) for _ in range(-(-(need - have) // _CHUNK))]
-            tape, t = np.concatenate(blocks), 0
-
+    buf = np.zeros(size, np.int64)
+    start = end = 0
     for c in chunks:
         c = np.ascontiguousarray(c, np.int64)
         if not len(c):
             continue
-        ensure(len(c))
+        tape.ensure(len(c))
         out = np.empty(len(c), np.int64)
         fill = kernels(len(c))[0]
-        count, t, n = fill(buf, count, size, c, tape, t, out)
+        start, end, tape.pos, n = fill(buf, start, end, size, c, tape.samples, tape.pos, out)
         if n:
             yield out[:n]
-    ensure(count)
-    out = np.empty(count, np.int64)
-    t, n = kernels(count)[1](buf, count, tape, t, out)
+    left = end - start
+    tape.ensure(left)
+    out = np.empty(left, np.int64)
+    start, tape.pos, n = kernels(left)[1](buf, start, end, size, tape.samples, tape.pos, out)
     if n:
         yield out[:n]
 
@@ -445,9 +450,12 @@ class ShuffleDataset(_PassThrough):
             True if reshuffle_each_iteration is None else bool(reshuffle_each_iteration)
         )
 
+    def _tape(self, ctx: IterCtx) -> _Tape:
+        seed, seed2 = ctx.shuffle_seeds(self, self._seeds, self._reshuffle)
+        return _Tape(PhiloxStream(seed, seed2))
+
     def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
-        rng = ctx.rng(self, self._seeds, self._reshuffle)
-        return _shuffle_stream(self._inputs[0]._iter(ctx), self._size, rng)
+        return _shuffle_stream(self._inputs[0]._iter(ctx), self._size, self._tape(ctx))
 
     def _plan(self) -> IndexPlan | None:
         p = self._inputs[0]._plan()
@@ -455,8 +463,7 @@ class ShuffleDataset(_PassThrough):
             return None
 
         def chunks(ctx: IterCtx) -> Iterator[np.ndarray]:
-            rng = ctx.rng(self, self._seeds, self._reshuffle)
-            return _shuffle_indices(p.chunks(ctx), self._size, rng)
+            return _shuffle_indices(p.chunks(ctx), self._size, self._tape(ctx))
 
         return IndexPlan(p.source, chunks, ordered=False)
 
