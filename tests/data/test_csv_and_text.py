@@ -142,3 +142,25 @@ def test_csv_batches_gather_by_index(tmp_path):
     path = _write(tmp_path, "n.csv", NUMERIC)
     ds = nd.data.experimental.CsvDataset(path, [nd.float32, nd.int64, nd.int32], header=True)
     assert ds.shuffle(5)._plan() is not None
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("num_epochs", [1, 2])
+def test_seeded_make_csv_dataset_shuffles_like_tensorflow(real_tf, tmp_path, num_epochs):
+    path = _write(tmp_path, "a.csv", NUMERIC)
+
+    def make(tf):
+        return tf.data.experimental.make_csv_dataset(
+            path, batch_size=5, num_epochs=num_epochs, shuffle_seed=3, label_name="label",
+            shuffle_buffer_size=7)
+
+    assert run(make(nd)) == run(make(real_tf))
+
+
+@pytest.mark.parity
+def test_seeded_list_files_shuffles_like_tensorflow(real_tf, tmp_path):
+    for i in range(7):
+        _write(tmp_path, f"f{i}.txt", "x\n")
+    pattern = str(tmp_path / "*.txt")
+    assert run(nd.data.Dataset.list_files(pattern, seed=5)) == run(
+        real_tf.data.Dataset.list_files(pattern, seed=5))
