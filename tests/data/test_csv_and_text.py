@@ -151,8 +151,13 @@ def test_seeded_make_csv_dataset_shuffles_like_tensorflow(real_tf, tmp_path, num
 
     def make(tf):
         return tf.data.experimental.make_csv_dataset(
-            path, batch_size=5, num_epochs=num_epochs, shuffle_seed=3, label_name="label",
-            shuffle_buffer_size=7)
+            path,
+            batch_size=5,
+            num_epochs=num_epochs,
+            shuffle_seed=3,
+            label_name="label",
+            shuffle_buffer_size=7,
+        )
 
     assert run(make(nd)) == run(make(real_tf))
 
@@ -163,4 +168,5 @@ def test_seeded_list_files_shuffles_like_tensorflow(real_tf, tmp_path):
         _write(tmp_path, f"f{i}.txt", "x\n")
     pattern = str(tmp_path / "*.txt")
     assert run(nd.data.Dataset.list_files(pattern, seed=5)) == run(
-        real_tf.data.Dataset.list_files(pattern, seed=5))
+        real_tf.data.Dataset.list_files(pattern, seed=5)
+    )

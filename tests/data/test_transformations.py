@@ -491,3 +491,23 @@ def test_shuffle_with_global_and_op_seed_follows_tensorflow(real_tf):
     finally:
         context.set_global_seed(None)
         real_tf.random.set_seed(None)
+
+
+def test_map_over_a_one_shot_generator_loses_no_elements():
+    source = iter(range(5))
+    ds = nd.data.Dataset.from_generator(lambda: source, output_types=nd.int64)
+    ds = ds.map(lambda x: x * 10).batch(2)
+    assert [b.numpy().tolist() for b in ds] == [[0, 10], [20, 30], [40]]
+
+
+def test_map_that_rejects_placeholders_learns_spec_from_real_elements():
+    def parse(s):
+        text = s.numpy().decode()
+        if not text:
+            raise ValueError("empty")
+        return nd.constant(int(text))
+
+    ds = nd.data.Dataset.from_generator(lambda: iter([b"3", b"4"]), output_types=nd.string)
+    ds = ds.map(parse)
+    assert ds.element_spec.dtype == nd.int32
+    assert [int(v) for v in ds] == [3, 4]

@@ -233,6 +233,16 @@ class GeneratorDataset(DatasetV2):
     def _compute_spec(self) -> Any:
         return self._signature
 
+    def _probe(self, k: int) -> list:
+        """Placeholder elements from the signature: the user's generator may be a
+        one-shot iterator, so it is never started just to learn specs."""
+        from ndflow._src.data.transformations import _dummy_element
+
+        try:
+            return [_dummy_element(self._signature, n) for n in (1, 2)][:k]
+        except TypeError:
+            return []
+
     def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
         specs = nest.flatten(self._signature)
         args = [a[()] if a.ndim == 0 else a for a in self._args]

@@ -3,6 +3,7 @@ cache, prefetch, shard, scan, unique, ignore_errors, take_while, with_options.""
 
 from __future__ import annotations
 
+import itertools
 import queue
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +20,7 @@ from ndflow._src.data.dataset_ops import (
     IndexPlan,
     IterCtx,
     invalid_argument,
+    scratch_ctx,
 )
 from ndflow._src.data.philox import PhiloxStream
 from ndflow._src.data.options import AUTOTUNE, INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
@@ -107,12 +109,13 @@ def _spec_from_outputs(outs: list, out_structure: Any) -> Any:
     return structure.pack(out_structure, specs)
 
 
-def _dummy_element(spec: Any) -> tuple:
+def _dummy_element(spec: Any, unknown: int = 1) -> tuple:
+    """Zeros (or b"") shaped like `spec`, with `unknown` for each unknown dim."""
     out = []
     for s in structure.flatten(spec):
         if s.dtype.as_numpy_dtype is None:
             raise TypeError(f"No dummy value for {s}")
-        shape = [1 if d is None else d for d in (s.shape._dims or ())]
+        shape = [unknown if d is None else d for d in (s.shape._dims or ())]
         if s.dtype is dtypes.string:
             out.append(np.full(shape, b"", dtype=object))
         else:
@@ -156,6 +159,14 @@ class MapDataset(DatasetV2):
                     outs.append(self._fn(p))
                 except _ELEMENT_ERRORS as e:  # a bad element fails at iteration, as in TF
                     first_error = first_error or e
+            if not outs:
+                # The function rejects placeholder values: learn from real elements.
+                real = list(itertools.islice(parent._iter(scratch_ctx()), 2))
+                for p in real:
+                    try:
+                        outs.append(self._fn(p))
+                    except _ELEMENT_ERRORS as e:
+                        first_error = first_error or e
             if not outs:
                 raise first_error  # type: ignore[misc]
             self._probes = outs
@@ -265,8 +276,13 @@ class _PredicateDataset(DatasetV2):
     def __init__(self, parent: DatasetV2, predicate: Callable) -> None:
         super().__init__([parent])
         self._pred = _make_map_fn(predicate, parent.element_spec)
-        probes = parent._probe(1) or [_dummy_element(parent.element_spec)]
-        out = self._pred(probes[0])
+        # Check the predicate's result type now, as TF's trace does; a predicate that
+        # fails on this placeholder is checked on real elements instead.
+        try:
+            probes = parent._probe(1) or [_dummy_element(parent.element_spec)]
+            out = self._pred(probes[0])
+        except _ELEMENT_ERRORS:
+            return
         if len(out) != 1:
             _predicate_value(tuple(out))
         _predicate_value(out[0])
