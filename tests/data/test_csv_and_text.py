@@ -170,3 +170,27 @@ def test_seeded_list_files_shuffles_like_tensorflow(real_tf, tmp_path):
     assert run(nd.data.Dataset.list_files(pattern, seed=5)) == run(
         real_tf.data.Dataset.list_files(pattern, seed=5)
     )
+
+
+@pytest.mark.parity
+def test_fixed_length_record_dataset_matches_tensorflow(real_tf, tmp_path):
+    p = tmp_path / "f.bin"
+    p.write_bytes(b"HDR" + bytes(range(24)) + b"FT")
+    for tf in (nd, real_tf):
+        ds = tf.data.FixedLengthRecordDataset(str(p), 6, header_bytes=3, footer_bytes=2)
+        assert run(ds) == [("bytes", bytes(range(i, i + 6))) for i in range(0, 24, 6)]
+
+
+@pytest.mark.parity
+def test_generator_args_arrive_as_numpy_values_like_tensorflow(real_tf):
+    seen = {}
+
+    def make(tf):
+        def gen(name, n):
+            seen[tf.__name__] = (type(name), type(n))
+            yield n
+
+        return tf.data.Dataset.from_generator(gen, output_types=tf.int32, args=("a", 3))
+
+    assert run(make(nd)) == run(make(real_tf))
+    assert seen["ndflow"] == seen["tensorflow"]

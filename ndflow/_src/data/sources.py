@@ -246,7 +246,6 @@ class GeneratorDataset(DatasetV2):
     def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
         specs = nest.flatten(self._signature)
         args = [a[()] if a.ndim == 0 else a for a in self._args]
-        args = [a.decode() if isinstance(a, bytes) else a for a in args]
         gen = self._generator(*args)
         for value in gen:
             yield _check_generated(value, self._signature, specs)
