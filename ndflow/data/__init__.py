@@ -3,6 +3,7 @@
 # ruff: noqa: F401
 from ndflow._src.data.dataset_ops import Dataset as Dataset
 from ndflow._src.data.dataset_ops import DatasetV2 as DatasetV2
+from ndflow._src.data.iterator import NumpyIterator as NumpyIterator
 from ndflow._src.data.iterator import OwnedIterator as Iterator
 from ndflow._src.data.options import AUTOTUNE as AUTOTUNE
 from ndflow._src.data.options import INFINITE_CARDINALITY as INFINITE_CARDINALITY

@@ -170,3 +170,22 @@ def test_experimental_aliases_apply():
     bad = Dataset.range(5).apply(nd.data.experimental.assert_cardinality(3))
     with pytest.raises(nd.errors.InvalidArgumentError, match="expected to contain 3"):
         list(bad)
+
+
+def test_more_experimental_helpers():
+    exp = nd.data.experimental
+    ds = exp.from_list([(1, b"a"), (2, b"b")])
+    assert [(int(a), b.numpy()) for a, b in ds] == [(1, b"a"), (2, b"b")]
+    assert int(exp.at(Dataset.range(5), 3)) == 3
+    assert exp.get_structure(ds) == ds.element_spec
+    mb = Dataset.range(5).apply(exp.map_and_batch(lambda x: x * 2, 2))
+    assert [b.numpy().tolist() for b in mb] == [[0, 2], [4, 6], [8]]
+    assert [int(x) for x in exp.Counter(3, 2).take(3)] == [3, 5, 7]
+    opt = exp.get_next_as_optional(iter(Dataset.range(1)))
+    assert isinstance(opt, exp.Optional) and int(opt.get_value()) == 0
+
+
+def test_snapshot_writes_and_rereads(tmp_path):
+    ds = Dataset.range(4).snapshot(str(tmp_path / "snap"))
+    assert [int(x) for x in ds] == [0, 1, 2, 3]
+    assert [int(x) for x in ds] == [0, 1, 2, 3]

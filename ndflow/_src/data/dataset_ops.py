@@ -546,8 +546,25 @@ class DatasetV2:
             return first
         raise invalid_argument("Dataset had more than one element.")
 
-    def random(self, *args: Any, **kwargs: Any) -> DatasetV2:
-        raise NotImplementedError
+    def snapshot(
+        self,
+        path: str,
+        compression: Any = None,
+        reader_func: Any = None,
+        shard_func: Any = None,
+        name: str | None = None,
+    ) -> DatasetV2:
+        """The same elements, written under `path` on the first pass and read back after."""
+        import os
+
+        os.makedirs(os.fspath(path), exist_ok=True)
+        return self.cache(os.path.join(os.fspath(path), "snapshot"))
+
+    @staticmethod
+    def random(
+        seed: int | None = None, rerandomize_each_iteration: Any = None, name: str | None = None
+    ) -> DatasetV2:
+        raise NotImplementedError("tf.data.Dataset.random is not implemented in ndflow.")
 
     @staticmethod
     def counter(start: int = 0, step: int = 1, dtype: Any = None) -> DatasetV2:

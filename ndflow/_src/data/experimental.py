@@ -7,9 +7,13 @@ from collections.abc import Callable
 
 import numpy as np
 
+from ndflow._src.core import errors
 from ndflow._src.data.dataset_ops import DatasetV2, invalid_argument
 from ndflow._src.data.options import AutoShardPolicy as AutoShardPolicy
+from ndflow._src.data.options import AutotuneOptions as AutotuneOptions
+from ndflow._src.data.options import DistributeOptions as DistributeOptions
 from ndflow._src.data.options import OptimizationOptions as OptimizationOptions
+from ndflow._src.data.options import ThreadingOptions as ThreadingOptions
 
 
 def cardinality(dataset: DatasetV2) -> Any:
@@ -125,3 +129,102 @@ def rejection_resample(*args: Any, **kwargs: Any) -> Any:
 def make_saveable_from_iterator(iterator: Any, external_state_policy: Any = None) -> Any:
     """Iterators are trackable themselves; this returns the iterator."""
     return iterator
+
+
+def get_structure(dataset_or_iterator: Any) -> Any:
+    """`tf.data.experimental.get_structure`: the element spec."""
+    return dataset_or_iterator.element_spec
+
+
+def get_next_as_optional(iterator: Any) -> Any:
+    return iterator.get_next_as_optional()
+
+
+def map_and_batch(
+    map_func: Callable,
+    batch_size: int,
+    num_parallel_batches: Any = None,
+    drop_remainder: bool = False,
+    num_parallel_calls: Any = None,
+) -> Callable[[DatasetV2], DatasetV2]:
+    """`map` then `batch` (which ndflow fuses itself where the function allows)."""
+    return lambda ds: ds.map(map_func, num_parallel_calls).batch(batch_size, drop_remainder)
+
+
+def parallel_interleave(
+    map_func: Callable,
+    cycle_length: int,
+    block_length: int = 1,
+    sloppy: bool = False,
+    buffer_output_elements: Any = None,
+    prefetch_input_elements: Any = None,
+) -> Callable[[DatasetV2], DatasetV2]:
+    return lambda ds: ds.interleave(map_func, cycle_length, block_length)
+
+
+def from_list(elements: list, name: str | None = None) -> DatasetV2:
+    """`tf.data.experimental.from_list`: one element per list entry (same structure)."""
+    from ndflow._src.core import nest
+    from ndflow._src.data import structure
+    from ndflow._src.data.sources import TensorSliceDataset
+
+    if not elements:
+        raise ValueError("Invalid `elements`. `elements` should not be empty.")
+    norm = [structure.normalize(e) for e in elements]
+    flat = [nest.flatten(e) for e in norm]
+    columns = [np.stack([f[i] for f in flat]) for i in range(len(flat[0]))]
+    return TensorSliceDataset(structure.pack(norm[0], columns))
+
+
+def at(dataset: DatasetV2, index: int) -> Any:
+    """`tf.data.experimental.at`: the element at `index`."""
+    n = int(index)
+    if n < 0:
+        raise invalid_argument(f"Index must be non-negative, but got {n}.")
+    for i, e in enumerate(dataset):
+        if i == n:
+            return e
+    raise errors.OutOfRangeError(None, None, f"Index {n} is out of range.")
+
+
+def copy_to_device(target_device: str, source_device: str = "/cpu:0") -> Callable:
+    return lambda ds: ds
+
+
+def prefetch_to_device(device: str, buffer_size: Any = None) -> Callable:
+    return lambda ds: ds.prefetch(buffer_size if buffer_size is not None else -1)
+
+
+def enable_debug_mode() -> None:
+    """Functions already run eagerly element by element here; nothing to switch."""
+
+
+def Counter(start: int = 0, step: int = 1, dtype: Any = None) -> DatasetV2:  # noqa: N802
+    return DatasetV2.counter(start, step, dtype)
+
+
+def snapshot(
+    path: str, compression: Any = None, reader_func: Any = None, shard_func: Any = None
+) -> Callable[[DatasetV2], DatasetV2]:
+    return lambda ds: ds.snapshot(path)
+
+
+class ExternalStatePolicy:
+    WARN = 0
+    IGNORE = 1
+    FAIL = 2
+
+
+class TFRecordWriter:
+    """`tf.data.experimental.TFRecordWriter`: writes a dataset of scalar strings."""
+
+    def __init__(self, filename: str, compression_type: Any = None) -> None:
+        self._filename = filename
+        self._compression = compression_type
+
+    def write(self, dataset: DatasetV2) -> None:
+        from ndflow._src.data.tfrecord import TFRecordWriter as Writer
+
+        with Writer(self._filename, self._compression) as w:
+            for record in dataset.as_numpy_iterator():
+                w.write(record)

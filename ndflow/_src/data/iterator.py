@@ -78,9 +78,9 @@ class OwnedIterator:
 
     def get_next_as_optional(self) -> Any:
         try:
-            return _Optional(self.__next__(), self._structure)
+            return Optional(self.__next__(), self._structure)
         except StopIteration:
-            return _Optional(None, self._structure)
+            return Optional(None, self._structure)
 
     # ------------------------------------------------------------ trackable protocol
     def _trackable_children(self, *args: Any, **kwargs: Any) -> dict:
@@ -148,12 +148,22 @@ class NumpyIterator:
         return self.__next__()
 
 
-class _Optional:
+class Optional:
     """`tf.experimental.Optional`: a value that may be absent."""
 
     def __init__(self, value: Any, spec: Any) -> None:
         self._value = value
         self.element_spec = spec
+
+    @staticmethod
+    def from_value(value: Any) -> Optional:
+        from ndflow._src.data.structure import normalize, spec_from_element
+
+        return Optional(value, spec_from_element(normalize(value)))
+
+    @staticmethod
+    def empty(element_spec: Any) -> Optional:
+        return Optional(None, element_spec)
 
     def has_value(self) -> Any:
         from ndflow._src.framework.tensor import wrap

@@ -121,7 +121,38 @@ def normalize(value: Any, what: str = "element") -> Any:
         raise TypeError(f"Unsupported {what}: None. tf.data elements must be tensors.")
     if isinstance(value, list) and any(isinstance(v, (Tensor, np.ndarray)) for v in value):
         return _stack_list(value)
+    if isinstance(value, (list, bytes, str)):
+        strings = _string_array(value)
+        if strings is not None:
+            return strings
     return convert_to_tensor(value)._value
+
+
+def _string_array(value: Any) -> np.ndarray | None:
+    """Bytes/str (nested lists of them) as an object array of bytes, keeping trailing NUL
+    bytes that a NumPy `S` array would drop. None for anything else."""
+    flat: list = []
+    shape: list = []
+
+    def walk(v: Any, depth: int) -> bool:
+        if isinstance(v, (bytes, str)):
+            if depth != len(shape):
+                return False
+            flat.append(v.encode() if isinstance(v, str) else v)
+            return True
+        if not isinstance(v, list):
+            return False
+        if depth == len(shape):
+            shape.append(len(v))
+        elif depth > len(shape) or shape[depth] != len(v):
+            return False
+        return all(walk(x, depth + 1) for x in v)
+
+    if not walk(value, 0) or (isinstance(value, list) and not flat):
+        return None
+    out = np.empty(len(flat), object)
+    out[:] = flat
+    return out.reshape(shape)
 
 
 def _stack_list(value: list) -> np.ndarray:
