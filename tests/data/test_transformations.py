@@ -569,3 +569,44 @@ def test_map_that_rejects_placeholders_learns_spec_from_real_elements():
     ds = ds.map(parse)
     assert ds.element_spec.dtype == nd.int32
     assert [int(v) for v in ds] == [3, 4]
+
+
+@pytest.mark.parity
+def test_bucket_by_sequence_length_padded_to_boundaries_matches_tensorflow(real_tf):
+    lengths = [1, 2, 4, 3, 5, 2, 1, 4]
+
+    def make(tf):
+        def gen():
+            for n in lengths:
+                yield np.arange(1, n + 1, dtype=np.int64)
+
+        ds = tf.data.Dataset.from_generator(gen, output_types=tf.int64, output_shapes=[None])
+        return ds.bucket_by_sequence_length(
+            lambda x: tf.shape(x)[0] if tf.__name__ == "tensorflow" else _length(x),
+            bucket_boundaries=[3, 6],
+            bucket_batch_sizes=[2, 2, 2],
+            pad_to_bucket_boundary=True,
+            drop_remainder=True,
+        )
+
+    ours, theirs = run(make(nd)), run(make(real_tf))
+    assert sorted(map(repr, ours)) == sorted(map(repr, theirs))
+
+
+@pytest.mark.parity
+def test_generator_with_dict_signature_matches_tensorflow(real_tf):
+    def make(tf):
+        spec = (
+            tf.TensorSpec if tf.__name__ == "tensorflow" else _spec
+        )
+        sig = {"ids": spec([None], tf.int32), "name": spec([], tf.string)}
+
+        def gen():
+            for i in range(3):
+                yield {"ids": list(range(i + 1)), "name": f"n{i}"}
+
+        return tf.data.Dataset.from_generator(gen, output_signature=sig).padded_batch(2)
+
+    ours, theirs = make(nd), make(real_tf)
+    assert canon_spec(ours.element_spec) == canon_spec(theirs.element_spec)
+    assert run(ours) == run(theirs)

@@ -251,16 +251,23 @@ class GeneratorDataset(DatasetV2):
             yield _check_generated(value, self._signature, specs)
 
 
+def _flatten_up_to(signature: Any, value: Any) -> list:
+    """The parts of `value` at the signature's leaves (a leaf's value may be a list)."""
+    if isinstance(signature, dict):
+        if not isinstance(value, dict) or set(value) != set(signature):
+            raise TypeError(f"expected a dict with keys {sorted(signature)}")
+        return [x for k in sorted(signature) for x in _flatten_up_to(signature[k], value[k])]
+    if isinstance(signature, tuple):
+        if not isinstance(value, (tuple, list)) or len(value) != len(signature):
+            raise TypeError(f"expected a sequence of {len(signature)} elements")
+        return [x for sg, v in zip(signature, value) for x in _flatten_up_to(sg, v)]
+    return [value]
+
+
 def _check_generated(value: Any, signature: Any, specs: list) -> tuple:
     try:
-        if nest.is_nested(signature):
-            if isinstance(value, list) and isinstance(signature, tuple):
-                value = tuple(value)
-            nest.assert_same_structure(signature, value, check_types=False)
-            flat = nest.flatten(value)
-        else:
-            flat = [value]
-    except (ValueError, TypeError) as e:
+        flat = _flatten_up_to(signature, value)
+    except (ValueError, TypeError, KeyError) as e:
         raise invalid_argument(
             "TypeError: `generator` yielded an element that did not match the expected "
             f"structure. The expected structure was {signature}, but the yielded element "
