@@ -36,6 +36,9 @@ from ndflow._src.data.experimental import enable_debug_mode as enable_debug_mode
 from ndflow._src.data.experimental import from_list as from_list
 from ndflow._src.data.experimental import get_next_as_optional as get_next_as_optional
 from ndflow._src.data.experimental import get_structure as get_structure
+from ndflow._src.data.experimental import (
+    make_batched_features_dataset as make_batched_features_dataset,
+)
 from ndflow._src.data.experimental import map_and_batch as map_and_batch
 from ndflow._src.data.experimental import parallel_interleave as parallel_interleave
 from ndflow._src.data.experimental import prefetch_to_device as prefetch_to_device

@@ -122,9 +122,11 @@ PIPELINES = {
     "shuffle_buffer_larger_than_data": lambda tf: tf.data.Dataset.range(30).shuffle(100, seed=9),
     "shuffle_strings": lambda tf: tf.data.Dataset.from_tensor_slices(S).shuffle(4, seed=12),
     "with_options": lambda tf: tf.data.Dataset.range(4).with_options(tf.data.Options()),
-    "padded_batch_tuple": lambda tf: tf.data.Dataset.range(1, 6)
-    .map(lambda x: (_fill_for(tf, x), x))
-    .padded_batch(2, padding_values=(np.int64(-7), np.int64(0))),
+    "padded_batch_tuple": lambda tf: (
+        tf.data.Dataset.range(1, 6)
+        .map(lambda x: (_fill_for(tf, x), x))
+        .padded_batch(2, padding_values=(np.int64(-7), np.int64(0)))
+    ),
     "rebatch_drop": lambda tf: tf.data.Dataset.range(11).batch(4).rebatch(3, True),
     "group_by_window_size_func": lambda tf: tf.data.Dataset.range(12).group_by_window(
         key_func=lambda x: _mod3(tf, x),
@@ -136,8 +138,10 @@ PIPELINES = {
     ),
     "enumerate_batches": lambda tf: tf.data.Dataset.range(7).batch(3).enumerate(),
     "zip_of_zips": lambda tf: tf.data.Dataset.zip(
-        (tf.data.Dataset.zip((tf.data.Dataset.range(3), tf.data.Dataset.range(3))),
-         tf.data.Dataset.range(5, 9))
+        (
+            tf.data.Dataset.zip((tf.data.Dataset.range(3), tf.data.Dataset.range(3))),
+            tf.data.Dataset.range(5, 9),
+        )
     ),
     "concatenate_relaxes_shapes": lambda tf: tf.data.Dataset.from_tensor_slices(X).concatenate(
         tf.data.Dataset.from_tensor_slices(np.zeros((2, 2), np.float32))
@@ -151,23 +155,19 @@ PIPELINES = {
     "map_nested_output": lambda tf: tf.data.Dataset.from_tensor_slices((X, Y)).map(
         lambda x, y: {"pair": (x, y * 2), "solo": y}
     ),
-    "unbatch_dict": lambda tf: tf.data.Dataset.from_tensor_slices({"a": X, "b": Y})
-    .batch(5)
-    .unbatch(),
+    "unbatch_dict": lambda tf: (
+        tf.data.Dataset.from_tensor_slices({"a": X, "b": Y}).batch(5).unbatch()
+    ),
     "batch_namedtuple": lambda tf: tf.data.Dataset.from_tensor_slices(Point(X, Y)).batch(5),
-    "shuffle_skip_take_batch": lambda tf: tf.data.Dataset.from_tensor_slices((X, Y))
-    .shuffle(5, seed=8)
-    .skip(3)
-    .take(7)
-    .batch(4),
+    "shuffle_skip_take_batch": lambda tf: (
+        tf.data.Dataset.from_tensor_slices((X, Y)).shuffle(5, seed=8).skip(3).take(7).batch(4)
+    ),
     "shuffle_shard": lambda tf: tf.data.Dataset.range(30).shuffle(9, seed=1).shard(4, 3),
     "repeat_zero": lambda tf: tf.data.Dataset.range(4).repeat(0),
     "take_zero": lambda tf: tf.data.Dataset.range(4).take(0),
-    "cache_shuffle_repeat": lambda tf: tf.data.Dataset.range(12)
-    .cache()
-    .shuffle(5, seed=6)
-    .repeat(2)
-    .batch(5),
+    "cache_shuffle_repeat": lambda tf: (
+        tf.data.Dataset.range(12).cache().shuffle(5, seed=6).repeat(2).batch(5)
+    ),
     "generator": lambda tf: tf.data.Dataset.from_generator(
         lambda: iter([(np.ones(2, np.float32) * i, i) for i in range(4)]),
         output_signature=(
@@ -596,9 +596,7 @@ def test_bucket_by_sequence_length_padded_to_boundaries_matches_tensorflow(real_
 @pytest.mark.parity
 def test_generator_with_dict_signature_matches_tensorflow(real_tf):
     def make(tf):
-        spec = (
-            tf.TensorSpec if tf.__name__ == "tensorflow" else _spec
-        )
+        spec = tf.TensorSpec if tf.__name__ == "tensorflow" else _spec
         sig = {"ids": spec([None], tf.int32), "name": spec([], tf.string)}
 
         def gen():

@@ -228,3 +228,53 @@ class TFRecordWriter:
         with Writer(self._filename, self._compression) as w:
             for record in dataset.as_numpy_iterator():
                 w.write(record)
+
+
+def make_batched_features_dataset(
+    file_pattern: Any,
+    batch_size: int,
+    features: dict,
+    reader: Any = None,
+    label_key: str | None = None,
+    reader_args: list | None = None,
+    num_epochs: int | None = None,
+    shuffle: bool = True,
+    shuffle_buffer_size: int = 10000,
+    shuffle_seed: int | None = None,
+    prefetch_buffer_size: Any = None,
+    reader_num_threads: Any = None,
+    parser_num_threads: Any = None,
+    sloppy_ordering: bool = False,
+    drop_final_batch: bool = False,
+) -> DatasetV2:
+    """Batches of parsed tf.train.Example features (and a label) read from files."""
+    from ndflow._src.data.parsing import parse_example
+    from ndflow._src.data.readers import TFRecordDataset
+
+    reader = reader or TFRecordDataset
+    files = DatasetV2.list_files(file_pattern, shuffle=shuffle, seed=shuffle_seed)
+    ds = files.interleave(
+        lambda f: reader(f, *(reader_args or [])),
+        cycle_length=int(reader_num_threads or 1),
+        block_length=1,
+    )
+    if shuffle:
+        ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
+    if num_epochs != 1:
+        ds = ds.repeat(num_epochs)
+    ds = ds.batch(batch_size, drop_remainder=drop_final_batch)
+
+    def parse(serialized: Any) -> Any:
+        parsed = parse_example(serialized, features)
+        if label_key is None:
+            return parsed
+        if label_key not in parsed:
+            raise ValueError(
+                f"The `label_key` provided ({label_key}) must be one of the "
+                f"`features` keys: {sorted(parsed)}."
+            )
+        label = parsed.pop(label_key)
+        return parsed, label
+
+    ds = ds.map(parse)
+    return ds.prefetch(prefetch_buffer_size if prefetch_buffer_size is not None else -1)
