@@ -189,3 +189,12 @@ def test_snapshot_writes_and_rereads(tmp_path):
     ds = Dataset.range(4).snapshot(str(tmp_path / "snap"))
     assert [int(x) for x in ds] == [0, 1, 2, 3]
     assert [int(x) for x in ds] == [0, 1, 2, 3]
+
+
+def test_datasets_capture_array_values_at_creation():
+    x = np.arange(4)
+    ds = Dataset.from_tensor_slices(x)
+    one = Dataset.from_tensors(x)
+    x[:] = -1
+    assert [int(v) for v in ds] == [0, 1, 2, 3]
+    assert next(iter(one)).numpy().tolist() == [0, 1, 2, 3]

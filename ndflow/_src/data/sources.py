@@ -34,7 +34,7 @@ class TensorSliceDataset(DatasetV2):
 
     def __init__(self, tensors: Any) -> None:
         super().__init__()
-        value = structure.normalize(tensors)
+        value = structure.normalize(tensors, copy=True)
         self._structure = value
         self._arrays = [np.asarray(a) for a in structure.flatten(value)]
         if not self._arrays:
@@ -90,7 +90,7 @@ class TensorDataset(DatasetV2):
 
     def __init__(self, tensors: Any) -> None:
         super().__init__()
-        value = structure.normalize(tensors)
+        value = structure.normalize(tensors, copy=True)
         self._structure = value
         self._flat = tuple(structure.flatten(value))
 

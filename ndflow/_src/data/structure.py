@@ -93,7 +93,7 @@ def _is_structure(x: Any) -> bool:
     return isinstance(x, (tuple, dict, collections.abc.Mapping))
 
 
-def normalize(value: Any, what: str = "element") -> Any:
+def normalize(value: Any, what: str = "element", copy: bool = False) -> Any:
     """Converts every leaf of `value` to a NumPy array with TensorFlow's dtype inference.
 
     Lists become one array each; tuples and dicts keep their structure.
@@ -105,15 +105,17 @@ def normalize(value: Any, what: str = "element") -> Any:
     if isinstance(value, np.ndarray):
         if value.dtype.kind in "US":
             return convert_to_tensor(value)._value
-        return value
+        # Datasets capture their inputs' values, as TF's do: later writes to the caller's
+        # array must not change the elements.
+        return np.array(value, copy=True) if copy and value.flags.writeable else value
     if _is_structure(value):
         if isinstance(value, (dict, collections.abc.Mapping)):
             return (
-                type(value)((k, normalize(v, what)) for k, v in value.items())
+                type(value)((k, normalize(v, what, copy)) for k, v in value.items())
                 if isinstance(value, dict)
-                else {k: normalize(v, what) for k, v in value.items()}
+                else {k: normalize(v, what, copy) for k, v in value.items()}
             )
-        items = [normalize(v, what) for v in value]
+        items = [normalize(v, what, copy) for v in value]
         if hasattr(type(value), "_fields"):
             return type(value)(*items)
         return tuple(items)
