@@ -199,6 +199,11 @@ from ndflow import train as train
 from ndflow._src.module.module import Module as Module
 
 
+# --- data and io (ndflow/_src/data) -------------------------------------------------------
+from ndflow import data as data
+from ndflow import io as io
+
+
 # --- keras (ndflow/keras, loaded on first use to keep `import ndflow` fast) --------------
 # `tf.losses`, `tf.metrics`, `tf.optimizers`, `tf.initializers` are TF's aliases of the
 # Keras modules.
