@@ -193,6 +193,8 @@ from ndflow._src.graph.control_flow import while_loop as while_loop
 from ndflow._src.graph.graph import Graph as Graph
 from ndflow._src.graph.tensor_array import TensorArray as TensorArray
 from ndflow._src.ops.logging_ops import print as print
+from ndflow._src.ops.script_ops import numpy_function as numpy_function
+from ndflow._src.ops.script_ops import py_function as py_function
 
 # --- module and checkpoint (ndflow/_src/module, ndflow/_src/checkpoint) -------------------
 from ndflow import train as train

@@ -16,6 +16,8 @@ from ndflow._src.data.dataset_ops import DatasetV2, IterCtx, invalid_argument
 from ndflow._src.data.options import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY
 from ndflow._src.data.structure import DatasetSpec, TensorSpec
 from ndflow._src.data.transformations import _count, _make_map_fn
+from ndflow._src.framework.tensor import wrap
+from ndflow._src.ops import math_ops
 
 _HINT = (
     " If you intended to batch elements of different shapes, use `padded_batch` (or "
@@ -437,14 +439,13 @@ def bucket_by_sequence_length(
             f"len(bucket_boundaries)={len(bucket_boundaries)}"
         )
     bounds = list(bucket_boundaries)
-    length_fn = _make_map_fn(element_length_func, ds.element_spec)
-
-    from ndflow._src.framework.tensor import wrap
 
     def key_func(*args: Any) -> Any:
-        flat = tuple(np.asarray(a._value) for a in nest.flatten(args))
-        n = int(np.asarray(length_fn(flat)[0]))
-        return wrap(np.asarray(int(np.searchsorted(bounds, n, side="right")), np.int64))
+        # Written in ops, so it traces like any key function: the bucket is the number of
+        # boundaries <= the element's length (searchsorted, side="right").
+        n = math_ops.cast(element_length_func(*args), dtypes.int64)
+        edges = wrap(np.asarray(bounds, np.int64))
+        return math_ops.reduce_sum(math_ops.cast(math_ops.greater_equal(n, edges), dtypes.int64))
 
     def reduce_func(key: Any, window: DatasetV2) -> DatasetV2:
         b = int(key.numpy())

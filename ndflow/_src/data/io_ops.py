@@ -16,6 +16,12 @@ from ndflow._src.core import dtypes, errors
 from ndflow._src.data import structure
 from ndflow._src.data.csv_ops import _Column, _convert
 from ndflow._src.framework.tensor import Tensor, wrap
+from ndflow._src.ops import script_ops
+
+
+def is_symbolic(x: Any) -> bool:
+    """True for a graph tensor (its value exists only when the graph runs)."""
+    return isinstance(x, Tensor) and type(x) is not Tensor
 
 
 def _strings(value: Any) -> np.ndarray:
@@ -53,8 +59,20 @@ def decode_csv(
     >>> [t.numpy().tolist() for t in decode_csv(["1,x", "2,y"], [[0], ["?"]])]
     [[1, 2], [b'x', b'y']]
     """
-    recs = _strings(records)
     cols = [_column_of(d) for d in record_defaults]
+    if is_symbolic(records):
+        # Inside a traced function (a Dataset.map): parse when the op runs.
+        outs = script_ops.py_function(
+            lambda r: decode_csv(
+                r, record_defaults, field_delim, use_quote_delim, name, na_value, select_cols
+            ),
+            [records],
+            [c.dtype for c in cols],
+        )
+        for o in outs:
+            o.set_shape(records.shape)
+        return outs
+    recs = _strings(records)
     sel = list(range(len(cols))) if select_cols is None else [int(i) for i in select_cols]
     out: list = [[] for _ in cols]
     for r, rec in enumerate(recs.reshape(-1)):

@@ -207,6 +207,8 @@ def parse_example(
     >>> parse_example([ex.SerializeToString()], {"x": FixedLenFeature([], "int64")})["x"]
     <tf.Tensor: shape=(1,), dtype=int64, numpy=array([7])>
     """
+    if _is_symbolic(serialized):
+        return _parse_when_run(parse_example, serialized, features, batched=True)
     records, shape = _records(serialized)
     if len(shape) != 1:
         raise ValueError(f"Input serialized must be a vector, got shape {list(shape)}")
@@ -218,6 +220,8 @@ def parse_single_example(
     serialized: Any, features: dict, example_names: Any = None, name: str | None = None
 ) -> dict:
     """Parses one serialized Example (a scalar string)."""
+    if _is_symbolic(serialized):
+        return _parse_when_run(parse_single_example, serialized, features, batched=False)
     records, shape = _records(serialized)
     if len(shape) != 0:
         raise ValueError(f"Input serialized must be a scalar, got shape {list(shape)}")
@@ -230,6 +234,35 @@ def parse_single_example(
         else:
             out[k] = wrap(v[0])
     return out
+
+
+def _is_symbolic(x: Any) -> bool:
+    return isinstance(x, Tensor) and type(x) is not Tensor
+
+
+def _parse_when_run(parse: Any, serialized: Any, features: dict, batched: bool) -> dict:
+    """Inside a traced function (a Dataset.map), parsing runs as a py_function op when
+    the graph runs; dense features get their static shapes."""
+    from ndflow._src.ops import script_ops
+
+    keys = sorted(features)
+    for k in keys:
+        if not isinstance(features[k], FixedLenFeature):
+            raise NotImplementedError(
+                f"Feature {k!r}: only FixedLenFeature can be parsed inside tf.function or "
+                "Dataset.map; parse VarLenFeature eagerly."
+            )
+    outs = script_ops.py_function(
+        lambda s: [parse(s, features)[k] for k in keys],
+        [serialized],
+        [dtypes.as_dtype(features[k].dtype) for k in keys],
+    )
+    lead = list(serialized.shape) if batched else []
+    result = {}
+    for k, o in zip(keys, outs):
+        o.set_shape(lead + list(features[k].shape))
+        result[k] = o
+    return result
 
 
 def _to_output(v: Any) -> Any:

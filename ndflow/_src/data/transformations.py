@@ -69,26 +69,19 @@ class _TracedMapFn(_EagerMapFn):
     """The user function traced once by tf.function, as TF does (Python side effects run
     while tracing only). Element and whole-batch calls (map fusion) each trace once.
 
-    Not used until tf.function is merged: `_make_map_fn` switches to it in one line. The
-    import names the graph helper's tf.function; adjust it there if it lives elsewhere.
     """
 
     def __init__(self, fn: Callable, element_spec: Any) -> None:
         super().__init__(fn, element_spec)
-        from ndflow._src.function.def_function import function  # type: ignore
+        from ndflow._src.function.polymorphic_function import function
 
         self._fn = function(fn, reduce_retracing=True)
 
 
 def _make_map_fn(fn: Callable, element_spec: Any) -> _EagerMapFn:
-    """THE way tf.data applies a user function to elements.
-
-    Today the function runs eagerly per element (Python side effects run per element).
-    At merge with tf.function, the switch is this one line:
-    `return _TracedMapFn(fn, element_spec)` (same interface: `__call__(flat) -> flat`,
-    `out_structure`).
-    """
-    return _EagerMapFn(fn, element_spec)
+    """THE way tf.data applies a user function to elements: traced once by tf.function,
+    as TensorFlow does, so its Python side effects run while tracing only."""
+    return _TracedMapFn(fn, element_spec)
 
 
 def _spec_from_outputs(outs: list, out_structure: Any) -> Any:
