@@ -91,17 +91,22 @@ TARGETS = {"add 4 elements": 1 / 5, "matmul 256x256": 1 / 5, "quadratic tape ste
 def main() -> None:
     nd_import = import_time("ndflow")
     tf_import = import_time("tensorflow", repeats=1)
-    import ndflow as nd
     import tensorflow as tf
+
+    import ndflow as nd
 
     ours, theirs = figures(nd), figures(tf)
     print(f"{'figure':<22}{'ndflow':>12}{'TensorFlow':>14}{'ratio':>9}{'target':>9}")
-    print(f"{'import':<22}{nd_import * 1e3:>10.0f}ms{tf_import * 1e3:>12.0f}ms"
-          f"{nd_import / tf_import:>9.3f}{'0.3 s':>9}")
+    print(
+        f"{'import':<22}{nd_import * 1e3:>10.0f}ms{tf_import * 1e3:>12.0f}ms"
+        f"{nd_import / tf_import:>9.3f}{'0.3 s':>9}"
+    )
     for name, t in ours.items():
         ratio = t / theirs[name]
-        print(f"{name:<22}{t * 1e6:>10.1f}us{theirs[name] * 1e6:>12.1f}us{ratio:>9.3f}"
-              f"{TARGETS[name]:>9.3f}")
+        print(
+            f"{name:<22}{t * 1e6:>10.1f}us{theirs[name] * 1e6:>12.1f}us{ratio:>9.3f}"
+            f"{TARGETS[name]:>9.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -106,8 +106,9 @@ def time_steps(step, x, y, warmup=5, seconds=3.0):
 
 
 def main() -> None:
-    import ndflow as nd
     import tensorflow as tf
+
+    import ndflow as nd
     from ndflow._src.ops.training_ops import apply_adam
 
     rng = np.random.default_rng(0)
@@ -119,14 +120,18 @@ def main() -> None:
             cnn_forward, cnn_params, rng.random((32, 28, 28, 1), np.float32), 1.0,
         ),
     }  # fmt: skip
-    print(f"{'tf.function train step':<30}{'ndflow':>10}{'TensorFlow':>12}{'ratio':>8}{'target':>8}")
+    print(
+        f"{'tf.function train step':<30}{'ndflow':>10}{'TensorFlow':>12}{'ratio':>8}{'target':>8}"
+    )
     for name, (forward, params, x, target) in cases.items():
         init = params(np.random.default_rng(1))
         y = rng.integers(0, 10, len(x)).astype(np.int32)
         ours, loss_nd = time_steps(make_step(nd, apply_adam, forward, init), x, y)
         theirs, loss_tf = time_steps(make_step(tf, tf_adam(tf), forward, init), x, y)
-        print(f"{name:<30}{ours * 1e3:>8.2f}ms{theirs * 1e3:>10.2f}ms{ours / theirs:>8.2f}"
-              f"{target:>8.1f}   (loss after warmup: {loss_nd:.4f} vs {loss_tf:.4f})")
+        print(
+            f"{name:<30}{ours * 1e3:>8.2f}ms{theirs * 1e3:>10.2f}ms{ours / theirs:>8.2f}"
+            f"{target:>8.1f}   (loss after warmup: {loss_nd:.4f} vs {loss_tf:.4f})"
+        )
 
 
 if __name__ == "__main__":

@@ -60,9 +60,7 @@ PIPELINES = {
     "batch_nonplan": lambda tf: tf.data.Dataset.range(11).filter(lambda x: x > 1).batch(3),
     "batch_parallel": lambda tf: tf.data.Dataset.range(10).batch(3, num_parallel_calls=2),
     "padded_batch": lambda tf: (
-        tf.data.Dataset.range(1, 6)
-        .map(lambda x: tf.fill([x], x))
-        .padded_batch(2)
+        tf.data.Dataset.range(1, 6).map(lambda x: tf.fill([x], x)).padded_batch(2)
     ),
     "padded_batch_shapes": lambda tf: (
         tf.data.Dataset.range(1, 5)

@@ -39,12 +39,16 @@ def test_numpy_function_runs_on_every_call_of_a_traced_function():
 
 
 def test_wrong_number_of_results_is_an_invalid_argument():
-    with pytest.raises(tf.errors.InvalidArgumentError, match="returned 1 values, but Tout declares 2"):
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match="returned 1 values, but Tout declares 2"
+    ):
         tf.numpy_function(lambda a: a, [tf.constant(1)], [tf.int32, tf.int32])
 
 
 @pytest.mark.parity
 def test_matches_tensorflow(real_tf):
     for lib in (tf, real_tf):
-        out = lib.numpy_function(lambda a: (a * 2).astype(np.int64), [lib.constant([1, 2])], lib.int64)
+        out = lib.numpy_function(
+            lambda a: (a * 2).astype(np.int64), [lib.constant([1, 2])], lib.int64
+        )
         assert out.numpy().tolist() == [2, 4] and out.dtype.name == "int64"

@@ -24,7 +24,10 @@ def _quadratic_training(tf, x_np, y_np, init, epochs=150, lr=0.01, batch=32):
     losses = []
     for _ in range(epochs):
         for start in range(0, len(x_np), batch):
-            xb, yb = tf.constant(x_np[start : start + batch]), tf.constant(y_np[start : start + batch])
+            xb, yb = (
+                tf.constant(x_np[start : start + batch]),
+                tf.constant(y_np[start : start + batch]),
+            )
             with tf.GradientTape() as tape:
                 batch_loss = mse_loss(model(xb), yb)
             grads = tape.gradient(batch_loss, variables)

@@ -735,7 +735,6 @@ def reduce_mean(
     return execute("Mean", (x,), reduction_attrs(x, axis, keepdims))
 
 
-
 # ---------------------------------------------------------------------------- gradient plumbing
 # Ops that take a reference tensor only for its shape, so the gradient walker and reduction
 # gradients work the same whether shapes are static or known only when the graph runs.
@@ -772,9 +771,7 @@ def broadcast_like(
 ) -> Tensor:
     """Spreads a reduction's gradient `g` back over the shape of `like` (divided by the
     number of reduced elements when `mean`): the gradient of reduce_sum / reduce_mean."""
-    return execute(
-        "BroadcastLike", (g, like), {"axis": axis, "keepdims": keepdims, "mean": mean}
-    )
+    return execute("BroadcastLike", (g, like), {"axis": axis, "keepdims": keepdims, "mean": mean})
 
 
 def _reduce_to_like_kernel(g, like):

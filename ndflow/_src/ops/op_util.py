@@ -30,7 +30,11 @@ def invalid(op_type: str, message: str) -> errors.OpError:
 
 
 def dims_str(dims: Dims) -> str:
-    return "<unknown>" if dims is None else "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
+    return (
+        "<unknown>"
+        if dims is None
+        else "[" + ",".join("?" if d is None else str(d) for d in dims) + "]"
+    )
 
 
 def to_tensor(x: Any, dtype: Any = None) -> Tensor:
@@ -52,11 +56,19 @@ def binary_operands(x: Any, y: Any, op_type: str) -> tuple[Tensor, Tensor]:
     if not isinstance(x, Tensor):
         if isinstance(y, Tensor) or hasattr(y, "_as_tensor_hook"):
             y = to_tensor(y)
-            x = _scalar_as(x, y._dtype) if type(x) in (int, float) else convert_to_tensor(x, dtype=y._dtype)
+            x = (
+                _scalar_as(x, y._dtype)
+                if type(x) in (int, float)
+                else convert_to_tensor(x, dtype=y._dtype)
+            )
         else:
             x = convert_to_tensor(x)
     if not isinstance(y, Tensor):
-        y = _scalar_as(y, x._dtype) if type(y) in (int, float) else convert_to_tensor(y, dtype=x._dtype)
+        y = (
+            _scalar_as(y, x._dtype)
+            if type(y) in (int, float)
+            else convert_to_tensor(y, dtype=x._dtype)
+        )
     if x._dtype is not y._dtype:
         raise invalid(
             op_type,
@@ -71,8 +83,7 @@ def check_dtype(x: Tensor, allowed: Iterable[DType], op_type: str, index: int = 
         names = ", ".join(d.name for d in allowed)
         raise invalid(
             op_type,
-            f"Value for attr 'T' of {x._dtype.name} is not in the list of allowed values: "
-            f"{names}",
+            f"Value for attr 'T' of {x._dtype.name} is not in the list of allowed values: {names}",
         )
 
 
@@ -137,9 +148,7 @@ def unary_shape(out_dtype: DType | None = None):
 
 def normalize_axis(axis: int, rank: int, op_type: str) -> int:
     if not -rank <= axis < max(rank, 1):
-        raise invalid(
-            op_type, f"Expected axis in the range [{-rank}, {rank}), but got {axis}"
-        )
+        raise invalid(op_type, f"Expected axis in the range [{-rank}, {rank}), but got {axis}")
     return axis + rank if axis < 0 else axis
 
 

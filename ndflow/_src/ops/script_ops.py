@@ -33,7 +33,9 @@ def _as_arrays(result: Any, tout: tuple, func: Callable) -> tuple:
         arr = v._value if isinstance(v, Tensor) else np.asarray(v)
         if d is dtypes.string:
             if arr.dtype.kind in "US":
-                arr = np.vectorize(lambda s: s.encode() if isinstance(s, str) else bytes(s), otypes=[object])(arr)
+                arr = np.vectorize(
+                    lambda s: s.encode() if isinstance(s, str) else bytes(s), otypes=[object]
+                )(arr)
             arr = arr.astype(object)
         elif arr.dtype != d._np:
             arr = arr.astype(d._np)
