@@ -83,6 +83,9 @@ from ndflow._src.ops.array_ops import where as where
 
 # --- autodiff extras (ndflow/_src/autodiff) -----------------------------------------------
 
+# --- autograph (ndflow/_src/function/autograph) -------------------------------------------
+from ndflow import autograph as autograph
+
 # --- namespaces ---------------------------------------------------------------------------
 from ndflow import math as math
 

@@ -1,0 +1,445 @@
+"""Runtime operators called by autograph-converted code (the `ag__` namespace).
+
+Each operator looks at its condition or iterable when it runs: a symbolic Tensor (a
+graph is being traced and the value is a graph tensor) stages the statement as
+`control_flow.cond` / `control_flow.while_loop`; anything else (Python values, eager
+Tensors) runs plain Python, so a converted function run eagerly behaves exactly like the
+original.
+
+Statement operators receive the converted block as functions that read and write the
+enclosing function's variables through `nonlocal`, plus `get_state()` / `set_state(t)`
+closures over the variables the block modifies, named by `symbol_names`. Graph staging
+uses them to thread those variables through `cond` / `while_loop` as branch outputs and
+loop state.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import sys
+from typing import Any, Callable, Sequence
+
+from ndflow._src.core.context import ctx
+from ndflow._src.framework.tensor import Tensor
+
+# ---------------------------------------------------------------------------- undefined
+
+
+class Undefined:
+    """The value of a variable not yet assigned (for example, set in one branch only)."""
+
+    __slots__ = ("symbol_name", "after_loop")
+
+    def __init__(self, symbol_name: str, after_loop: bool = False) -> None:
+        self.symbol_name = symbol_name
+        self.after_loop = after_loop
+
+    def __repr__(self) -> str:
+        return f"<undefined {self.symbol_name}>"
+
+
+class UndefinedReturnValue:
+    """The return value of a function that has not executed a `return` yet."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "<undefined return value>"
+
+
+def _unbound_message(name: str) -> str:
+    if sys.version_info >= (3, 11):
+        return f"cannot access local variable '{name}' where it is not associated with a value"
+    return f"local variable '{name}' referenced before assignment"
+
+
+def ld(value: Any) -> Any:
+    """Reads a variable that may still be undefined, raising as Python would."""
+    if type(value) is Undefined:
+        if value.after_loop:
+            raise UnboundLocalError(
+                f"'{value.symbol_name}' is not available after a loop whose condition is a "
+                f"tensor: '{value.symbol_name}' must be defined before the loop."
+            )
+        raise UnboundLocalError(_unbound_message(value.symbol_name))
+    return value
+
+
+def retval(value: Any) -> Any:
+    """The converted function's result: `None` when it never reached a `return`."""
+    if isinstance(value, UndefinedReturnValue):
+        return None
+    if type(value) is Undefined:
+        raise ValueError(
+            "A `return` inside a loop whose condition is a tensor is not supported: assign "
+            "the result to a variable defined before the loop and return it after the loop."
+        )
+    return value
+
+
+def _is_undefined(value: Any) -> bool:
+    return type(value) is Undefined or isinstance(value, UndefinedReturnValue)
+
+
+# ---------------------------------------------------------------------------- dispatch
+
+
+def is_symbolic(value: Any) -> bool:
+    """True for a graph (symbolic) tensor while a graph is being traced."""
+    return ctx.graph is not None and isinstance(value, Tensor) and type(value) is not Tensor
+
+
+_CONTROL_FLOW = "ndflow._src.graph.control_flow"
+
+
+def _control_flow() -> Any:
+    # Imported lazily, by name: graph control flow is only needed while tracing.
+    module = sys.modules.get(_CONTROL_FLOW)
+    return module if module is not None else importlib.import_module(_CONTROL_FLOW)
+
+
+def _as_tuple(result: Any, n: int) -> tuple:
+    if result is None:
+        return ()
+    if isinstance(result, (tuple, list)):
+        return tuple(result)
+    if n == 1:
+        return (result,)
+    return tuple(result)
+
+
+# ---------------------------------------------------------------------------- logical
+
+
+def _logical(name: str, *args: Any) -> Tensor:
+    from ndflow._src.ops import math_ops
+
+    fn = getattr(math_ops, name, None)
+    if fn is not None:
+        return fn(*args)
+    # Fallback while the math ops lack the logical family: SelectV2 on booleans.
+    from ndflow._src.framework.constant import convert_to_tensor
+    from ndflow._src.ops.array_ops import where
+
+    x = convert_to_tensor(args[0])
+    if name == "logical_not":
+        return where(x, False, True)
+    y = convert_to_tensor(args[1])
+    return where(x, y, False) if name == "logical_and" else where(x, True, y)
+
+
+def not_(value: Any) -> Any:
+    """`not value`; `tf.logical_not` for a graph tensor."""
+    if is_symbolic(value):
+        return _logical("logical_not", value)
+    return not value
+
+
+def and_(a_fn: Callable[[], Any], b_fn: Callable[[], Any]) -> Any:
+    """`a and b` with Python's short circuit; a lazy `cond` when `a` is a graph tensor."""
+    a = a_fn()
+    if is_symbolic(a):
+        return _control_flow().cond(a, lambda: _to_bool(b_fn()), lambda: a)
+    return b_fn() if a else a
+
+
+def or_(a_fn: Callable[[], Any], b_fn: Callable[[], Any]) -> Any:
+    """`a or b` with Python's short circuit; a lazy `cond` when `a` is a graph tensor."""
+    a = a_fn()
+    if is_symbolic(a):
+        return _control_flow().cond(a, lambda: a, lambda: _to_bool(b_fn()))
+    return a if a else b_fn()
+
+
+def _to_bool(value: Any) -> Any:
+    if isinstance(value, Tensor):
+        return value
+    from ndflow._src.framework.constant import convert_to_tensor
+
+    return convert_to_tensor(bool(value))
+
+
+def if_exp(
+    cond: Any, if_true: Callable[[], Any], if_false: Callable[[], Any], expr_repr: str = ""
+) -> Any:
+    """`if_true() if cond else if_false()`; `cond` for a graph tensor condition."""
+    if is_symbolic(cond):
+        return _control_flow().cond(cond, if_true, if_false)
+    return if_true() if cond else if_false()
+
+
+# ---------------------------------------------------------------------------- if
+
+
+def if_stmt(
+    cond: Any,
+    body: Callable[[], None],
+    orelse: Callable[[], None],
+    get_state: Callable[[], tuple],
+    set_state: Callable[[tuple], None],
+    symbol_names: Sequence[str],
+    nouts: int,
+) -> None:
+    """An `if` statement. The first `nouts` symbols are the outputs (live afterwards)."""
+    if is_symbolic(cond):
+        _tf_if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts)
+    elif cond:
+        body()
+    else:
+        orelse()
+
+
+def _branch_error(name: str, branch: str) -> ValueError:
+    if name.startswith("retval_"):
+        return ValueError(
+            "A function that returns a value in one branch of an `if` whose condition is a "
+            f"tensor must also return a value in the {branch} branch."
+        )
+    return ValueError(f"'{name}' must also be initialized in the {branch} branch")
+
+
+def _tf_if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts) -> None:
+    init = tuple(get_state())
+
+    def branch(fn: Callable[[], None], other: str) -> Callable[[], tuple]:
+        def run() -> tuple:
+            set_state(init)  # each branch starts from the state before the `if`
+            fn()
+            outs = tuple(get_state())[:nouts]
+            for name, value in zip(symbol_names, outs):
+                if _is_undefined(value):
+                    raise _branch_error(name, other)
+            return outs
+
+        return run
+
+    result = _control_flow().cond(cond, branch(body, "else"), branch(orelse, "if"))
+    outs = _as_tuple(result, nouts)
+    set_state(outs + init[nouts:])
+
+
+# ---------------------------------------------------------------------------- loops
+
+
+class _LoopState:
+    """Splits a statement's state into loop variables (defined before the loop) and
+    loop-local temporaries (undefined before it), which `while_loop` cannot carry."""
+
+    def __init__(self, get_state, set_state, symbol_names: Sequence[str]) -> None:
+        self.get_state, self.set_state = get_state, set_state
+        self.names = tuple(symbol_names)
+        self.init = tuple(get_state())
+        self.carried = [i for i, v in enumerate(self.init) if not _is_undefined(v)]
+
+    def initial(self) -> tuple:
+        return tuple(self.init[i] for i in self.carried)
+
+    def restore(self, values: Sequence[Any], after_loop: bool = False) -> None:
+        state = list(self.init)
+        if after_loop:
+            for i, v in enumerate(state):
+                if _is_undefined(v):
+                    state[i] = Undefined(self.names[i], after_loop=True)
+        for i, v in zip(self.carried, values):
+            state[i] = v
+        self.set_state(tuple(state))
+
+    def current(self) -> tuple:
+        state = tuple(self.get_state())
+        out = []
+        for i in self.carried:
+            if _is_undefined(state[i]):
+                raise ValueError(f"'{self.names[i]}' must be defined before the loop.")
+            out.append(state[i])
+        return tuple(out)
+
+
+def _loop_options(opts: dict | None) -> dict:
+    opts = opts or {}
+    return {
+        "shape_invariants": opts.get("shape_invariants"),
+        "maximum_iterations": opts.get("maximum_iterations"),
+    }
+
+
+def while_stmt(
+    test: Callable[[], Any],
+    body: Callable[[], None],
+    get_state: Callable[[], tuple],
+    set_state: Callable[[tuple], None],
+    symbol_names: Sequence[str],
+    opts: dict | None = None,
+) -> None:
+    """A `while` loop: `while_loop` when the first test is a graph tensor."""
+    t = test()
+    if is_symbolic(t):
+        _tf_while_stmt(test, body, get_state, set_state, symbol_names, opts)
+        return
+    while t:
+        body()
+        t = test()
+        if is_symbolic(t):
+            raise _became_tensor("while")
+
+
+def _became_tensor(kind: str) -> NotImplementedError:
+    return NotImplementedError(
+        f"The condition of this `{kind}` loop was a Python value when the loop started but "
+        "became a tensor during the loop; make it a tensor before the loop starts."
+    )
+
+
+def _tf_while_stmt(test, body, get_state, set_state, symbol_names, opts) -> None:
+    state = _LoopState(get_state, set_state, symbol_names)
+
+    def cond_fn(*values: Any) -> Any:
+        state.restore(values)
+        return test()
+
+    def body_fn(*values: Any) -> tuple:
+        state.restore(values)
+        body()
+        return state.current()
+
+    result = _control_flow().while_loop(
+        cond_fn, body_fn, state.initial(), **_loop_options(opts)
+    )
+    state.restore(_as_tuple(result, len(state.carried)), after_loop=True)
+
+
+class _TensorRange:
+    """`range(...)` called with a tensor argument inside converted code."""
+
+    def __init__(self, args: tuple) -> None:
+        self.args = args
+
+
+def range_(range_fn: Any, *args: Any) -> Any:
+    """`range(*args)` in a `for` statement; staged when an argument is a graph tensor."""
+    if range_fn is builtins.range and any(is_symbolic(a) for a in args):
+        return _TensorRange(args)
+    return range_fn(*args)
+
+
+def for_stmt(
+    iter_: Any,
+    extra_test: Callable[[], Any] | None,
+    body: Callable[[Any], None],
+    get_state: Callable[[], tuple],
+    set_state: Callable[[tuple], None],
+    symbol_names: Sequence[str],
+    opts: dict | None = None,
+) -> None:
+    """A `for` loop. Over a graph tensor: a `while_loop` over its first axis (or over the
+    index of a `tf.range`); otherwise Python iteration. `extra_test` carries lowered
+    `break` / `return` flags: the loop stops once it is false."""
+    if isinstance(iter_, _TensorRange) or is_symbolic(iter_):
+        _tf_for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts)
+        return
+    for item in iter_:
+        body(item)
+        if extra_test is not None:
+            t = extra_test()
+            if is_symbolic(t):
+                raise _became_tensor("for")
+            if not t:
+                break
+
+
+def _range_bounds(iter_: Any) -> tuple[Any, Any, Any] | None:
+    """(start, limit, delta) of a `range(...)` with tensor arguments or of a tensor made
+    by a `Range` op, else None."""
+    if isinstance(iter_, _TensorRange):
+        args = iter_.args
+        if len(args) == 1:
+            return 0, args[0], 1
+        if len(args) == 2:
+            return args[0], args[1], 1
+        return args[0], args[1], args[2]
+    op = getattr(iter_, "op", None)  # eager tensors raise AttributeError for .op
+    if op is not None and getattr(op, "type", None) == "Range":
+        start, limit, delta = op.inputs[:3]
+        return start, limit, delta
+    return None
+
+
+def _tf_for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts) -> None:
+    from ndflow._src.framework.constant import convert_to_tensor
+    from ndflow._src.ops import math_ops
+
+    state = _LoopState(get_state, set_state, symbol_names)
+    bounds = _range_bounds(iter_)
+    if bounds is not None:
+        dtype = next((b.dtype for b in bounds if isinstance(b, Tensor)), None)
+        start, limit, delta = (convert_to_tensor(b, dtype=dtype) for b in bounds)
+        delta_value = _static_scalar(delta)
+
+        def in_range(i: Tensor) -> Any:
+            if delta_value is not None:
+                if delta_value > 0:
+                    return math_ops.less(i, limit)
+                return math_ops.greater(i, limit)
+            from ndflow._src.ops.array_ops import where
+
+            return where(
+                math_ops.greater(delta, 0), math_ops.less(i, limit), math_ops.greater(i, limit)
+            )
+
+        def element(i: Tensor) -> Any:
+            return i
+
+        def step(i: Tensor) -> Tensor:
+            return math_ops.add(i, delta)
+
+    else:
+        start = convert_to_tensor(0)
+        n = _first_dim(iter_)
+
+        def in_range(i: Tensor) -> Any:
+            return math_ops.less(i, n)
+
+        def element(i: Tensor) -> Any:
+            return iter_[i]
+
+        def step(i: Tensor) -> Tensor:
+            return math_ops.add(i, 1)
+
+    def cond_fn(i: Tensor, *values: Any) -> Any:
+        ok = in_range(i)
+        if extra_test is None:
+            return ok
+        state.restore(values)
+        return and_(lambda: ok, extra_test)
+
+    def body_fn(i: Tensor, *values: Any) -> tuple:
+        state.restore(values)
+        body(element(i))
+        return (step(i), *state.current())
+
+    result = _control_flow().while_loop(
+        cond_fn, body_fn, (start, *state.initial()), **_loop_options(opts)
+    )
+    result = _as_tuple(result, len(state.carried) + 1)
+    state.restore(result[1:], after_loop=True)
+
+
+def _static_scalar(t: Tensor) -> Any:
+    from ndflow._src.framework.tensor import static_value
+
+    v = static_value(t)
+    if v is None or getattr(v, "size", 0) != 1:
+        return None
+    return v.reshape(()).item()
+
+
+def _first_dim(t: Tensor) -> Any:
+    dims = t.shape._dims
+    if dims is None or not dims:
+        if dims == ():
+            raise TypeError("Cannot iterate over a scalar tensor.")
+    elif dims[0] is not None:
+        return dims[0]
+    from ndflow._src.ops.array_ops import shape
+
+    return shape(t)[0]

@@ -1,0 +1,10 @@
+"""`tf.autograph`: control flow conversion for `tf.function` (re-exports only)."""
+
+# ruff: noqa: F401
+from types import SimpleNamespace as _Namespace
+
+from ndflow._src.function.autograph import do_not_convert as _do_not_convert
+from ndflow._src.function.autograph import to_code as to_code
+from ndflow._src.function.autograph import to_graph as to_graph
+
+experimental = _Namespace(do_not_convert=_do_not_convert)
