@@ -23,10 +23,16 @@ import inspect
 import types
 import warnings
 import weakref
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ndflow._src.function.autograph import operators
-from ndflow._src.function.autograph.transformer import Namer, all_identifiers, is_convertible, transform
+from ndflow._src.function.autograph.transformer import (
+    Namer,
+    all_identifiers,
+    is_convertible,
+    transform,
+)
 
 _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
@@ -106,11 +112,13 @@ def convert(fn: Callable) -> Callable:
         return functools.partial(converted, *fn.args, **fn.keywords)
     if isinstance(fn, types.FunctionType):
         return _convert_function(fn)
-    if isinstance(fn, (types.BuiltinFunctionType, types.BuiltinMethodType)) or inspect.isroutine(fn):
+    if isinstance(fn, (types.BuiltinFunctionType, types.BuiltinMethodType)) or inspect.isroutine(
+        fn
+    ):
         _warn(fn, "it is a builtin or C function: there is no Python source to convert")
         return fn
     if callable(fn) and not isinstance(fn, type):
-        call = getattr(type(fn), "__call__", None)
+        call = inspect.getattr_static(type(fn), "__call__", None)
         if isinstance(call, types.FunctionType):
             converted = convert(call)
             return fn if converted is call else types.MethodType(converted, fn)
@@ -191,7 +199,13 @@ def _converted_code(fn: types.FunctionType) -> types.CodeType | None:
     factory = ast.FunctionDef(
         name="ag__factory",
         args=ast.arguments(
-            posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]
+            posonlyargs=[],
+            args=[],
+            vararg=None,
+            kwonlyargs=[],
+            kw_defaults=[],
+            kwarg=None,
+            defaults=[],
         ),
         body=[*factory_body, node],
         decorator_list=[],
@@ -237,7 +251,10 @@ def _function_ast(fn: types.FunctionType) -> ast.FunctionDef:
             offset = first - 1
     except SyntaxError as e:
         raise ConversionError(f"could not parse the source code ({e.msg})") from None
-    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) or node.name != fn.__code__.co_name:
+    if (
+        not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef))
+        or node.name != fn.__code__.co_name
+    ):
         raise ConversionError("could not find the function's definition in its source code")
     ast.increment_lineno(node, offset)
     return node
@@ -287,6 +304,8 @@ def to_code(fn: Callable) -> str:
     return _code_cache[target.__code__][1]
 
 
-def to_graph(entity: Callable, recursive: bool = True, experimental_optional_features: Any = None) -> Callable:
+def to_graph(
+    entity: Callable, recursive: bool = True, experimental_optional_features: Any = None
+) -> Callable:
     """`tf.autograph.to_graph`: the converted function (see `convert`)."""
     return convert(entity)

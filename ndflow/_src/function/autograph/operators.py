@@ -18,7 +18,8 @@ from __future__ import annotations
 import builtins
 import importlib
 import sys
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from ndflow._src.core.context import ctx
 from ndflow._src.framework.tensor import Tensor
@@ -202,19 +203,19 @@ def _branch_error(name: str, branch: str) -> ValueError:
 def _tf_if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts) -> None:
     init = tuple(get_state())
 
-    def branch(fn: Callable[[], None], other: str) -> Callable[[], tuple]:
+    def branch(fn: Callable[[], None], which: str) -> Callable[[], tuple]:
         def run() -> tuple:
             set_state(init)  # each branch starts from the state before the `if`
             fn()
             outs = tuple(get_state())[:nouts]
             for name, value in zip(symbol_names, outs):
                 if _is_undefined(value):
-                    raise _branch_error(name, other)
+                    raise _branch_error(name, which)
             return outs
 
         return run
 
-    result = _control_flow().cond(cond, branch(body, "else"), branch(orelse, "if"))
+    result = _control_flow().cond(cond, branch(body, "if"), branch(orelse, "else"))
     outs = _as_tuple(result, nouts)
     set_state(outs + init[nouts:])
 
@@ -302,9 +303,7 @@ def _tf_while_stmt(test, body, get_state, set_state, symbol_names, opts) -> None
         body()
         return state.current()
 
-    result = _control_flow().while_loop(
-        cond_fn, body_fn, state.initial(), **_loop_options(opts)
-    )
+    result = _control_flow().while_loop(cond_fn, body_fn, state.initial(), **_loop_options(opts))
     state.restore(_as_tuple(result, len(state.carried)), after_loop=True)
 
 

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import ast
 import copy
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 AG = "ag__"
 
@@ -455,8 +455,8 @@ class _LogicalConverter(ast.NodeTransformer):
     def visit_FunctionDef(self, node: ast.AST) -> ast.AST:
         return node  # nested functions are converted on their own
 
-    visit_AsyncFunctionDef = visit_FunctionDef
-    visit_ClassDef = visit_FunctionDef
+    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815 - ast.NodeVisitor naming
+    visit_ClassDef = visit_FunctionDef  # noqa: N815
 
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.AST:
         self.generic_visit(node)
@@ -486,7 +486,9 @@ class _LogicalConverter(ast.NodeTransformer):
 
 def _binds_inline(node: ast.AST) -> bool:
     # Wrapping an operand holding a walrus (or a yield) in a lambda would change its scope.
-    return any(isinstance(n, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)) for n in ast.walk(node))
+    return any(
+        isinstance(n, (ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Await)) for n in ast.walk(node)
+    )
 
 
 def _unparse(node: ast.AST) -> str:
@@ -557,8 +559,11 @@ class _Liveness:
             return (live - {s.name}) | loaded_names(s)
         if isinstance(s, ast.AugAssign):
             # `x += 1` reads x before binding it.
-            return live | loaded_names(s) | bound_names(walk_scope(s.target)) | (
-                {s.target.id} if isinstance(s.target, ast.Name) else set()
+            return (
+                live
+                | loaded_names(s)
+                | bound_names(walk_scope(s.target))
+                | ({s.target.id} if isinstance(s.target, ast.Name) else set())
             )
         if isinstance(s, ast.Delete):
             return live | loaded_names(s)
@@ -573,7 +578,11 @@ def _extra_loads(loop: ast.AST) -> set[str]:
 
 
 def _blocks(s: ast.stmt) -> list[list[ast.stmt]]:
-    blocks = [getattr(s, f) for f in ("body", "orelse", "finalbody") if isinstance(getattr(s, f, None), list)]
+    blocks = [
+        getattr(s, f)
+        for f in ("body", "orelse", "finalbody")
+        if isinstance(getattr(s, f, None), list)
+    ]
     blocks += [h.body for h in getattr(s, "handlers", [])]
     blocks += [c.body for c in getattr(s, "cases", [])]
     return blocks
@@ -595,8 +604,8 @@ class _LoadWrapper(ast.NodeTransformer):
     def visit_FunctionDef(self, node: ast.AST) -> ast.AST:
         return node
 
-    visit_AsyncFunctionDef = visit_FunctionDef
-    visit_ClassDef = visit_FunctionDef
+    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815 - ast.NodeVisitor naming
+    visit_ClassDef = visit_FunctionDef  # noqa: N815
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if isinstance(node.ctx, ast.Load) and node.id in self.names:
@@ -689,7 +698,7 @@ class _ControlFlow:
         symbols = sorted(s._ag_modified)
         get_name, set_name, state_defs = self._state_fns(symbols)
         body_name, test_name = self.namer.new("loop_body"), self.namer.new("loop_test")
-        test = _and_all([*_converted_extras(s), s.test])
+        test = _LogicalConverter().visit(_and_all([*getattr(s, "_ag_extra_tests", []), s.test]))
         test_decls = self._decls(bound_names([test, *walk_scope(test)]))
         defs = [
             _def(body_name, [], self._decls(symbols) + body),
@@ -711,14 +720,16 @@ class _ControlFlow:
         symbols = sorted(s._ag_modified)
         get_name, set_name, state_defs = self._state_fns(symbols)
         body_name, itr = self.namer.new("loop_body"), self.namer.new("itr")
-        target_assign = ast.copy_location(ast.Assign(targets=[s.target], value=_load(itr)), s.target)
+        target_assign = ast.copy_location(
+            ast.Assign(targets=[s.target], value=_load(itr)), s.target
+        )
         defs: list[ast.stmt] = [
             _def(body_name, [itr], self._decls(symbols) + [target_assign] + body)
         ]
-        extras = _converted_extras(s)
+        extras = getattr(s, "_ag_extra_tests", [])
         if extras:
             test_name = self.namer.new("extra_test")
-            test = _and_all(extras)
+            test = _LogicalConverter().visit(_and_all(extras))
             defs.append(_def(test_name, [], [ast.Return(value=test)]))
             extra: ast.expr = _load(test_name)
         else:
@@ -731,7 +742,9 @@ class _ControlFlow:
             and not iterable.keywords
             and not any(isinstance(a, ast.Starred) for a in iterable.args)
         ):
-            iterable = ast.copy_location(_ag_call("range_", iterable.func, *iterable.args), iterable)
+            iterable = ast.copy_location(
+                _ag_call("range_", iterable.func, *iterable.args), iterable
+            )
         call = _ag_call(
             "for_stmt",
             iterable,
@@ -743,11 +756,6 @@ class _ControlFlow:
             ast.Dict(keys=[], values=[]),
         )
         return _located(state_defs + defs + [ast.Expr(value=call)], s)
-
-
-def _converted_extras(loop: ast.AST) -> list[ast.expr]:
-    conv = _LogicalConverter()
-    return [conv.visit(t) for t in getattr(loop, "_ag_extra_tests", [])]
 
 
 # ---------------------------------------------------------------------------- driver
