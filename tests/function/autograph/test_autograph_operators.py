@@ -73,6 +73,7 @@ class FakeControlFlow(types.ModuleType):
 
     def while_loop(self, cond, body, loop_vars, shape_invariants=None, maximum_iterations=None):
         call = {"op": "while_loop", "loop_vars": loop_vars, "iterations": 0}
+        call.update(shape_invariants=shape_invariants, maximum_iterations=maximum_iterations)
         self.calls.append(call)
         assert isinstance(loop_vars, tuple)
         values = self._sym_all(loop_vars)
@@ -181,6 +182,18 @@ def tensor_return(x):
 
 def logic(a, b):
     return (a > 0 and b > 0), (a > 0 or b > 0), not (a > 0), (a if b > 0 else b)
+
+
+def loop_with_options(n):
+    i = 0
+    s = 1.0
+    while i < n:
+        tf.autograph.experimental.set_loop_options(
+            maximum_iterations=10, shape_invariants=[(s, tf.TensorShape([]))]
+        )
+        i += 1
+        s = s * 2.0
+    return s
 
 
 def loop_temp_read_after(n):
@@ -301,6 +314,15 @@ def test_logical_operators_and_conditional_expressions_on_tensors(graph):
     assert float(_value(out[3])) == -1.0
     # `and`, `or` and the conditional expression are lazy conds; `not` is an op.
     assert len(graph.ops("cond")) == 3
+
+
+def test_set_loop_options_become_while_loop_arguments(graph):
+    out = convert(loop_with_options)(sym(3))
+    (call,) = graph.ops("while_loop")
+    assert call["maximum_iterations"] == 10
+    assert call["shape_invariants"] == (None, tf.TensorShape([]))  # aligned with (i, s)
+    assert float(_value(out)) == 8.0
+    assert convert(loop_with_options)(2) == loop_with_options(2) == 4.0
 
 
 def test_loop_temporary_read_after_a_tensor_loop_raises(graph):

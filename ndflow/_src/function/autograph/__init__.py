@@ -9,3 +9,4 @@ from ndflow._src.function.autograph.api import convert as convert
 from ndflow._src.function.autograph.api import do_not_convert as do_not_convert
 from ndflow._src.function.autograph.api import to_code as to_code
 from ndflow._src.function.autograph.api import to_graph as to_graph
+from ndflow._src.function.autograph.operators import set_loop_options as set_loop_options

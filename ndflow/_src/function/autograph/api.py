@@ -235,7 +235,9 @@ def _find_code(code: types.CodeType, name: str) -> types.CodeType:
 
 def _function_ast(fn: types.FunctionType) -> ast.FunctionDef:
     try:
-        lines, first = inspect.getsourcelines(fn)
+        # The code object, not the function: inspect would follow a decorator's
+        # `__wrapped__` to another function's source.
+        lines, first = inspect.getsourcelines(fn.__code__)
     except (OSError, TypeError) as e:
         raise ConversionError(f"could not get source code ({e})") from None
     source = "".join(lines)

@@ -256,12 +256,27 @@ class _LoopState:
         return tuple(out)
 
 
-def _loop_options(opts: dict | None) -> dict:
+def set_loop_options(
+    parallel_iterations: Any = None,
+    swap_memory: Any = None,
+    maximum_iterations: Any = None,
+    shape_invariants: Any = None,
+) -> None:
+    """`tf.autograph.experimental.set_loop_options`: the converter moves these options
+    into the enclosing loop's `opts`; called directly it does nothing, as in TF."""
+
+
+def _loop_options(opts: dict | None, loop_vars: tuple) -> dict:
+    """`while_loop` keywords from a loop's options. `shape_invariants` is given as
+    (variable, shape) pairs; it is aligned with the loop variables (None: unchanged)."""
     opts = opts or {}
-    return {
-        "shape_invariants": opts.get("shape_invariants"),
-        "maximum_iterations": opts.get("maximum_iterations"),
-    }
+    pairs = opts.get("shape_invariants")
+    invariants = None
+    if pairs:
+        invariants = tuple(
+            next((shape for var, shape in pairs if var is value), None) for value in loop_vars
+        )
+    return {"shape_invariants": invariants, "maximum_iterations": opts.get("maximum_iterations")}
 
 
 def while_stmt(
@@ -303,7 +318,8 @@ def _tf_while_stmt(test, body, get_state, set_state, symbol_names, opts) -> None
         body()
         return state.current()
 
-    result = _control_flow().while_loop(cond_fn, body_fn, state.initial(), **_loop_options(opts))
+    initial = state.initial()
+    result = _control_flow().while_loop(cond_fn, body_fn, initial, **_loop_options(opts, initial))
     state.restore(_as_tuple(result, len(state.carried)), after_loop=True)
 
 
@@ -416,9 +432,8 @@ def _tf_for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, op
         body(element(i))
         return (step(i), *state.current())
 
-    result = _control_flow().while_loop(
-        cond_fn, body_fn, (start, *state.initial()), **_loop_options(opts)
-    )
+    initial = (start, *state.initial())
+    result = _control_flow().while_loop(cond_fn, body_fn, initial, **_loop_options(opts, initial))
     result = _as_tuple(result, len(state.carried) + 1)
     state.restore(result[1:], after_loop=True)
 

@@ -255,6 +255,25 @@ def _insert_after_docstring(fdef: ast.FunctionDef, stmts: list[ast.stmt]) -> Non
     fdef.body[at:at] = stmts
 
 
+class _DropLocalAnnotations(ast.NodeTransformer):
+    """`x: T = v` -> `x = v`: Python never evaluates a local variable's annotation, and
+    an annotated name cannot be declared `nonlocal` in the generated functions."""
+
+    def visit_FunctionDef(self, node: ast.AST) -> ast.AST:
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815
+    visit_ClassDef = visit_FunctionDef  # noqa: N815
+    visit_Lambda = visit_FunctionDef  # noqa: N815
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> ast.AST:
+        if not isinstance(node.target, ast.Name):
+            return node
+        if node.value is None:
+            return ast.copy_location(ast.Pass(), node)
+        return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
+
+
 def _rewrite_super(fdef: ast.FunctionDef) -> None:
     params = fdef.args.posonlyargs + fdef.args.args
     if not params:
@@ -694,6 +713,7 @@ class _ControlFlow:
         return _located(state_defs + defs + [ast.Expr(value=call)], s)
 
     def while_stmt(self, s: ast.While) -> list[ast.stmt]:
+        options = _loop_directives(s)
         body = self.block(s.body)
         symbols = sorted(s._ag_modified)
         get_name, set_name, state_defs = self._state_fns(symbols)
@@ -711,11 +731,12 @@ class _ControlFlow:
             _load(get_name),
             _load(set_name),
             self._symbols_tuple(symbols),
-            ast.Dict(keys=[], values=[]),
+            options,
         )
         return _located(state_defs + defs + [ast.Expr(value=call)], s)
 
     def for_stmt(self, s: ast.For) -> list[ast.stmt]:
+        options = _loop_directives(s)
         body = self.block(s.body)
         symbols = sorted(s._ag_modified)
         get_name, set_name, state_defs = self._state_fns(symbols)
@@ -753,9 +774,29 @@ class _ControlFlow:
             _load(get_name),
             _load(set_name),
             self._symbols_tuple(symbols),
-            ast.Dict(keys=[], values=[]),
+            options,
         )
         return _located(state_defs + defs + [ast.Expr(value=call)], s)
+
+
+def _loop_directives(loop: ast.For | ast.While) -> ast.Dict:
+    """Removes `tf.autograph.experimental.set_loop_options(...)` calls from the top of
+    the loop body and returns their keyword arguments as the loop's options dict."""
+    keys: list[ast.expr | None] = []
+    values: list[ast.expr] = []
+    kept = []
+    for stmt in loop.body:
+        call = stmt.value if isinstance(stmt, ast.Expr) else None
+        func = call.func if isinstance(call, ast.Call) else None
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+        if name == "set_loop_options" and not call.args:
+            for kw in call.keywords:
+                keys.append(_const(kw.arg) if kw.arg else None)
+                values.append(kw.value)
+            continue
+        kept.append(stmt)
+    loop.body = kept or [ast.Pass()]
+    return ast.Dict(keys=keys, values=values)
 
 
 # ---------------------------------------------------------------------------- driver
@@ -793,6 +834,7 @@ def transform(fdef: ast.FunctionDef, namer: Namer) -> ast.FunctionDef:
     """Rewrites `fdef` (in place, and returns it) and every function nested in it."""
     _transform_nested(fdef.body, namer)
     globals_, nonlocals = _hoist_declarations(fdef)
+    fdef.body = [_DropLocalAnnotations().visit(s) for s in fdef.body]
     _rewrite_super(fdef)
     fdef.body = _lower_loops(fdef.body, namer)
     _lower_returns(fdef, namer)
