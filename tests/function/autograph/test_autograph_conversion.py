@@ -381,6 +381,8 @@ def test_print_is_left_alone(capsys):
 
     assert convert(talk)(4) == 4
     assert capsys.readouterr().out == "odd 1\nodd 3\n"
+    text = to_code(talk)
+    assert "print('odd'," in text and "converted_call(print" not in text
 
 
 def test_do_not_convert_leaves_the_function_untouched():

@@ -377,3 +377,62 @@ def test_while_stmt_and_if_stmt_run_python_callbacks():
         0,
     )
     assert log == [1, 2, 3, "t"]
+
+
+# ---------------------------------------------------------------------------- calls
+
+
+def sign_helper(x):
+    if x > 0:
+        return 1.0
+    return -1.0
+
+
+def calls_helper(x):
+    return sign_helper(x) * 3.0
+
+
+class Scaler:
+    def apply(self, x):
+        if x > 0:
+            return x * 10.0
+        return x
+
+
+def calls_method(obj, x):
+    return obj.apply(x)
+
+
+@pytest.mark.parametrize("value", [2.0, -2.0])
+def test_user_functions_called_while_tracing_are_converted(graph, value):
+    out = convert(calls_helper)(sym(value))
+    assert len(graph.ops("cond")) == 1
+    assert float(_value(out)) == (3.0 if value > 0 else -3.0)
+    out = convert(calls_method)(Scaler(), sym(value))
+    assert len(graph.ops("cond")) == 2
+    assert float(_value(out)) == (20.0 if value > 0 else -2.0)
+
+
+def test_converted_call_converts_only_user_code_and_only_while_tracing(graph):
+    import json
+
+    from ndflow._src.function.autograph import api
+
+    def fresh(x):
+        if x:
+            return "yes"
+        return "no"
+
+    assert operators.converted_call(fresh, (1,), None) == "yes"
+    assert fresh in api._fn_cache  # traced: converted first
+    with eager_scope():
+
+        def eager_fresh(x):
+            if x:
+                return "yes"
+            return "no"
+
+        assert operators.converted_call(eager_fresh, (0,), {}) == "no"
+    assert eager_fresh not in api._fn_cache
+    assert operators.converted_call(json.dumps, ([1],), {"indent": None}) == "[1]"
+    assert json.dumps not in api._fn_cache

@@ -8,16 +8,18 @@ and keyword defaults are the original objects, and `super()` keeps its `__class_
 Conversions are cached per code object (the rewrite) and per function object (the bound
 function).
 
-Calls to other user functions are *not* converted (no `converted_call`): a helper with
-tensor-dependent control flow must itself be decorated with `tf.function` (or
-converted explicitly with `tf.autograph.to_graph`). This keeps eager behaviour and
-tracebacks of called code untouched.
+Calls are routed through `ag__.converted_call`, which converts the called function
+first only while a graph is being traced and only when it is user code (a source file
+outside the standard library, installed packages and ndflow); eagerly, and for library
+code, the call is made as written. Calls of builtins by name (`print`, `len`, `range`,
+`super`, ...) are never rewritten.
 """
 
 from __future__ import annotations
 
 import __future__
 import ast
+import builtins
 import functools
 import inspect
 import types
@@ -40,7 +42,8 @@ for _feature in __future__.all_feature_names:
 
 _SKIP_FLAGS = inspect.CO_GENERATOR | inspect.CO_COROUTINE | inspect.CO_ASYNC_GENERATOR
 _SKIP_MODULES = ("ndflow", "numpy")
-_CONVERTIBLE_NODES = (ast.If, ast.While, ast.For, ast.BoolOp, ast.IfExp, ast.UnaryOp)
+_CONVERTIBLE_NODES = (ast.If, ast.While, ast.For, ast.BoolOp, ast.IfExp)
+_BUILTINS = frozenset(dir(builtins))
 
 # Original code object -> (converted code object or None when nothing needs converting,
 # converted source text).
@@ -178,7 +181,7 @@ def _converted_code(fn: types.FunctionType) -> types.CodeType | None:
     if code in _code_cache:
         return _code_cache[code][0]
     node = _function_ast(fn)
-    if not any(isinstance(n, _CONVERTIBLE_NODES) for n in ast.walk(node)):
+    if not any(_needs_conversion(n) for n in ast.walk(node)):
         _code_cache[code] = (None, "")
         return None
     if not is_convertible(node):
@@ -224,6 +227,14 @@ def _converted_code(fn: types.FunctionType) -> types.CodeType | None:
         new_code = new_code.replace(co_qualname=code.co_qualname)
     _code_cache[code] = (new_code, text)
     return new_code
+
+
+def _needs_conversion(node: ast.AST) -> bool:
+    if isinstance(node, ast.UnaryOp):
+        return isinstance(node.op, ast.Not)
+    if isinstance(node, ast.Call):  # a call that converted_call may convert
+        return not (isinstance(node.func, ast.Name) and node.func.id in _BUILTINS)
+    return isinstance(node, _CONVERTIBLE_NODES)
 
 
 def _find_code(code: types.CodeType, name: str) -> types.CodeType:

@@ -16,8 +16,10 @@ loop state.
 from __future__ import annotations
 
 import builtins
+import functools
 import importlib
 import sys
+import types
 from typing import Any
 from collections.abc import Callable, Sequence
 
@@ -108,6 +110,56 @@ def _as_tuple(result: Any, n: int) -> tuple:
     if n == 1:
         return (result,)
     return tuple(result)
+
+
+# ---------------------------------------------------------------------------- calls
+
+_user_code_cache: dict[str, bool] = {}
+
+
+@functools.lru_cache(maxsize=1)
+def _library_dirs() -> tuple[str, ...]:
+    import os
+    import site
+    import sysconfig
+
+    dirs = {sysconfig.get_paths()[k] for k in ("stdlib", "platstdlib", "purelib", "platlib")}
+    try:
+        dirs.update(site.getsitepackages())
+    except AttributeError:  # virtualenvs with an old site module
+        pass
+    dirs.add(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__)))))
+    return tuple(os.path.join(os.path.realpath(d), "") for d in dirs)
+
+
+def _is_user_code(filename: str) -> bool:
+    """User code: a real source file outside the standard library, installed packages
+    and ndflow itself."""
+    known = _user_code_cache.get(filename)
+    if known is None:
+        import os
+
+        if filename.startswith("<"):
+            known = False
+        else:
+            path = os.path.realpath(filename)
+            known = not path.startswith(_library_dirs())
+        _user_code_cache[filename] = known
+    return known
+
+
+def converted_call(f: Any, args: tuple, kwargs: dict | None) -> Any:
+    """Calls `f(*args, **kwargs)`; while a graph is traced, user functions and methods are
+    converted first (recursive autograph). Eagerly the call is made as written."""
+    if ctx.graph is not None:
+        target = f.__func__ if isinstance(f, types.MethodType) else f
+        if isinstance(target, types.FunctionType) and _is_user_code(target.__code__.co_filename):
+            from ndflow._src.function.autograph.api import convert
+
+            f = convert(f)
+    if kwargs is None:
+        return f(*args)
+    return f(*args, **kwargs)
 
 
 # ---------------------------------------------------------------------------- logical

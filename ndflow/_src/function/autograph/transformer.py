@@ -26,6 +26,7 @@ tracebacks point at the user's lines.
 from __future__ import annotations
 
 import ast
+import builtins
 import copy
 from collections.abc import Iterable, Iterator
 
@@ -272,6 +273,41 @@ class _DropLocalAnnotations(ast.NodeTransformer):
         if node.value is None:
             return ast.copy_location(ast.Pass(), node)
         return ast.copy_location(ast.Assign(targets=[node.target], value=node.value), node)
+
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
+
+
+class _CallConverter(ast.NodeTransformer):
+    """`f(a, *b, k=c)` -> `ag__.converted_call(f, (a, *b), {'k': c})`, so functions the
+    user calls are converted too while a graph is traced. Calls of builtins by name
+    (`print`, `super`, `range`, `len`, ...) stay as written."""
+
+    def visit_FunctionDef(self, node: ast.AST) -> ast.AST:
+        return node
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815
+    visit_ClassDef = visit_FunctionDef  # noqa: N815
+
+    def visit_Call(self, node: ast.Call) -> ast.AST:
+        self.generic_visit(node)
+        func = node.func
+        if isinstance(func, ast.Name) and (func.id in _BUILTIN_NAMES or func.id == AG):
+            return node
+        if isinstance(func, ast.Attribute):
+            if func.attr == "set_loop_options":  # a directive the loop conversion reads
+                return node
+            if isinstance(func.value, ast.Name) and func.value.id == AG:
+                return node
+        args = ast.Tuple(elts=node.args, ctx=ast.Load())
+        if node.keywords:
+            kwargs: ast.expr = ast.Dict(
+                keys=[_const(k.arg) if k.arg else None for k in node.keywords],
+                values=[k.value for k in node.keywords],
+            )
+        else:
+            kwargs = _const(None)
+        return ast.copy_location(_ag_call("converted_call", func, args, kwargs), node)
 
 
 def _rewrite_super(fdef: ast.FunctionDef) -> None:
@@ -812,7 +848,7 @@ def _params(fdef: ast.FunctionDef) -> set[str]:
     return names
 
 
-def _transform_nested(stmts: list[ast.stmt], namer: Namer) -> None:
+def _transform_nested(stmts: list[ast.stmt], namer: Namer, recursive: bool) -> None:
     for n in _walk_stmts(stmts):
         for field in ("body", "orelse", "finalbody"):
             block = getattr(n, field, None)
@@ -820,21 +856,24 @@ def _transform_nested(stmts: list[ast.stmt], namer: Namer) -> None:
                 continue
             for i, s in enumerate(block):
                 if isinstance(s, ast.FunctionDef) and is_convertible(s):
-                    block[i] = transform(s, namer)
+                    block[i] = transform(s, namer, recursive)
         for h in getattr(n, "handlers", []) if not isinstance(n, _SCOPES) else []:
             for i, s in enumerate(h.body):
                 if isinstance(s, ast.FunctionDef) and is_convertible(s):
-                    h.body[i] = transform(s, namer)
+                    h.body[i] = transform(s, namer, recursive)
     for i, s in enumerate(stmts):
         if isinstance(s, ast.FunctionDef) and is_convertible(s):
-            stmts[i] = transform(s, namer)
+            stmts[i] = transform(s, namer, recursive)
 
 
-def transform(fdef: ast.FunctionDef, namer: Namer) -> ast.FunctionDef:
-    """Rewrites `fdef` (in place, and returns it) and every function nested in it."""
-    _transform_nested(fdef.body, namer)
+def transform(fdef: ast.FunctionDef, namer: Namer, recursive: bool = True) -> ast.FunctionDef:
+    """Rewrites `fdef` (in place, and returns it) and every function nested in it.
+    `recursive`: route calls through `ag__.converted_call`."""
+    _transform_nested(fdef.body, namer, recursive)
     globals_, nonlocals = _hoist_declarations(fdef)
     fdef.body = [_DropLocalAnnotations().visit(s) for s in fdef.body]
+    if recursive:
+        fdef.body = [_CallConverter().visit(s) for s in fdef.body]
     _rewrite_super(fdef)
     fdef.body = _lower_loops(fdef.body, namer)
     _lower_returns(fdef, namer)
