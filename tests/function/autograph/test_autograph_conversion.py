@@ -192,6 +192,52 @@ def generator_like(n):
     return [x for x in range(n) if x % 2 == 0 and x > 1]
 
 
+def annotated_locals(x):
+    total: int = 0
+    label: str  # noqa: F842 - an annotation without a value is dropped
+    for i in range(x):
+        step: int = i * 2
+        if step > 2:
+            total += step
+    return total
+
+
+def _logged(fn):
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        if kwargs.get("skip"):
+            return "skipped"
+        return fn(*args)
+
+    return wrapper
+
+
+@_logged
+def decorated(x):
+    while x > 10:
+        x //= 2
+    return x
+
+
+def deletes_and_imports(flag):
+    value = 3
+    if flag:
+        import math as m
+
+        value = m.floor(2.5)
+        del m
+    else:
+        del value
+        value = "gone"
+    return value
+
+
+def comprehension_and_lambda(xs):
+    key = (lambda v: -v) if xs and xs[0] > 0 else (lambda v: v)
+    kept = sorted([x for x in xs if not x % 2], key=key)
+    return kept, {x: x > 1 and x < 4 for x in xs}
+
+
 COUNTER = {"global": 0}
 _flag = 0
 
@@ -270,6 +316,10 @@ CASES = [
     (nested_function, [(0,), (5,)]),
     (generator_like, [(7,)]),
     (modifies_global, [(3,), (0,)]),
+    (annotated_locals, [(0,), (5,)]),
+    (decorated, [(100,), (3,)]),
+    (deletes_and_imports, [(True,), (False,)]),
+    (comprehension_and_lambda, [([],), ([4, 1, 2, 3],), ([-2, 2, 6],)]),
 ]
 
 
@@ -352,6 +402,13 @@ def test_unbound_method_and_partial_and_callable_object():
 
     obj = Callable_()
     assert convert(obj)(0) == "no"
+
+
+def test_decorated_function_wrapper_is_converted_from_its_own_source():
+    converted = convert(decorated)
+    assert converted(40) == 10
+    assert converted(40, skip=True) == "skipped"
+    assert "def wrapper" in to_code(decorated)
 
 
 def test_conversion_is_cached_per_function():

@@ -30,6 +30,7 @@ from collections.abc import Callable
 
 from ndflow._src.function.autograph import operators
 from ndflow._src.function.autograph.transformer import (
+    function_def,
     Namer,
     all_identifiers,
     is_convertible,
@@ -199,21 +200,10 @@ def _converted_code(fn: types.FunctionType) -> types.CodeType | None:
     ]
     for stmt in factory_body:
         ast.copy_location(stmt, node)
-    factory = ast.FunctionDef(
-        name="ag__factory",
-        args=ast.arguments(
-            posonlyargs=[],
-            args=[],
-            vararg=None,
-            kwonlyargs=[],
-            kw_defaults=[],
-            kwarg=None,
-            defaults=[],
-        ),
-        body=[*factory_body, node],
-        decorator_list=[],
-        returns=None,
+    no_args = ast.arguments(
+        posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]
     )
+    factory = function_def("ag__factory", no_args, [*factory_body, node])
     ast.copy_location(factory, node)
     module = ast.Module(body=[factory], type_ignores=[])
     ast.fix_missing_locations(module)

@@ -112,9 +112,15 @@ def _def(name: str, params: list[str], body: list[ast.stmt]) -> ast.FunctionDef:
         kwarg=None,
         defaults=[],
     )
-    return ast.FunctionDef(
-        name=name, args=args, body=body or [ast.Pass()], decorator_list=[], returns=None
-    )
+    return function_def(name, args, body or [ast.Pass()])
+
+
+def function_def(name: str, args: ast.arguments, body: list[ast.stmt]) -> ast.FunctionDef:
+    """An `ast.FunctionDef` on every supported Python (3.12 added `type_params`)."""
+    node = ast.FunctionDef(name=name, args=args, body=body, decorator_list=[], returns=None)
+    if "type_params" in ast.FunctionDef._fields:
+        node.type_params = []
+    return node
 
 
 def _located(nodes: list[ast.stmt], origin: ast.AST) -> list[ast.stmt]:
