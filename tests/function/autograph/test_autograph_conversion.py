@@ -87,6 +87,16 @@ def defined_in_one_branch(x):
     return y
 
 
+def closure_reads_unassigned(flag):
+    if flag:
+        y = 1
+
+    def read():
+        return y
+
+    return (lambda: y)(), read()
+
+
 def loop_var_after_loop(xs):
     for v in xs:
         pass
@@ -304,6 +314,7 @@ CASES = [
     (break_stops_iteration, [([0, 1, 2, 3, 4],), ([0, 1],)]),
     (defined_in_one_branch, [(1,), (-1,)]),
     (loop_var_after_loop, [([1, 2],), ([],)]),
+    (closure_reads_unassigned, [(True,), (False,)]),
     (for_else, [([1, 2, 3], 2), ([1, 2, 3], 9), ([], 1)]),
     (while_else, [(0,), (3,)]),
     (python_while, [(1,), (100,)]),

@@ -127,6 +127,16 @@ def branch_local_temp(x):
     return y
 
 
+def handler_in_tensor_if(x):
+    y = x
+    if x > 0:
+        try:
+            raise KeyError("k")
+        except KeyError as e:
+            y = x * 2.0 if e.args else x
+    return y
+
+
 def defined_in_if_only(x):
     if x > 0:
         y = x
@@ -245,6 +255,10 @@ def test_branch_local_temporaries_are_not_cond_outputs(graph):
     (call,) = graph.ops("cond")
     assert len(call["true"]) == 1 and len(call["false"]) == 1
     assert float(_value(out)) == 7.0
+
+
+def test_exception_names_stay_local_to_the_branch(graph):
+    assert float(_value(convert(handler_in_tensor_if)(sym(2.0)))) == 4.0
 
 
 def test_variable_defined_in_one_branch_only_is_an_error_in_a_graph(graph):

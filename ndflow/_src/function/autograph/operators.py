@@ -51,21 +51,29 @@ class UndefinedReturnValue:
         return "<undefined return value>"
 
 
-def _unbound_message(name: str) -> str:
+def _unbound_error(name: str, free: bool) -> NameError:
+    if free:
+        return NameError(
+            f"cannot access free variable '{name}' where it is not associated with a value "
+            "in enclosing scope"
+        )
     if sys.version_info >= (3, 11):
-        return f"cannot access local variable '{name}' where it is not associated with a value"
-    return f"local variable '{name}' referenced before assignment"
+        text = f"cannot access local variable '{name}' where it is not associated with a value"
+    else:
+        text = f"local variable '{name}' referenced before assignment"
+    return UnboundLocalError(text)
 
 
-def ld(value: Any) -> Any:
-    """Reads a variable that may still be undefined, raising as Python would."""
+def ld(value: Any, free: bool = False) -> Any:
+    """Reads a variable that may still be undefined, raising as Python would
+    (`free`: the read is in a nested function, where Python raises NameError)."""
     if type(value) is Undefined:
         if value.after_loop:
             raise UnboundLocalError(
                 f"'{value.symbol_name}' is not available after a loop whose condition is a "
                 f"tensor: '{value.symbol_name}' must be defined before the loop."
             )
-        raise UnboundLocalError(_unbound_message(value.symbol_name))
+        raise _unbound_error(value.symbol_name, free)
     return value
 
 

@@ -174,8 +174,8 @@ def bound_names(nodes: Iterable[ast.AST]) -> set[str]:
         elif isinstance(n, ast.alias):
             if n.name != "*":
                 names.add((n.asname or n.name).split(".")[0])
-        elif isinstance(n, ast.ExceptHandler) and n.name:
-            names.add(n.name)
+        # `except E as e` is left out: Python unbinds `e` when the handler ends, so it
+        # never outlives the block and must stay local to the generated function.
         elif isinstance(n, (ast.MatchAs, ast.MatchStar)) and n.name:
             names.add(n.name)
         elif isinstance(n, ast.MatchMapping) and n.rest:
@@ -659,22 +659,62 @@ def _control_nodes(stmts: list[ast.stmt]) -> Iterator[ast.stmt]:
 
 
 class _LoadWrapper(ast.NodeTransformer):
-    def __init__(self, names: set[str]) -> None:
+    """Reads `names` through `ag__.ld`, also from nested functions and lambdas where
+    they are free variables (Python raises NameError there too)."""
+
+    def __init__(self, names: set[str], free: bool = False) -> None:
         self.names = names
+        self.free = free
 
     def visit_FunctionDef(self, node: ast.AST) -> ast.AST:
+        for field in ("decorator_list", "returns"):
+            value = getattr(node, field, None)
+            if isinstance(value, list):
+                setattr(node, field, [self.visit(v) for v in value])
+        node.args = self.visit(node.args)  # defaults are evaluated in this scope
+        if getattr(node, "_ag_state_getter", False):
+            return node  # get_state reads undefined variables on purpose
+        inner = self.names - _local_names(node)
+        if inner:
+            wrapper = _LoadWrapper(inner, free=True)
+            node.body = [wrapper.visit(s) for s in node.body]
         return node
 
     visit_AsyncFunctionDef = visit_FunctionDef  # noqa: N815 - ast.NodeVisitor naming
-    visit_ClassDef = visit_FunctionDef  # noqa: N815
+
+    def visit_Lambda(self, node: ast.Lambda) -> ast.AST:
+        node.args = self.visit(node.args)
+        inner = self.names - _local_names(node)
+        if inner:
+            node.body = _LoadWrapper(inner, free=True).visit(node.body)
+        return node
+
+    def visit_ClassDef(self, node: ast.AST) -> ast.AST:
+        return node
 
     def visit_Name(self, node: ast.Name) -> ast.AST:
         if isinstance(node.ctx, ast.Load) and node.id in self.names:
-            return ast.copy_location(_ag_call("ld", node), node)
+            call = _ag_call("ld", node, _const(True)) if self.free else _ag_call("ld", node)
+            return ast.copy_location(call, node)
         return node
 
 
 # ---------------------------------------------------------------------------- pass 7
+
+
+def _local_names(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> set[str]:
+    a = node.args
+    local = {p.arg for p in a.posonlyargs + a.args + a.kwonlyargs}
+    local |= {p.arg for p in (a.vararg, a.kwarg) if p is not None}
+    if isinstance(node, ast.Lambda):
+        return local | bound_names(walk_scope(node.body)) | bound_names([node.body])
+    declared = set()
+    for n in walk_scope(node):
+        if isinstance(n, ast.Nonlocal):
+            declared.update(n.names)
+        elif isinstance(n, ast.Global):
+            local.update(n.names)
+    return local | (bound_names(walk_scope(node)) - declared)
 
 
 class _ControlFlow:
@@ -715,6 +755,7 @@ class _ControlFlow:
         get_name, set_name = self.namer.new("get_state"), self.namer.new("set_state")
         values = ast.Tuple(elts=[_load(n) for n in symbols], ctx=ast.Load())
         getter = _def(get_name, [], [ast.Return(value=values)])
+        getter._ag_state_getter = True
         param = self.namer.new("vars_")
         if symbols:
             target = ast.Tuple(elts=[_store(n) for n in symbols], ctx=ast.Store())
