@@ -137,6 +137,11 @@ def handler_in_tensor_if(x):
     return y
 
 
+def returns_in_if_only(x):
+    if x > 0:
+        return x
+
+
 def defined_in_if_only(x):
     if x > 0:
         y = x
@@ -255,6 +260,11 @@ def test_branch_local_temporaries_are_not_cond_outputs(graph):
     (call,) = graph.ops("cond")
     assert len(call["true"]) == 1 and len(call["false"]) == 1
     assert float(_value(out)) == 7.0
+
+
+def test_return_in_one_branch_only_is_an_error_in_a_graph(graph):
+    with pytest.raises(ValueError, match="the else branch must also have a return statement"):
+        convert(returns_in_if_only)(sym(1.0))
 
 
 def test_exception_names_stay_local_to_the_branch(graph):

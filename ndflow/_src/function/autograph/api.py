@@ -312,3 +312,19 @@ def to_graph(
 ) -> Callable:
     """`tf.autograph.to_graph`: the converted function (see `convert`)."""
     return convert(entity)
+
+
+_verbosity = {"level": 0, "alsologtostdout": False}
+
+
+def set_verbosity(level: int, alsologtostdout: bool = False) -> None:
+    """`tf.autograph.set_verbosity`: kept for compatibility; ndflow's conversion logs
+    nothing beyond its warnings, so the level is only recorded."""
+    _verbosity["level"] = int(level)
+    _verbosity["alsologtostdout"] = bool(alsologtostdout)
+
+
+def trace(*args: Any) -> None:
+    """`tf.autograph.trace`: prints its arguments when the code runs (during tracing in
+    a `tf.function`), like `print`."""
+    print(*args)

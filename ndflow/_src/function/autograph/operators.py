@@ -252,11 +252,9 @@ def if_stmt(
 
 
 def _branch_error(name: str, branch: str) -> ValueError:
+    # TensorFlow's wording for both cases.
     if name.startswith("retval_"):
-        return ValueError(
-            "A function that returns a value in one branch of an `if` whose condition is a "
-            f"tensor must also return a value in the {branch} branch."
-        )
+        return ValueError(f"the {branch} branch must also have a return statement.")
     return ValueError(f"'{name}' must also be initialized in the {branch} branch")
 
 
