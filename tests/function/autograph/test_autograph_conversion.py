@@ -142,6 +142,21 @@ def logic_values(a, b, c):
     return (a and b) or c, not a, a if b else c, a or b and c
 
 
+def walrus_if(cache, key):
+    if (value := cache.get(key)) is None:
+        cache[key] = value = len(key)
+    return value
+
+
+def return_in_try(values):
+    for v in values:
+        try:
+            return int(v)
+        except ValueError:
+            pass
+    raise LookupError("no integer")
+
+
 def walrus_while(xs):
     it = iter(xs)
     got = []
@@ -321,6 +336,8 @@ CASES = [
     (tuple_targets, [([(1, (2, 3)), (4, (5, 6))],)]),
     (logic_values, [(0, 1, 2), (1, 0, 2), (1, 2, 0), ("", [], "c")]),
     (walrus_while, [([1, 2, 3],), ([],)]),
+    (walrus_if, [({}, "abc"), ({"abc": 7}, "abc")]),
+    (return_in_try, [(["x", "2"],), (["x"],)]),
     (with_return, [([1, 2],), ([1, 5, 9],)]),
     (try_in_loop, [([1, 0, 2, 5],), ([],)]),
     (defaults_and_varargs, [(1,), (1, 5, 6, -2, 7)]),

@@ -360,8 +360,10 @@ class _Lowerer:
         if isinstance(s, self.kind):
             new: list[ast.stmt] = [_assign(self.flag, _const(True))]
             if self.retval is not None:
+                # The value first: if computing it raises (and a handler catches that),
+                # the function has not returned.
                 value = s.value if s.value is not None else _const(None)
-                new.append(_assign(self.retval, value))
+                new.insert(0, _assign(self.retval, value))
             return _located(new, s), True
         if isinstance(s, ast.If):
             s.body, a = self.block(s.body)
@@ -579,7 +581,9 @@ class _Liveness:
     def stmt(self, s: ast.stmt, live: set[str]) -> set[str]:
         if isinstance(s, ast.If):
             s._ag_live_out = frozenset(live)
-            s._ag_modified = _stmt_bound(s) - bound_names(walk_scope(s.test))
+            # Only the branches move into generated functions; a walrus in the test
+            # binds in this scope as usual.
+            s._ag_modified = bound_names(_walk_stmts(s.body + s.orelse))
             return loaded_names(s.test) | self.block(s.body, live) | self.block(s.orelse, live)
         if isinstance(s, ast.While):
             s._ag_live_out = frozenset(live)
@@ -593,7 +597,9 @@ class _Liveness:
             return head
         if isinstance(s, ast.For):
             s._ag_live_out = frozenset(live)
-            s._ag_modified = _stmt_bound(s) - bound_names(walk_scope(s.iter))
+            s._ag_modified = bound_names(
+                [s.target, *walk_scope(s.target), *_walk_stmts(s.body + s.orelse)]
+            )
             target_defs = bound_names([s.target, *walk_scope(s.target)])
             head = set(live) | _extra_loads(s)
             while True:
