@@ -201,6 +201,21 @@ def defaults_and_varargs(a, b=2, *args, c=3, **kwargs):
     return total
 
 
+def recursive(n):
+    if n <= 1:
+        return 1
+    return n * recursive(n - 1)
+
+
+def nested_recursive(n):
+    def fib(k):
+        if k < 2:
+            return k
+        return fib(k - 1) + fib(k - 2)
+
+    return [fib(i) for i in range(n)]
+
+
 def nested_function(n):
     def helper(k):
         if k % 2:
@@ -342,6 +357,8 @@ CASES = [
     (try_in_loop, [([1, 0, 2, 5],), ([],)]),
     (defaults_and_varargs, [(1,), (1, 5, 6, -2, 7)]),
     (nested_function, [(0,), (5,)]),
+    (recursive, [(1,), (5,)]),
+    (nested_recursive, [(0,), (7,)]),
     (generator_like, [(7,)]),
     (modifies_global, [(3,), (0,)]),
     (annotated_locals, [(0,), (5,)]),

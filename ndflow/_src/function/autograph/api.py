@@ -203,16 +203,20 @@ def _converted_code(fn: types.FunctionType) -> types.CodeType | None:
     no_args = ast.arguments(
         posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[]
     )
+    ast.fix_missing_locations(node)
+    text = ast.unparse(node)
+    # Under another name in the factory: the function's own name must stay a global (or
+    # the original's closure cell), so that recursive calls reach it.
+    name, node.name = node.name, "ag__converted"
     factory = function_def("ag__factory", no_args, [*factory_body, node])
     ast.copy_location(factory, node)
     module = ast.Module(body=[factory], type_ignores=[])
     ast.fix_missing_locations(module)
-    text = ast.unparse(node)
     compiled = compile(
         module, code.co_filename, "exec", flags=code.co_flags & _FUTURE_FLAGS, dont_inherit=True
     )
     factory_code = _find_code(compiled, "ag__factory")
-    new_code = _find_code(factory_code, node.name)
+    new_code = _find_code(factory_code, "ag__converted").replace(co_name=name)
     if hasattr(new_code, "co_qualname"):
         new_code = new_code.replace(co_qualname=code.co_qualname)
     _code_cache[code] = (new_code, text)
