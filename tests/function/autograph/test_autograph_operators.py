@@ -166,6 +166,19 @@ def range_loop(n):
     return total
 
 
+def nested_tensor_loops(n):
+    total = 0
+    for i in range(n):
+        j = 0
+        while j < i:
+            if j > 1:
+                total += j
+            else:
+                total -= 1
+            j += 1
+    return total
+
+
 def tensor_iteration(xs):
     acc = 0.0
     for x in xs:
@@ -292,6 +305,12 @@ def test_for_over_range_of_a_tensor_loops_over_the_index(graph):
     assert call["iterations"] == 7
     assert graph.ops("cond")  # `continue` on a tensor condition is a cond
     assert int(_value(out)) == eager(range_loop, 7)
+
+
+def test_nested_tensor_loops_and_conds(graph):
+    out = convert(nested_tensor_loops)(sym(5))
+    assert len(graph.ops("while_loop")) == 1 + 5  # the outer loop, then one per i
+    assert int(_value(out)) == eager(nested_tensor_loops, 5)
 
 
 def test_for_over_a_tensor_loops_over_its_first_axis(graph):

@@ -1,8 +1,28 @@
 """Autograph: Python control flow on tensors inside `tf.function` becomes graph control flow.
 
 `convert(fn)` rewrites `fn`'s source (see `transformer`) so that `if`, `while` and `for`
-call the runtime operators in `operators`, which run plain Python for Python values and
-eager tensors and stage `cond` / `while_loop` for graph tensors.
+(with `break`, `continue` and `return` inside them), `and` / `or` / `not` and conditional
+expressions call the runtime operators in `operators`. Those run plain Python for Python
+values and eager tensors, and stage `control_flow.cond` / `control_flow.while_loop` for
+graph tensors. `tf.function` calls `convert` once per Python function (it is cached) and
+traces the result.
+
+>>> def f(x):
+...     while x > 10:
+...         x = x // 2
+...     return x
+>>> convert(f)(100)
+6
+
+Known limits, as in TensorFlow unless noted:
+- a `return` inside a loop whose condition is a tensor is an error (TF supports it);
+- a variable first assigned inside a tensor loop is local to the loop: reading it after
+  the loop raises (TF infers a placeholder by tracing the body once more);
+- a Python loop whose condition becomes a tensor after it started is an error;
+- `assert`, `len` and `print` are left as written; `range(tensor)` in a `for` is staged;
+- generators, coroutines and lambdas run unconverted;
+- converted code runs in generated nested functions, so code that counts stack frames
+  (`warnings.warn(stacklevel=...)`, `sys._getframe`) sees the operators' frames.
 """
 
 from ndflow._src.function.autograph.api import convert as convert
