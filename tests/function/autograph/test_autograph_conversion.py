@@ -531,6 +531,21 @@ def test_functions_without_source_fall_back_with_a_warning():
         assert convert(len) is len
 
 
+def test_source_edited_after_import_falls_back_with_a_warning(tmp_path):
+    import importlib.util
+    import linecache
+
+    path = tmp_path / "edited_module.py"
+    path.write_text("def f(x):\n    if x:\n        return 1\n    return 2\n")
+    spec = importlib.util.spec_from_file_location("edited_module", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    path.write_text("def f(y, z):\n    if y:\n        return z\n    return 2\n")
+    linecache.checkcache(str(path))
+    with pytest.warns(UserWarning, match="does not match"):
+        assert convert(module.f) is module.f
+
+
 # ---------------------------------------------------------------------------- tracebacks
 
 

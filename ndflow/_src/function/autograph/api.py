@@ -192,6 +192,11 @@ def _converted_code(fn: types.FunctionType) -> types.CodeType | None:
     class_name = _enclosing_class(fn.__qualname__)
     if class_name:
         _mangle(node, class_name)
+    a = node.args
+    params = [p.arg for p in a.posonlyargs + a.args + a.kwonlyargs]
+    expected = code.co_argcount + code.co_kwonlyargcount  # co_argcount counts posonly
+    if params != list(code.co_varnames[: len(params)]) or len(params) != expected:
+        raise ConversionError("the source code does not match the function (edited file?)")
     transform(node, Namer(all_identifiers(node)))
 
     factory_body: list[ast.stmt] = [
