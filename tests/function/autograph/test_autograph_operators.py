@@ -88,12 +88,32 @@ class FakeControlFlow(types.ModuleType):
         return [c for c in self.calls if c["op"] == name]
 
 
+def fake_func_graph() -> types.ModuleType:
+    """A scratch tracer for the loop-body probe: placeholders are zero `Sym`s."""
+    module = types.ModuleType("fake_func_graph")
+
+    def trace_graph_function(fn, specs, name="fn"):
+        placeholders = [sym(np.zeros(dims, dtype._np)) for dtype, dims in specs]
+        return None, fn(*placeholders)
+
+    module.trace_graph_function = trace_graph_function
+    return module
+
+
 @pytest.fixture
 def graph(monkeypatch):
+    """Fake graph control flow; no scratch tracer (the graph layer may be missing)."""
     fake = FakeControlFlow()
     monkeypatch.setitem(sys.modules, "ndflow._src.graph.control_flow", fake)
+    monkeypatch.setitem(sys.modules, "ndflow._src.graph.func_graph", None)
     with graph_scope(FakeGraph()):
         yield fake
+
+
+@pytest.fixture
+def graph_with_probe(graph, monkeypatch):
+    monkeypatch.setitem(sys.modules, "ndflow._src.graph.func_graph", fake_func_graph())
+    return graph
 
 
 def eager(fn, *args):
@@ -371,6 +391,18 @@ def test_set_loop_options_become_while_loop_arguments(graph):
 def test_loop_temporary_read_after_a_tensor_loop_raises(graph):
     with pytest.raises(UnboundLocalError, match="'tmp' must be defined before the loop"):
         convert(loop_temp_read_after)(sym(3))
+
+
+@pytest.mark.parametrize("n", [1, 5])
+def test_return_inside_a_tensor_loop_carries_a_probed_return_value(graph_with_probe, n):
+    out = convert(return_from_tensor_loop)(sym(n))
+    (call,) = graph_with_probe.ops("while_loop")
+    assert len(call["loop_vars"]) == 3  # do_return, i and the zero-initialised retval_
+    assert int(_value(out)) == eager(return_from_tensor_loop, n)
+
+
+def test_loop_temporary_read_after_a_tensor_loop_gets_a_probed_initial_value(graph_with_probe):
+    assert int(_value(convert(loop_temp_read_after)(sym(3)))) == 4
 
 
 def test_return_inside_a_tensor_loop_is_reported(graph):

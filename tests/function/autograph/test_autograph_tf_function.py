@@ -152,3 +152,42 @@ def test_do_not_convert_keeps_python_semantics_inside_tf_function():
 
     with pytest.raises(TypeError, match="bool"):
         tf.function(python_only)(tf.constant(1.0))
+
+
+def first_above(xs, limit):
+    for i in tf.range(tf.shape(xs)[0]):
+        if xs[i] > limit:
+            return xs[i] * 10.0
+    return -1.0
+
+
+def contains(xs, target):
+    for x in xs:
+        if x == target:
+            return True
+    return False
+
+
+def last_double(n):
+    i = 0
+    while i < n:
+        tmp = i * 2
+        i += 1
+    return tmp
+
+
+@pytest.mark.parametrize(
+    "fn,inputs",
+    [
+        (first_above, [([1.0, 3.0, 5.0], 2.0), ([1.0, 1.0, 1.0], 2.0)]),
+        (contains, [([1, 2, 3], 2), ([1, 2, 3], 7)]),
+        (last_double, [(4,)]),
+    ],
+)
+def test_return_and_loop_local_values_after_a_tensor_loop(fn, inputs):
+    # TensorFlow rejects some of these (a return inside a tensor loop); ndflow learns the
+    # value's dtype by tracing the body once more and carries it through the loop.
+    traced = tf.function(fn)
+    for args in inputs:
+        args = [tf.constant(a) for a in args]
+        np.testing.assert_allclose(np.asarray(traced(*args)), np.asarray(fn(*args)))

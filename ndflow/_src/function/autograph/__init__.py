@@ -14,10 +14,12 @@ traces the result.
 >>> convert(f)(100)
 6
 
-Known limits, as in TensorFlow unless noted:
-- a `return` inside a loop whose condition is a tensor is an error (TF supports it);
-- a variable first assigned inside a tensor loop is local to the loop: reading it after
-  the loop raises (TF infers a placeholder by tracing the body once more);
+Differences from TensorFlow and known limits:
+- a `return` inside a tensor loop, or a variable first assigned inside a tensor loop and
+  read after it, is carried through the loop from a zero initial value whose dtype and
+  shape come from tracing the body once more (TF rejects the first and asserts at run
+  time that the loop ran for the second); values of unknown shape stay loop-local, and
+  reading them after the loop raises;
 - a Python loop whose condition becomes a tensor after it started is an error;
 - `assert`, `len` and `print` are left as written; `range(tensor)` in a `for` is staged;
 - generators, coroutines and lambdas run unconverted;

@@ -19,6 +19,7 @@ import builtins
 import functools
 import importlib
 import sys
+import threading
 import types
 from typing import Any
 from collections.abc import Callable, Sequence
@@ -108,6 +109,10 @@ def _control_flow() -> Any:
     # Imported lazily, by name: graph control flow is only needed while tracing.
     module = sys.modules.get(_CONTROL_FLOW)
     return module if module is not None else importlib.import_module(_CONTROL_FLOW)
+
+
+def _func_graph() -> Any:
+    return importlib.import_module("ndflow._src.graph.func_graph")
 
 
 def _as_tuple(result: Any, n: int) -> tuple:
@@ -260,6 +265,16 @@ def _branch_error(name: str, branch: str) -> ValueError:
 
 def _tf_if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts) -> None:
     init = tuple(get_state())
+    if _probing.depth:
+        # Inside a loop body traced only to learn dtypes: run both branches and keep,
+        # per variable, whichever defines it; the scratch graph is thrown away.
+        body()
+        taken = tuple(get_state())
+        set_state(init)
+        orelse()
+        other = tuple(get_state())
+        set_state(tuple(b if _is_undefined(a) else a for a, b in zip(taken, other)))
+        return
 
     def branch(fn: Callable[[], None], which: str) -> Callable[[], tuple]:
         def run() -> tuple:
@@ -279,6 +294,13 @@ def _tf_if_stmt(cond, body, orelse, get_state, set_state, symbol_names, nouts) -
 
 
 # ---------------------------------------------------------------------------- loops
+
+
+class _Probing(threading.local):
+    depth = 0
+
+
+_probing = _Probing()
 
 
 class _LoopState:
@@ -312,6 +334,55 @@ class _LoopState:
                 raise ValueError(f"'{self.names[i]}' must be defined before the loop.")
             out.append(state[i])
         return tuple(out)
+
+    def define_live_undefined(
+        self, opts: dict | None, run_body: Callable[[tuple], None], leading: tuple = ()
+    ) -> None:
+        """Gives variables that are first assigned inside the loop but read after it (a
+        `return` value, say) a zero initial value, so the loop can carry them. Their dtype
+        and shape come from tracing the body once in a scratch graph, as TF does; the
+        body's Python side effects run once more. Without a graph layer that can trace,
+        or for values of unknown shape, the variables stay loop-local."""
+        live = set((opts or {}).get("live_out", ()))
+        missing = [i for i, v in enumerate(self.init) if _is_undefined(v) and self.names[i] in live]
+        if not missing:
+            return
+        try:
+            trace = _func_graph().trace_graph_function
+            from ndflow._src.framework.constant import convert_to_tensor
+
+            tensors = [convert_to_tensor(v) for v in (*leading, *self.initial())]
+        except Exception:  # noqa: BLE001 - no graph layer, or state a graph cannot carry
+            return
+        specs = [(t.dtype, t.shape._dims) for t in tensors]
+
+        def probe(*placeholders: Any) -> tuple:
+            run_body(placeholders)
+            state = tuple(self.get_state())
+            return tuple(None if _is_undefined(state[i]) else state[i] for i in missing)
+
+        _probing.depth += 1
+        try:
+            _, found = trace(probe, specs, "autograph_probe")
+        except Exception:  # noqa: BLE001 - the real loop reports the problem
+            return
+        finally:
+            _probing.depth -= 1
+            self.set_state(self.init)
+        import numpy as np
+
+        init = list(self.init)
+        for i, value in zip(missing, found):
+            try:
+                value = convert_to_tensor(value)  # a Python value returned, say
+                dims = value.shape._dims
+                if dims is None or None in dims:
+                    continue
+                init[i] = convert_to_tensor(np.zeros(dims, value.dtype._np))
+            except Exception:  # noqa: BLE001 - stays loop-local; the loop reports it
+                continue
+        self.init = tuple(init)
+        self.carried = [i for i, v in enumerate(self.init) if not _is_undefined(v)]
 
 
 def set_loop_options(
@@ -366,6 +437,12 @@ def _became_tensor(kind: str) -> NotImplementedError:
 
 def _tf_while_stmt(test, body, get_state, set_state, symbol_names, opts) -> None:
     state = _LoopState(get_state, set_state, symbol_names)
+
+    def run_body(values: tuple) -> None:
+        state.restore(values)
+        body()
+
+    state.define_live_undefined(opts, run_body)
 
     def cond_fn(*values: Any) -> Any:
         state.restore(values)
@@ -477,6 +554,12 @@ def _tf_for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, op
 
         def step(i: Tensor) -> Tensor:
             return math_ops.add(i, 1)
+
+    def run_body(values: tuple) -> None:
+        state.restore(values[1:])
+        body(element(values[0]))
+
+    state.define_live_undefined(opts, run_body, leading=(start,))
 
     def cond_fn(i: Tensor, *values: Any) -> Any:
         ok = in_range(i)

@@ -885,6 +885,11 @@ def _loop_directives(loop: ast.For | ast.While) -> ast.Dict:
             continue
         kept.append(stmt)
     loop.body = kept or [ast.Pass()]
+    # Variables the loop binds that are read after it: the runtime may need to give the
+    # ones undefined before the loop an initial value.
+    live = sorted(loop._ag_modified & loop._ag_live_out)
+    keys.append(_const("live_out"))
+    values.append(ast.Tuple(elts=[_const(n) for n in live], ctx=ast.Load()))
     return ast.Dict(keys=keys, values=values)
 
 
