@@ -29,13 +29,13 @@ from typing import Any
 from collections.abc import Callable
 
 from ndflow._src.function.autograph import operators
-from ndflow._src.function.autograph.transformer import (
-    function_def,
+from ndflow._src.function.autograph.ast_util import (
     Namer,
     all_identifiers,
+    function_def,
     is_convertible,
-    transform,
 )
+from ndflow._src.function.autograph.transformer import transform
 
 _FUTURE_FLAGS = 0
 for _feature in __future__.all_feature_names:
