@@ -595,3 +595,49 @@ def test_to_code_shows_the_rewritten_source():
     assert "ag__.if_stmt" in text and "def if_elif_else(x):" in text
     assert "ag__.for_stmt" in tf.autograph.to_code(return_in_loop)
     assert tf.autograph.to_graph(if_elif_else)(5) == "small"
+
+
+# ---------------------------------------------------------------------------- real code
+
+
+def _convert_module(module, monkeypatch) -> int:
+    """Replaces every function and method defined in `module` by its conversion."""
+    count = 0
+    for name, obj in list(vars(module).items()):
+        if isinstance(obj, types.FunctionType) and obj.__module__ == module.__name__:
+            converted = convert(obj)
+            count += converted is not obj
+            monkeypatch.setattr(module, name, converted)
+        elif isinstance(obj, type) and obj.__module__ == module.__name__:
+            for attr, value in list(vars(obj).items()):
+                if isinstance(value, types.FunctionType) and attr != "__new__":
+                    converted = convert(value)
+                    count += converted is not value
+                    monkeypatch.setattr(obj, attr, converted)
+    return count
+
+
+def test_standard_library_modules_behave_the_same_when_converted(monkeypatch):
+    import difflib
+    import shlex
+    import textwrap
+
+    text = "The quick brown fox jumps over the lazy dog. " * 4
+    a, b = ["one\n", "two\n", "three\n"], ["one\n", "2\n", "three\n", "four\n"]
+
+    def run():
+        return (
+            textwrap.fill(text, 23),
+            textwrap.dedent("    x\n      y\n"),
+            textwrap.shorten(text, 30),
+            shlex.split("a 'b c' \"d e\" f\\ g"),
+            list(difflib.unified_diff(a, b)),
+            difflib.SequenceMatcher(None, "abcd", "bcde").get_opcodes(),
+            difflib.get_close_matches("appel", ["ape", "apple", "peach"]),
+        )
+
+    expected = run()
+    assert _convert_module(textwrap, monkeypatch) > 5
+    assert _convert_module(shlex, monkeypatch) > 5
+    assert _convert_module(difflib, monkeypatch) > 10
+    assert run() == expected
