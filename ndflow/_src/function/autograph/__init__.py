@@ -27,6 +27,7 @@ Differences from TensorFlow and known limits:
   (`warnings.warn(stacklevel=...)`, `sys._getframe`) sees the operators' frames.
 """
 
+from ndflow._src.function.autograph.api import Feature as Feature
 from ndflow._src.function.autograph.api import convert as convert
 from ndflow._src.function.autograph.api import do_not_convert as do_not_convert
 from ndflow._src.function.autograph.api import set_verbosity as set_verbosity

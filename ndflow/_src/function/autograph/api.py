@@ -20,6 +20,7 @@ from __future__ import annotations
 import __future__
 import ast
 import builtins
+import enum
 import functools
 import inspect
 import types
@@ -306,7 +307,15 @@ def _mangle(node: ast.AST, class_name: str) -> None:
 
 
 def to_code(fn: Callable) -> str:
-    """`tf.autograph.to_code`: the source of the converted function, as text."""
+    """`tf.autograph.to_code`: the source of the converted function, as text.
+
+    >>> def f(x):
+    ...     if x > 0:
+    ...         x = -x
+    ...     return x
+    >>> "ag__.if_stmt" in to_code(f)
+    True
+    """
     target = fn.__func__ if isinstance(fn, types.MethodType) else fn
     if not isinstance(target, types.FunctionType):
         raise TypeError(f"to_code expects a Python function or method. Received: {fn!r}")
@@ -319,8 +328,32 @@ def to_code(fn: Callable) -> str:
 def to_graph(
     entity: Callable, recursive: bool = True, experimental_optional_features: Any = None
 ) -> Callable:
-    """`tf.autograph.to_graph`: the converted function (see `convert`)."""
+    """`tf.autograph.to_graph`: the converted function (see `convert`).
+
+    >>> def f(n):
+    ...     total = 0
+    ...     for i in range(n):
+    ...         if i % 2:
+    ...             continue
+    ...         total += i
+    ...     return total
+    >>> to_graph(f)(5)
+    6
+    """
     return convert(entity)
+
+
+class Feature(enum.Enum):
+    """`tf.autograph.experimental.Feature`: optional conversions. Accepted for
+    compatibility; ndflow applies its one conversion whatever is asked."""
+
+    ALL = "ALL"
+    AUTO_CONTROL_DEPS = "AUTO_CONTROL_DEPS"
+    ASSERT_STATEMENTS = "ASSERT_STATEMENTS"
+    BUILTIN_FUNCTIONS = "BUILTIN_FUNCTIONS"
+    EQUALITY_OPERATORS = "EQUALITY_OPERATORS"
+    LISTS = "LISTS"
+    NAME_SCOPES = "NAME_SCOPES"
 
 
 _verbosity = {"level": 0, "alsologtostdout": False}

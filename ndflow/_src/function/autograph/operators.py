@@ -392,7 +392,11 @@ def set_loop_options(
     shape_invariants: Any = None,
 ) -> None:
     """`tf.autograph.experimental.set_loop_options`: the converter moves these options
-    into the enclosing loop's `opts`; called directly it does nothing, as in TF."""
+    into the enclosing loop's `opts`; called directly it does nothing, as in TF.
+
+    >>> set_loop_options(maximum_iterations=10) is None
+    True
+    """
 
 
 def _loop_options(opts: dict | None, loop_vars: tuple) -> dict:
