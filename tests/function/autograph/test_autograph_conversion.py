@@ -531,6 +531,17 @@ def test_functions_without_source_fall_back_with_a_warning():
         assert convert(len) is len
 
 
+def test_functions_reading_their_own_scope_fall_back_with_a_warning():
+    def reads_locals(a, b):
+        for name in ("a", "b"):
+            if locals()[name] is None:
+                return name
+        return None
+
+    with pytest.warns(UserWarning, match=r"it calls locals\(\)"):
+        assert convert(reads_locals) is reads_locals
+
+
 def test_source_edited_after_import_falls_back_with_a_warning(tmp_path):
     import importlib.util
     import linecache

@@ -189,6 +189,11 @@ def _converted_code(fn: types.FunctionType) -> types.CodeType | None:
     if not is_convertible(node):
         _code_cache[code] = (None, "")
         return None
+    introspection = _local_introspection(node)
+    if introspection:
+        raise ConversionError(
+            f"it calls {introspection}, which would see the generated functions' scopes"
+        )
     node.decorator_list = []
     class_name = _enclosing_class(fn.__qualname__)
     if class_name:
@@ -227,6 +232,19 @@ def _converted_code(fn: types.FunctionType) -> types.CodeType | None:
         new_code = new_code.replace(co_qualname=code.co_qualname)
     _code_cache[code] = (new_code, text)
     return new_code
+
+
+def _local_introspection(node: ast.AST) -> str | None:
+    """`locals()`, `vars()`, `dir()` or a one-argument `eval` / `exec`: calls that read
+    the calling scope, which conversion splits into nested functions."""
+    for n in ast.walk(node):
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and not n.keywords:
+            name, nargs = n.func.id, len(n.args)
+            if (name in ("locals", "vars", "dir") and nargs == 0) or (
+                name in ("eval", "exec") and nargs == 1
+            ):
+                return f"{name}()"
+    return None
 
 
 def _needs_conversion(node: ast.AST) -> bool:
