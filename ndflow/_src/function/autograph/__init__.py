@@ -24,7 +24,10 @@ Differences from TensorFlow and known limits:
 - `assert`, `len` and `print` are left as written; `range(tensor)` in a `for` is staged;
 - generators, coroutines and lambdas run unconverted;
 - converted code runs in generated nested functions, so code that counts stack frames
-  (`warnings.warn(stacklevel=...)`, `sys._getframe`) sees the operators' frames.
+  (`warnings.warn(stacklevel=...)`, `sys._getframe`) sees the operators' frames, and
+  deep recursion reaches the recursion limit sooner (two frames per converted block);
+- functions calling `locals()`, `vars()`, `dir()` or one-argument `eval` / `exec` are
+  run unconverted (with a warning): conversion would split the scope they read.
 """
 
 from ndflow._src.function.autograph.api import Feature as Feature
