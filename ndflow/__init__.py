@@ -174,6 +174,9 @@ from ndflow._src.ops.ragged import RaggedTensor as RaggedTensor
 # --- autodiff extras (ndflow/_src/autodiff) -----------------------------------------------
 from ndflow._src.autodiff.custom_gradient import custom_gradient as custom_gradient
 
+# --- autograph (ndflow/_src/function/autograph) -------------------------------------------
+from ndflow import autograph as autograph
+
 # --- namespaces ---------------------------------------------------------------------------
 from ndflow import linalg as linalg
 from ndflow import math as math
