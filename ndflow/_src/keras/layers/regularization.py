@@ -31,7 +31,7 @@ class SeedGenerator:
         if self.seed is None:
             return None
         self.count += 1
-        return self.seed * 1000003 + self.count
+        return (self.seed * 1000003 + self.count) % (2**31 - 1)
 
 
 def _check_seed(seed: Any) -> Any:
@@ -64,8 +64,15 @@ class Dropout(Layer):
 
     def call(self, inputs: Any, training: Any = False) -> Any:
         if training and self.rate > 0:
-            return tf.nn.dropout(inputs, self.rate, noise_shape=self._noise_shape(inputs),
-                                 seed=self._seeds.next())
+            seed = self._seeds.next()
+            noise_shape = self._noise_shape(inputs)
+            if seed is None:
+                return tf.nn.dropout(inputs, self.rate, noise_shape=noise_shape)
+            # A fixed seed gives a reproducible sequence of masks (stateless draws).
+            shape = tf.shape(inputs) if noise_shape is None else noise_shape
+            u = tf.random.stateless_uniform(shape, seed=[seed, 0], dtype=inputs.dtype)
+            keep = tf.cast(u >= tf.constant(self.rate, inputs.dtype), inputs.dtype)
+            return inputs * keep / tf.constant(1.0 - self.rate, inputs.dtype)
         return inputs
 
     def compute_output_shape(self, input_shape: Any) -> Any:
@@ -93,8 +100,9 @@ class SpatialDropout2D(Dropout):
         return [dims[0], dims[1], 1, 1]
 
     def get_config(self) -> dict:
+        # Keras 3 writes this layer's dtype as the policy name, not a policy dict.
         return {"rate": self.rate, "seed": self.seed, "name": self.name,
-                "dtype": serialization_lib.serialize_keras_object(self.dtype_policy),
+                "dtype": self.dtype_policy.name,
                 "data_format": self.data_format}
 
 
@@ -116,8 +124,13 @@ class GaussianNoise(Layer):
 
     def call(self, inputs: Any, training: Any = False) -> Any:
         if training and self.stddev > 0:
-            noise = tf.random.normal(tf.shape(inputs), stddev=self.stddev, dtype=inputs.dtype,
-                                     seed=self._seeds.next())
+            seed = self._seeds.next()
+            if seed is None:
+                noise = tf.random.normal(tf.shape(inputs), stddev=self.stddev,
+                                         dtype=inputs.dtype)
+            else:
+                noise = tf.random.stateless_normal(tf.shape(inputs), seed=[seed, 0],
+                                                   stddev=self.stddev, dtype=inputs.dtype)
             return inputs + noise
         return inputs
 
