@@ -183,6 +183,8 @@ class LayerNormalization(Layer):
     def build(self, input_shape: Any) -> None:
         rank = len(input_shape)
         self._axes = sorted(a % rank for a in _axes(self.axis))
+        if isinstance(self.axis, int):
+            self.axis = [self.axis]  # Keras lists the axis once built
         shape = tuple(input_shape[a] for a in self._axes)
         self._broadcast = [input_shape[i] if i in self._axes else 1 for i in range(rank)]
         if self.scale:
@@ -198,8 +200,9 @@ class LayerNormalization(Layer):
         dt = inputs.dtype
         eps = tf.constant(self.epsilon, dt)
         if self.rms_scaling:
-            ms = tf.reduce_mean(tf.square(inputs), self._axes, keepdims=True)
-            out = inputs * tf.math.rsqrt(ms + eps)
+            # Keras' deprecated rms_scaling divides by the variance's root, not the RMS.
+            _, var = tf.nn.moments(inputs, self._axes, keepdims=True)
+            out = inputs * tf.math.rsqrt(var + eps)
             if self.gamma is not None:
                 out = out * tf.reshape(tf.cast(self.gamma, dt), self._broadcast)
             return out
