@@ -373,19 +373,35 @@ class Layer(Module):
                    regularizer: Any = None, constraint: Any = None,
                    aggregation: str = "none", overwrite_with_gradient: bool = False,
                    name: str | None = None) -> KerasVariable:
-        """Creates a weight of `shape` (Keras 3 keyword order; a leading positional string is
-        the legacy `name`, a positional tuple/list is `shape`).
+        """Creates a weight of `shape`.
 
+        Keras 3's order: up to three positionals are `shape, initializer, dtype`; a
+        positional string (Keras 2's `add_weight(name, shape)`) raises, as in Keras 3.15.
         The initializer defaults to GlorotUniform for floats and Zeros otherwise.
         """
         self._check_super_called()
         if args:
+            if len(args) > 3:
+                raise TypeError(
+                    f"add_weight() takes at most 3 positional arguments but {len(args)} were "
+                    "given."
+                )
             if isinstance(args[0], str):
-                name = args[0]
-                if len(args) > 1:
-                    shape = args[1]
-            else:
-                shape = args[0]
+                raise ValueError(
+                    "`name` must be passed as a keyword argument. Received: "
+                    f"add_weight('{args[0]}', ...). Use: add_weight(shape=..., "
+                    f"name='{args[0]}')."
+                )
+            for value, (key, current) in zip(args, (("shape", shape),
+                                                    ("initializer", initializer),
+                                                    ("dtype", dtype))):
+                if current is not None:
+                    raise ValueError(
+                        f"`{key}` was passed both positionally and as a keyword argument."
+                    )
+            shape = args[0]
+            initializer = args[1] if len(args) > 1 else initializer
+            dtype = args[2] if len(args) > 2 else dtype
         if self.__dict__.get("_locked"):
             raise ValueError(_LOCKED_MSG)
         shape = () if shape is None else tuple(int(s) for s in shape)
