@@ -182,7 +182,8 @@ class VarianceScaling(_Random):
     """Values scaled to the kernel's fan-in, fan-out or their average."""
 
     def __init__(self, scale: float = 1.0, mode: str = "fan_in",
-                 distribution: str = "truncated_normal", seed: int | None = None) -> None:
+                 distribution: str = "truncated_normal", seed: int | None = None,
+                 input_axes: Any = None, output_axes: Any = None) -> None:
         super().__init__(seed)
         if scale <= 0.0:
             raise ValueError(
