@@ -1,6 +1,6 @@
 """`keras.constraints`."""
 
-# ruff: noqa: F401
+# ruff: noqa: F401, N813
 from ndflow._src.keras.constraints import Constraint as Constraint
 from ndflow._src.keras.constraints import MaxNorm as MaxNorm
 from ndflow._src.keras.constraints import MinMaxNorm as MinMaxNorm

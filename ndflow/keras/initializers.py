@@ -1,6 +1,6 @@
 """`keras.initializers` (classes and snake_case aliases)."""
 
-# ruff: noqa: F401
+# ruff: noqa: F401, N813
 from ndflow._src.keras.initializers.initializers import Constant as Constant
 from ndflow._src.keras.initializers.initializers import GlorotNormal as GlorotNormal
 from ndflow._src.keras.initializers.initializers import GlorotUniform as GlorotUniform

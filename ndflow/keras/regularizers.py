@@ -1,6 +1,6 @@
 """`keras.regularizers`."""
 
-# ruff: noqa: F401
+# ruff: noqa: F401, N811, N813
 from ndflow._src.keras.regularizers import L1 as L1
 from ndflow._src.keras.regularizers import L1L2 as L1L2
 from ndflow._src.keras.regularizers import L2 as L2

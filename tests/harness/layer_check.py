@@ -87,8 +87,11 @@ def layer_check(
     assert layer.built
     shapes = [_shape(o) for o in _flat(out)]
     if expected_output_shape is not None:
-        expected = expected_output_shape if isinstance(expected_output_shape, list) else [
-            expected_output_shape]
+        expected = (
+            expected_output_shape
+            if isinstance(expected_output_shape, list)
+            else [expected_output_shape]
+        )
         assert shapes == [tuple(s) for s in expected], (shapes, expected_output_shape)
     if not isinstance(input_shape, list) or all(isinstance(s, tuple) for s in input_shape):
         computed = layer.compute_output_shape(input_shape)
@@ -128,13 +131,31 @@ def layer_check(
 
     # 4. parity with real tf.keras
     if real_tf is not None:
-        _parity(layer, real_tf, parity_cls or cls.__name__, kwargs, x, call_kwargs,
-                config_exclude, rtol, atol)
+        _parity(
+            layer,
+            real_tf,
+            parity_cls or cls.__name__,
+            kwargs,
+            x,
+            call_kwargs,
+            config_exclude,
+            rtol,
+            atol,
+        )
     return layer
 
 
-def _parity(layer: Any, tf: Any, name: str, kwargs: dict, x: Any, call_kwargs: dict,
-            config_exclude: tuple, rtol: float, atol: float) -> None:
+def _parity(
+    layer: Any,
+    tf: Any,
+    name: str,
+    kwargs: dict,
+    x: Any,
+    call_kwargs: dict,
+    config_exclude: tuple,
+    rtol: float,
+    atol: float,
+) -> None:
     real = getattr(tf.keras.layers, name)(**kwargs)
     real_x = [tf.constant(a) for a in x] if isinstance(x, list) else tf.constant(x)
     real(real_x, **call_kwargs)
@@ -144,7 +165,8 @@ def _parity(layer: Any, tf: Any, name: str, kwargs: dict, x: Any, call_kwargs: d
     theirs.pop("name", None)
     assert ours == theirs, (ours, theirs)
     assert [tuple(w.shape) for w in real.weights] == [
-        tuple(w.shape.as_list()) for w in layer.weights]
+        tuple(w.shape.as_list()) for w in layer.weights
+    ]
     real.set_weights(layer.get_weights())
     nd_x = [nd.constant(a) for a in x] if isinstance(x, list) else nd.constant(x)
     float_in = [t for t in _flat(nd_x) if t.dtype.is_floating]
@@ -168,8 +190,12 @@ def _parity(layer: Any, tf: Any, name: str, kwargs: dict, x: Any, call_kwargs: d
     theirs_g = rtape.gradient(rloss, list(real.trainable_weights) + real_float_in)
     for a, b in zip(ours_g, theirs_g):
         if a is None or b is None:
-            assert a is None and b is None or (b is not None and not np.any(b)) or (
-                a is not None and not np.any(np.asarray(a)))
+            assert (
+                a is None
+                and b is None
+                or (b is not None and not np.any(b))
+                or (a is not None and not np.any(np.asarray(a)))
+            )
             continue
         b = tf.convert_to_tensor(b).numpy()
         np.testing.assert_allclose(np.asarray(a), b, rtol=10 * rtol, atol=10 * atol)

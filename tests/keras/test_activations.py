@@ -4,14 +4,31 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
-import ndflow as tf
 from harness.op_check import check_grads
 
+import ndflow as tf
+
 A = tf.keras.activations
-NAMES = ["relu", "sigmoid", "softmax", "tanh", "elu", "selu", "gelu", "softplus", "softsign",
-         "swish", "silu", "exponential", "linear", "leaky_relu", "relu6", "hard_sigmoid",
-         "log_softmax", "mish"]
+NAMES = [
+    "relu",
+    "sigmoid",
+    "softmax",
+    "tanh",
+    "elu",
+    "selu",
+    "gelu",
+    "softplus",
+    "softsign",
+    "swish",
+    "silu",
+    "exponential",
+    "linear",
+    "leaky_relu",
+    "relu6",
+    "hard_sigmoid",
+    "log_softmax",
+    "mish",
+]
 X = np.array([[-3.0, -0.5, 0.0, 0.7, 2.5, 7.0]], "float32")
 
 
@@ -30,20 +47,25 @@ def test_activation_matches_tf_keras(real_tf, name):
     theirs = real_tf.keras.activations.get(name)(real_tf.constant(X)).numpy()
     np.testing.assert_allclose(ours, theirs, rtol=1e-5, atol=1e-6)
     assert A.serialize(A.get(name)) == real_tf.keras.activations.serialize(
-        real_tf.keras.activations.get(name))
+        real_tf.keras.activations.get(name)
+    )
 
 
 @pytest.mark.parity
 def test_relu_options_match_tf_keras(real_tf):
     kw = {"negative_slope": 0.1, "max_value": 2.0, "threshold": 0.5}
-    np.testing.assert_allclose(A.relu(tf.constant(X), **kw).numpy(),
-                               real_tf.keras.activations.relu(real_tf.constant(X), **kw).numpy(),
-                               rtol=1e-6)
+    np.testing.assert_allclose(
+        A.relu(tf.constant(X), **kw).numpy(),
+        real_tf.keras.activations.relu(real_tf.constant(X), **kw).numpy(),
+        rtol=1e-6,
+    )
 
 
 def test_get_none_unknown_and_deserialize():
     assert A.get(None) is A.linear
-    with pytest.raises(ValueError, match="Could not interpret activation function identifier: nope"):
+    with pytest.raises(
+        ValueError, match="Could not interpret activation function identifier: nope"
+    ):
         A.get("nope")
     assert A.deserialize("relu") is A.relu
     assert A.serialize(A.swish) == "silu"

@@ -9,18 +9,50 @@ import ndflow as tf
 
 I = tf.keras.initializers  # noqa: E741
 
-CLASSES = ["GlorotUniform", "GlorotNormal", "HeNormal", "HeUniform", "LecunNormal",
-           "LecunUniform", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
-           "TruncatedNormal", "Orthogonal", "Identity", "VarianceScaling"]
-ALIASES = ["glorot_uniform", "glorot_normal", "he_normal", "he_uniform", "lecun_normal",
-           "lecun_uniform", "zeros", "ones", "random_normal", "random_uniform",
-           "truncated_normal", "orthogonal", "identity", "uniform", "normal"]
+CLASSES = [
+    "GlorotUniform",
+    "GlorotNormal",
+    "HeNormal",
+    "HeUniform",
+    "LecunNormal",
+    "LecunUniform",
+    "Zeros",
+    "Ones",
+    "Constant",
+    "RandomNormal",
+    "RandomUniform",
+    "TruncatedNormal",
+    "Orthogonal",
+    "Identity",
+    "VarianceScaling",
+]
+ALIASES = [
+    "glorot_uniform",
+    "glorot_normal",
+    "he_normal",
+    "he_uniform",
+    "lecun_normal",
+    "lecun_uniform",
+    "zeros",
+    "ones",
+    "random_normal",
+    "random_uniform",
+    "truncated_normal",
+    "orthogonal",
+    "identity",
+    "uniform",
+    "normal",
+]
 
 STDS = {  # expected std for a (200, 300) kernel: fan_in 200, fan_out 300
-    "glorot_uniform": np.sqrt(2 / 500), "glorot_normal": np.sqrt(2 / 500),
-    "he_normal": np.sqrt(2 / 200), "he_uniform": np.sqrt(2 / 200),
-    "lecun_normal": np.sqrt(1 / 200), "lecun_uniform": np.sqrt(1 / 200),
-    "random_normal": 0.05, "random_uniform": 0.1 / np.sqrt(12),
+    "glorot_uniform": np.sqrt(2 / 500),
+    "glorot_normal": np.sqrt(2 / 500),
+    "he_normal": np.sqrt(2 / 200),
+    "he_uniform": np.sqrt(2 / 200),
+    "lecun_normal": np.sqrt(1 / 200),
+    "lecun_uniform": np.sqrt(1 / 200),
+    "random_normal": 0.05,
+    "random_uniform": 0.1 / np.sqrt(12),
 }
 
 

@@ -25,8 +25,9 @@ def _t(x: Any) -> Any:
     return convert_to_tensor(x)
 
 
-def relu(x: Any, negative_slope: float = 0.0, max_value: float | None = None,
-         threshold: float = 0.0) -> Any:
+def relu(
+    x: Any, negative_slope: float = 0.0, max_value: float | None = None, threshold: float = 0.0
+) -> Any:
     """max(x, 0), with Keras' optional `negative_slope`, `max_value` and `threshold`."""
     x = _t(x)
     if negative_slope == 0.0 and max_value is None and threshold == 0.0:
@@ -145,8 +146,26 @@ def mish(x: Any) -> Any:
     return x * tf.tanh(tf.nn.softplus(x))
 
 
-_ALL = [relu, leaky_relu, relu6, elu, selu, gelu, softplus, softsign, silu, sigmoid, tanh,
-        exponential, linear, hard_sigmoid, hard_silu, softmax, log_softmax, mish]
+_ALL = [
+    relu,
+    leaky_relu,
+    relu6,
+    elu,
+    selu,
+    gelu,
+    softplus,
+    softsign,
+    silu,
+    sigmoid,
+    tanh,
+    exponential,
+    linear,
+    hard_sigmoid,
+    hard_silu,
+    softmax,
+    log_softmax,
+    mish,
+]
 for _fn in _ALL:
     serialization_lib.register_builtin("keras.activations", _fn)
 serialization_lib.register_builtin("keras.activations", silu, "swish")

@@ -28,7 +28,7 @@ def to_snake_case(name: str) -> str:
 
 
 def unique_name(prefix: str) -> str:
-    """"prefix" the first time, then "prefix_1", "prefix_2", ... (per session)."""
+    """ "prefix" the first time, then "prefix_1", "prefix_2", ... (per session)."""
     n = _uids.get(prefix, 0)
     _uids[prefix] = n + 1
     return prefix if n == 0 else f"{prefix}_{n}"

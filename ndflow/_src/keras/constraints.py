@@ -43,8 +43,9 @@ class MaxNorm(Constraint):
     def __call__(self, w: Any) -> Any:
         w = tf.convert_to_tensor(w)
         norms = _norms(w, self.axis)
-        desired = tf.clip_by_value(norms, tf.constant(0.0, w.dtype),
-                                   tf.constant(float(self.max_value), w.dtype))
+        desired = tf.clip_by_value(
+            norms, tf.constant(0.0, w.dtype), tf.constant(float(self.max_value), w.dtype)
+        )
         return w * (desired / (tf.constant(_EPS, w.dtype) + norms))
 
     def get_config(self) -> dict:
@@ -76,27 +77,38 @@ class UnitNorm(Constraint):
 class MinMaxNorm(Constraint):
     """Moves each slice's norm toward [min_value, max_value] by `rate`."""
 
-    def __init__(self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0,
-                 axis: Any = 0) -> None:
+    def __init__(
+        self, min_value: float = 0.0, max_value: float = 1.0, rate: float = 1.0, axis: Any = 0
+    ) -> None:
         self.min_value, self.max_value, self.rate, self.axis = min_value, max_value, rate, axis
 
     def __call__(self, w: Any) -> Any:
         w = tf.convert_to_tensor(w)
         dt = w.dtype
         norms = _norms(w, self.axis)
-        clipped = tf.clip_by_value(norms, tf.constant(float(self.min_value), dt),
-                                   tf.constant(float(self.max_value), dt))
-        desired = tf.constant(float(self.rate), dt) * clipped + tf.constant(
-            1.0 - self.rate, dt) * norms
+        clipped = tf.clip_by_value(
+            norms, tf.constant(float(self.min_value), dt), tf.constant(float(self.max_value), dt)
+        )
+        desired = (
+            tf.constant(float(self.rate), dt) * clipped + tf.constant(1.0 - self.rate, dt) * norms
+        )
         return w * (desired / (tf.constant(_EPS, dt) + norms))
 
     def get_config(self) -> dict:
-        return {"min_value": self.min_value, "max_value": self.max_value, "rate": self.rate,
-                "axis": self.axis}
+        return {
+            "min_value": self.min_value,
+            "max_value": self.max_value,
+            "rate": self.rate,
+            "axis": self.axis,
+        }
 
 
-_BY_ALIAS = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
-             "min_max_norm": MinMaxNorm}
+_BY_ALIAS = {
+    "max_norm": MaxNorm,
+    "non_neg": NonNeg,
+    "unit_norm": UnitNorm,
+    "min_max_norm": MinMaxNorm,
+}
 for _alias, _cls in _BY_ALIAS.items():
     serialization_lib.register_builtin(_MODULE, _cls, _alias)
 serialization_lib.register_builtin(_MODULE, Constraint)

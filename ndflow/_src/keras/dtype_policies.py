@@ -26,14 +26,16 @@ class DTypePolicy:
                 f"(of type {type(name)})"
             )
         if name.startswith("mixed_"):
-            compute, variable = name[len("mixed_"):], "float32"
+            compute, variable = name[len("mixed_") :], "float32"
             if compute not in ("float16", "bfloat16"):
                 raise ValueError(f"Cannot convert '{name}' to a mixed precision DTypePolicy.")
         else:
             try:
                 compute = variable = dtypes.as_dtype(name).name
             except Exception:
-                raise ValueError(f"Cannot convert '{name}' to a mixed precision DTypePolicy.")
+                raise ValueError(
+                    f"Cannot convert '{name}' to a mixed precision DTypePolicy."
+                ) from None
         self._name = name
         self._compute_dtype = compute
         self._variable_dtype = variable
@@ -101,4 +103,6 @@ def get(identifier: Any) -> DTypePolicy:
     try:
         return DTypePolicy(dtypes.as_dtype(identifier).name)
     except Exception:
-        raise ValueError(f"Cannot interpret `dtype` argument. Received: dtype={identifier}")
+        raise ValueError(
+            f"Cannot interpret `dtype` argument. Received: dtype={identifier}"
+        ) from None

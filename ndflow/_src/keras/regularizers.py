@@ -20,8 +20,7 @@ def _check_penalty(value: Any, name: str) -> float:
 
     if not isinstance(value, (int, float)) or math.isnan(value) or math.isinf(value):
         raise ValueError(
-            f"Value for argument `{name}` must be a finite float or int. Received: "
-            f"{name}={value}"
+            f"Value for argument `{name}` must be a finite float or int. Received: {name}={value}"
         )
     return value
 
@@ -118,8 +117,12 @@ class OrthogonalRegularizer(Regularizer):
         return {"factor": float(self.factor), "mode": self.mode}
 
 
-for _cls, _alias in ((L1L2, "l1_l2"), (L1, "l1"), (L2, "l2"),
-                     (OrthogonalRegularizer, "orthogonal_regularizer")):
+for _cls, _alias in (
+    (L1L2, "l1_l2"),
+    (L1, "l1"),
+    (L2, "l2"),
+    (OrthogonalRegularizer, "orthogonal_regularizer"),
+):
     serialization_lib.register_builtin(_MODULE, _cls, _alias)
 serialization_lib.register_builtin(_MODULE, Regularizer)
 _BY_ALIAS = {"l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer}

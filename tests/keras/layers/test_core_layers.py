@@ -4,24 +4,33 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from harness.layer_check import layer_check
 
 import ndflow as tf
-from harness.layer_check import layer_check
 
 L = tf.keras.layers
 
 CASES = [
     (L.Dense, {"units": 4}, (2, 3), "float32", (2, 4)),
-    (L.Dense, {"units": 2, "activation": "relu", "use_bias": False}, (2, 5, 3), "float32",
-     (2, 5, 2)),
-    (L.Dense, {"units": 3, "activation": "tanh", "kernel_regularizer": "l2"}, (2, 3),
-     "float32", (2, 3)),
+    (
+        L.Dense,
+        {"units": 2, "activation": "relu", "use_bias": False},
+        (2, 5, 3),
+        "float32",
+        (2, 5, 2),
+    ),
+    (
+        L.Dense,
+        {"units": 3, "activation": "tanh", "kernel_regularizer": "l2"},
+        (2, 3),
+        "float32",
+        (2, 3),
+    ),
     (L.Activation, {"activation": "softmax"}, (2, 4), "float32", (2, 4)),
     (L.Activation, {"activation": "gelu"}, (2, 4), "float32", (2, 4)),
     (L.Identity, {}, (2, 4), "float32", (2, 4)),
     (L.Embedding, {"input_dim": 6, "output_dim": 3}, (2, 5), "int32", (2, 5, 3)),
-    (L.Embedding, {"input_dim": 6, "output_dim": 3, "mask_zero": True}, (2, 5), "int32",
-     (2, 5, 3)),
+    (L.Embedding, {"input_dim": 6, "output_dim": 3, "mask_zero": True}, (2, 5), "int32", (2, 5, 3)),
     (L.Masking, {"mask_value": 0.0}, (2, 3, 4), "float32", (2, 3, 4)),
     (L.Flatten, {}, (2, 3, 4), "float32", (2, 12)),
     (L.Reshape, {"target_shape": (2, -1)}, (2, 3, 4), "float32", (2, 2, 6)),
@@ -34,15 +43,17 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,dtype,out", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,dtype,out", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
+)
 def test_layer_check(cls, kwargs, shape, dtype, out):
     layer_check(cls, kwargs, shape, dtype, out)
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("cls,kwargs,shape,dtype,out", CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,dtype,out", CASES, ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(CASES)]
+)
 def test_layer_parity(real_tf, cls, kwargs, shape, dtype, out):
     layer_check(cls, kwargs, shape, dtype, out, real_tf=real_tf)
 

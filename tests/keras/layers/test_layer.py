@@ -21,8 +21,7 @@ class Block(L.Layer):
         self.named = {"b": L.Dense(1), "a": L.Dense(1)}
 
     def build(self, input_shape):
-        self.stat = self.add_weight(shape=(1,), initializer="zeros", trainable=False,
-                                    name="stat")
+        self.stat = self.add_weight(shape=(1,), initializer="zeros", trainable=False, name="stat")
         self.scale = self.add_weight(shape=(1,), initializer="ones", name="scale")
 
     def call(self, x, training=None):
@@ -52,7 +51,10 @@ def _fresh_names():
 
 def test_names_are_unique_per_class_snake_case():
     assert [L.Dense(1).name, L.Dense(1).name, L.Conv2DTranspose(1, 1).name] == [
-        "dense", "dense_1", "conv2d_transpose"]
+        "dense",
+        "dense_1",
+        "conv2d_transpose",
+    ]
     assert L.MaxPooling2D().name == "max_pooling2d"
     assert L.Dense(1, name="head").name == "head"
 
@@ -135,7 +137,8 @@ def test_input_spec_error_uses_keras_wording():
         dense(np.ones((2, 4), "float32"))
     assert str(err.value) == (
         "Input 0 with name 'None' of layer 'dense' is incompatible with the layer: expected "
-        "axis -1 of input shape to have value 3, but received input with shape (2, 4)")
+        "axis -1 of input shape to have value 3, but received input with shape (2, 4)"
+    )
     with pytest.raises(ValueError, match="expected min_ndim=2, found ndim=1"):
         L.Dense(2)(np.ones((3,), "float32"))
 
@@ -148,8 +151,11 @@ def test_get_set_weights_and_errors():
     np.testing.assert_array_equal(dense.get_weights()[1], [0, 1, 2])
     with pytest.raises(ValueError, match="weight list of length 1, but the layer was expecting 2"):
         dense.set_weights(values[:1])
-    with pytest.raises(ValueError, match=r"weight shape \(2, 3\) is not compatible with "
-                                         r"provided weight shape \(1, 3\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"weight shape \(2, 3\) is not compatible with "
+        r"provided weight shape \(1, 3\)",
+    ):
         dense.set_weights([np.ones((1, 3)), values[1]])
     assert dense.count_params() == 9
 
@@ -158,8 +164,9 @@ def test_losses_from_add_loss_activity_and_weight_regularizers():
     class WithLoss(L.Layer):
         def __init__(self):
             super().__init__()
-            self.dense = L.Dense(2, kernel_regularizer=keras.regularizers.L2(0.5),
-                                 activity_regularizer="l1")
+            self.dense = L.Dense(
+                2, kernel_regularizer=keras.regularizers.L2(0.5), activity_regularizer="l1"
+            )
 
         def call(self, x):
             self.add_loss(tf.constant(1.0))
@@ -171,12 +178,15 @@ def test_losses_from_add_loss_activity_and_weight_regularizers():
     layer(np.ones((2, 3), "float32"))
     assert len(layer.losses) == 3  # cleared at each outer call
     kernel = layer.dense.kernel.numpy()
-    np.testing.assert_allclose(float(layer.losses[-1]), 0.5 * np.sum(kernel ** 2), rtol=1e-6)
+    np.testing.assert_allclose(float(layer.losses[-1]), 0.5 * np.sum(kernel**2), rtol=1e-6)
 
 
 def test_custom_layer_auto_config_and_registration_round_trip():
-    @keras.saving.register_keras_serializable(package="tests") if hasattr(
-        keras, "saving") else serialization_lib.register_keras_serializable(package="tests")
+    @(
+        keras.saving.register_keras_serializable(package="tests")
+        if hasattr(keras, "saving")
+        else serialization_lib.register_keras_serializable(package="tests")
+    )
     class Scale(L.Layer):
         def __init__(self, factor=2.0, **kwargs):
             super().__init__(**kwargs)
@@ -224,9 +234,14 @@ def test_input_and_symbolic_call_give_keras_tensors():
     y = L.Dense(3)(x)
     assert isinstance(y, keras.KerasTensor) and y.shape == (None, 3)
     layer = L.InputLayer(shape=(2, 3))
-    assert layer.get_config() == {"batch_shape": (None, 2, 3), "dtype": "float32",
-                                  "sparse": False, "ragged": False, "name": layer.name,
-                                  "optional": False}
+    assert layer.get_config() == {
+        "batch_shape": (None, 2, 3),
+        "dtype": "float32",
+        "sparse": False,
+        "ragged": False,
+        "name": layer.name,
+        "optional": False,
+    }
 
 
 def test_dtype_policy_serialized_in_config():

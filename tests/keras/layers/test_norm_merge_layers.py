@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from harness.layer_check import layer_check
 
 import ndflow as tf
-from harness.layer_check import layer_check
 
 L = tf.keras.layers
 
@@ -18,8 +18,12 @@ NORM_CASES = [
     (L.LayerNormalization, {"axis": [1, 2], "epsilon": 1e-5}, (2, 3, 4), {}),
     (L.LayerNormalization, {"rms_scaling": True}, (2, 5), {}),
     (L.Normalization, {"mean": 1.0, "variance": 4.0}, (2, 3), {}),
-    (L.Normalization, {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0], "invert": True},
-     (2, 3), {}),
+    (
+        L.Normalization,
+        {"mean": [1.0, 2.0, 3.0], "variance": [1.0, 4.0, 9.0], "invert": True},
+        (2, 3),
+        {},
+    ),
 ]
 
 MERGE_CASES = [
@@ -38,32 +42,53 @@ MERGE_CASES = [
 ]
 
 
-@pytest.mark.parametrize("cls,kwargs,shape,call_kwargs", NORM_CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(NORM_CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,call_kwargs",
+    NORM_CASES,
+    ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(NORM_CASES)],
+)
 def test_norm_layer_check(cls, kwargs, shape, call_kwargs):
     layer_check(cls, kwargs, shape, expected_output_shape=shape, call_kwargs=call_kwargs)
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("cls,kwargs,shape,call_kwargs", NORM_CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(NORM_CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shape,call_kwargs",
+    NORM_CASES,
+    ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(NORM_CASES)],
+)
 def test_norm_layer_parity(real_tf, cls, kwargs, shape, call_kwargs):
-    layer_check(cls, kwargs, shape, expected_output_shape=shape, call_kwargs=call_kwargs,
-                real_tf=real_tf, rtol=1e-4, atol=1e-4)
+    layer_check(
+        cls,
+        kwargs,
+        shape,
+        expected_output_shape=shape,
+        call_kwargs=call_kwargs,
+        real_tf=real_tf,
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
-@pytest.mark.parametrize("cls,kwargs,shapes,out", MERGE_CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(MERGE_CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shapes,out",
+    MERGE_CASES,
+    ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(MERGE_CASES)],
+)
 def test_merge_layer_check(cls, kwargs, shapes, out):
     layer_check(cls, kwargs, shapes, expected_output_shape=out)
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("cls,kwargs,shapes,out", MERGE_CASES,
-                         ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(MERGE_CASES)])
+@pytest.mark.parametrize(
+    "cls,kwargs,shapes,out",
+    MERGE_CASES,
+    ids=[f"{c[0].__name__}-{i}" for i, c in enumerate(MERGE_CASES)],
+)
 def test_merge_layer_parity(real_tf, cls, kwargs, shapes, out):
-    layer_check(cls, kwargs, shapes, expected_output_shape=out, real_tf=real_tf, rtol=1e-4,
-                atol=1e-4)
+    layer_check(
+        cls, kwargs, shapes, expected_output_shape=out, real_tf=real_tf, rtol=1e-4, atol=1e-4
+    )
 
 
 def test_batchnorm_moving_stats_update_only_when_training():

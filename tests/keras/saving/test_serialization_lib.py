@@ -10,13 +10,22 @@ from ndflow._src.keras.saving import serialization_lib as sl
 
 def test_builtin_object_dict_format():
     d = sl.serialize_keras_object(tf.keras.initializers.Zeros())
-    assert d == {"module": "keras.initializers", "class_name": "Zeros", "config": {},
-                 "registered_name": None}
+    assert d == {
+        "module": "keras.initializers",
+        "class_name": "Zeros",
+        "config": {},
+        "registered_name": None,
+    }
     assert sl.serialize_keras_object(tf.keras.activations.relu) == {
-        "module": "builtins", "class_name": "function", "config": "relu",
-        "registered_name": "function"}
-    assert sl.deserialize_keras_object(sl.serialize_keras_object(tf.keras.activations.relu)) \
+        "module": "builtins",
+        "class_name": "function",
+        "config": "relu",
+        "registered_name": "function",
+    }
+    assert (
+        sl.deserialize_keras_object(sl.serialize_keras_object(tf.keras.activations.relu))
         is tf.keras.activations.relu
+    )
 
 
 def test_registered_function_and_class():
@@ -41,8 +50,7 @@ def test_custom_object_scope_and_custom_objects():
     with sl.custom_object_scope({"MyInit": MyInit}):
         assert isinstance(sl.deserialize_keras_object(blob), MyInit)
         assert sl.get_registered_object("MyInit") is MyInit
-    assert isinstance(sl.deserialize_keras_object(blob, custom_objects={"MyInit": MyInit}),
-                      MyInit)
+    assert isinstance(sl.deserialize_keras_object(blob, custom_objects={"MyInit": MyInit}), MyInit)
     assert sl.get_registered_object("MyInit") is None
 
 

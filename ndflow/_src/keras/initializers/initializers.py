@@ -151,8 +151,9 @@ class TruncatedNormal(RandomNormal):
 class RandomUniform(_Random):
     """Uniform values in [minval, maxval)."""
 
-    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None
-                 ) -> None:
+    def __init__(
+        self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None
+    ) -> None:
         super().__init__(seed)
         self.minval, self.maxval = minval, maxval
 
@@ -181,14 +182,18 @@ def compute_fans(shape: tuple) -> tuple[int, int]:
 class VarianceScaling(_Random):
     """Values scaled to the kernel's fan-in, fan-out or their average."""
 
-    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
-                 distribution: str = "truncated_normal", seed: int | None = None,
-                 input_axes: Any = None, output_axes: Any = None) -> None:
+    def __init__(
+        self,
+        scale: float = 1.0,
+        mode: str = "fan_in",
+        distribution: str = "truncated_normal",
+        seed: int | None = None,
+        input_axes: Any = None,
+        output_axes: Any = None,
+    ) -> None:
         super().__init__(seed)
         if scale <= 0.0:
-            raise ValueError(
-                f"Argument `scale` must be positive float. Received: scale={scale}"
-            )
+            raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
             raise ValueError(
                 "Invalid `mode` argument: expected one of {'fan_in', 'fan_out', 'fan_avg'}. "
@@ -219,33 +224,54 @@ class VarianceScaling(_Random):
         return _uniform(shape, dt, -limit, limit, self.seed)
 
     def get_config(self) -> dict:
-        return {"seed": self.seed, "scale": self.scale, "mode": self.mode,
-                "distribution": self.distribution, "input_axes": None, "output_axes": None}
+        return {
+            "seed": self.seed,
+            "scale": self.scale,
+            "mode": self.mode,
+            "distribution": self.distribution,
+            "input_axes": None,
+            "output_axes": None,
+        }
 
 
 def _preset(name: str, scale: float, mode: str, distribution: str, doc: str) -> type:
-    def __init__(self: Any, seed: int | None = None, input_axes: Any = None,
-                 output_axes: Any = None) -> None:
+    def init(
+        self: Any, seed: int | None = None, input_axes: Any = None, output_axes: Any = None
+    ) -> None:
         VarianceScaling.__init__(self, scale, mode, distribution, seed)
 
     def get_config(self: Any) -> dict:
         return {"seed": self.seed, "input_axes": None, "output_axes": None}
 
-    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
-                                           "__doc__": doc, "__module__": __name__})
+    return type(
+        name,
+        (VarianceScaling,),
+        {"__init__": init, "get_config": get_config, "__doc__": doc, "__module__": __name__},
+    )
 
 
-GlorotUniform = _preset("GlorotUniform", 1.0, "fan_avg", "uniform",
-                        "Uniform in ±sqrt(6 / (fan_in + fan_out)) (Keras' default kernel).")
-GlorotNormal = _preset("GlorotNormal", 1.0, "fan_avg", "truncated_normal",
-                       "Truncated normal, stddev sqrt(2 / (fan_in + fan_out)).")
-HeNormal = _preset("HeNormal", 2.0, "fan_in", "truncated_normal",
-                   "Truncated normal, stddev sqrt(2 / fan_in).")
+GlorotUniform = _preset(
+    "GlorotUniform",
+    1.0,
+    "fan_avg",
+    "uniform",
+    "Uniform in ±sqrt(6 / (fan_in + fan_out)) (Keras' default kernel).",
+)
+GlorotNormal = _preset(
+    "GlorotNormal",
+    1.0,
+    "fan_avg",
+    "truncated_normal",
+    "Truncated normal, stddev sqrt(2 / (fan_in + fan_out)).",
+)
+HeNormal = _preset(
+    "HeNormal", 2.0, "fan_in", "truncated_normal", "Truncated normal, stddev sqrt(2 / fan_in)."
+)
 HeUniform = _preset("HeUniform", 2.0, "fan_in", "uniform", "Uniform in ±sqrt(6 / fan_in).")
-LecunNormal = _preset("LecunNormal", 1.0, "fan_in", "truncated_normal",
-                      "Truncated normal, stddev sqrt(1 / fan_in).")
-LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform",
-                       "Uniform in ±sqrt(3 / fan_in).")
+LecunNormal = _preset(
+    "LecunNormal", 1.0, "fan_in", "truncated_normal", "Truncated normal, stddev sqrt(1 / fan_in)."
+)
+LecunUniform = _preset("LecunUniform", 1.0, "fan_in", "uniform", "Uniform in ±sqrt(3 / fan_in).")
 
 
 class Orthogonal(_Random):
@@ -297,12 +323,20 @@ class Identity(Initializer):
 
 
 _ALIASES = {
-    Zeros: ("zeros",), Ones: ("ones",), Constant: ("constant",),
-    RandomNormal: ("random_normal", "normal"), RandomUniform: ("random_uniform", "uniform"),
-    TruncatedNormal: ("truncated_normal",), VarianceScaling: ("variance_scaling",),
-    GlorotUniform: ("glorot_uniform",), GlorotNormal: ("glorot_normal",),
-    HeNormal: ("he_normal",), HeUniform: ("he_uniform",), LecunNormal: ("lecun_normal",),
-    LecunUniform: ("lecun_uniform",), Orthogonal: ("orthogonal",),
+    Zeros: ("zeros",),
+    Ones: ("ones",),
+    Constant: ("constant",),
+    RandomNormal: ("random_normal", "normal"),
+    RandomUniform: ("random_uniform", "uniform"),
+    TruncatedNormal: ("truncated_normal",),
+    VarianceScaling: ("variance_scaling",),
+    GlorotUniform: ("glorot_uniform",),
+    GlorotNormal: ("glorot_normal",),
+    HeNormal: ("he_normal",),
+    HeUniform: ("he_uniform",),
+    LecunNormal: ("lecun_normal",),
+    LecunUniform: ("lecun_uniform",),
+    Orthogonal: ("orthogonal",),
     Identity: ("identity",),
 }
 for _cls, _names in _ALIASES.items():

@@ -25,8 +25,7 @@ def standardize_padding(padding: Any, allow_causal: bool = False) -> str:
     allowed = ("valid", "same", "causal") if allow_causal else ("valid", "same")
     if value not in allowed:
         raise ValueError(
-            f"The `padding` argument must be a list/tuple or one of {allowed}. "
-            f"Received: {padding}"
+            f"The `padding` argument must be a list/tuple or one of {allowed}. Received: {padding}"
         )
     return value
 
@@ -42,8 +41,9 @@ def conv_output_length(length: Any, k: int, padding: str, stride: int, dilation:
     return (out + stride - 1) // stride
 
 
-def deconv_output_length(length: Any, k: int, padding: str, output_padding: Any,
-                         stride: int, dilation: int) -> Any:
+def deconv_output_length(
+    length: Any, k: int, padding: str, output_padding: Any, stride: int, dilation: int
+) -> Any:
     if length is None:
         return None
     k = (k - 1) * dilation + 1
@@ -74,13 +74,27 @@ class BaseConv(Layer):
 
     rank = 2
 
-    def __init__(self, rank: int, filters: int | None, kernel_size: Any, strides: Any = 1,
-                 padding: str = "valid", data_format: Any = None, dilation_rate: Any = 1,
-                 groups: int = 1, activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, kernel_constraint: Any = None,
-                 bias_constraint: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        rank: int,
+        filters: int | None,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: Any = None,
+        dilation_rate: Any = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.rank = rank
         self.filters = None if filters is None else positive_int(filters, "filters")
@@ -121,18 +135,22 @@ class BaseConv(Layer):
                 f"groups. Received groups={self.groups}, but the input has {channels} "
                 f"channels (full input shape is {input_shape})."
             )
-        self.input_spec = InputSpec(min_ndim=self.rank + 2,
-                                    axes={self._channel_axis(): channels})
+        self.input_spec = InputSpec(min_ndim=self.rank + 2, axes={self._channel_axis(): channels})
         self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (channels // self.groups, self.filters),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            name="kernel",
+            shape=self.kernel_size + (channels // self.groups, self.filters),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                name="bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
             )
 
     def _conv(self, x: Any) -> Any:
@@ -142,10 +160,12 @@ class BaseConv(Layer):
                 left = (self.kernel_size[0] - 1) * self.dilation_rate[0]
                 x = tf.pad(x, [[0, 0], [left, 0], [0, 0]])
                 pad = "VALID"
-            return tf.nn.conv1d(x, self.kernel, self.strides[0], pad,
-                                dilations=self.dilation_rate[0])
-        return tf.nn.conv2d(x, self.kernel, self.strides, self.padding.upper(),
-                            dilations=self.dilation_rate)
+            return tf.nn.conv1d(
+                x, self.kernel, self.strides[0], pad, dilations=self.dilation_rate[0]
+            )
+        return tf.nn.conv2d(
+            x, self.kernel, self.strides, self.padding.upper(), dilations=self.dilation_rate
+        )
 
     def _finish(self, y: Any) -> Any:
         if self.bias is not None:
@@ -164,8 +184,9 @@ class BaseConv(Layer):
     def compute_output_shape(self, input_shape: Any) -> tuple:
         s = list(input_shape)
         for i, ax in enumerate(self._spatial_axes()):
-            s[ax] = conv_output_length(s[ax], self.kernel_size[i], self.padding,
-                                       self.strides[i], self.dilation_rate[i])
+            s[ax] = conv_output_length(
+                s[ax], self.kernel_size[i], self.padding, self.strides[i], self.dilation_rate[i]
+            )
         s[self._channel_axis()] = self._out_channels(input_shape)
         return tuple(s)
 
@@ -174,75 +195,167 @@ class BaseConv(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "groups": self.groups,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        })
+        config.update(
+            {
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "groups": self.groups,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+            }
+        )
         return config
 
 
 class Conv1D(BaseConv):
     """1-D convolution over (batch, steps, channels); `padding` may be "causal"."""
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = 1, padding: str = "valid",
-                 data_format: Any = None, dilation_rate: Any = 1, groups: int = 1,
-                 activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, kernel_constraint: Any = None,
-                 bias_constraint: Any = None, **kwargs: Any) -> None:
-        super().__init__(1, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, **kwargs)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = 1,
+        padding: str = "valid",
+        data_format: Any = None,
+        dilation_rate: Any = 1,
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            1,
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            groups,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            **kwargs,
+        )
 
 
 class Conv2D(BaseConv):
     """2-D convolution over (batch, rows, cols, channels)."""
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
-                 padding: str = "valid", data_format: Any = None, dilation_rate: Any = (1, 1),
-                 groups: int = 1, activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, kernel_constraint: Any = None,
-                 bias_constraint: Any = None, **kwargs: Any) -> None:
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         groups, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, **kwargs)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        data_format: Any = None,
+        dilation_rate: Any = (1, 1),
+        groups: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            2,
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            groups,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            **kwargs,
+        )
 
 
 class Conv2DTranspose(BaseConv):
     """Transposed 2-D convolution; kernel shape (rows, cols, filters, in_channels)."""
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
-                 padding: str = "valid", output_padding: Any = None, data_format: Any = None,
-                 dilation_rate: Any = (1, 1), activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, kernel_constraint: Any = None,
-                 bias_constraint: Any = None, **kwargs: Any) -> None:
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         1, activation, use_bias, kernel_initializer, bias_initializer,
-                         kernel_regularizer, bias_regularizer, activity_regularizer,
-                         kernel_constraint, bias_constraint, **kwargs)
-        self.output_padding = None if output_padding is None else standardize_tuple(
-            output_padding, 2, "output_padding", allow_zero=True)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        output_padding: Any = None,
+        data_format: Any = None,
+        dilation_rate: Any = (1, 1),
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            2,
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            1,
+            activation,
+            use_bias,
+            kernel_initializer,
+            bias_initializer,
+            kernel_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            kernel_constraint,
+            bias_constraint,
+            **kwargs,
+        )
+        self.output_padding = (
+            None
+            if output_padding is None
+            else standardize_tuple(output_padding, 2, "output_padding", allow_zero=True)
+        )
         if self.output_padding is not None:
             for p, s in zip(self.output_padding, self.strides):
                 if p >= s:
@@ -255,30 +368,43 @@ class Conv2DTranspose(BaseConv):
         channels = input_shape[self._channel_axis()]
         self.input_spec = InputSpec(min_ndim=4, axes={self._channel_axis(): channels})
         self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (self.filters, channels),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            name="kernel",
+            shape=self.kernel_size + (self.filters, channels),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                name="bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
             )
 
     def _out_hw(self, h: Any, w: Any) -> tuple:
         op = self.output_padding or (None, None)
         return tuple(
-            deconv_output_length(n, self.kernel_size[i], self.padding, op[i], self.strides[i],
-                                 self.dilation_rate[i]) for i, n in enumerate((h, w)))
+            deconv_output_length(
+                n, self.kernel_size[i], self.padding, op[i], self.strides[i], self.dilation_rate[i]
+            )
+            for i, n in enumerate((h, w))
+        )
 
     def _conv(self, x: Any) -> Any:
         dims = x.shape.as_list()
         oh, ow = self._out_hw(dims[1], dims[2])
         batch = dims[0] if dims[0] is not None else tf.shape(x)[0]
-        return tf.nn.conv2d_transpose(x, self.kernel, [batch, oh, ow, self.filters],
-                                      self.strides, self.padding.upper(),
-                                      dilations=self.dilation_rate)
+        return tf.nn.conv2d_transpose(
+            x,
+            self.kernel,
+            [batch, oh, ow, self.filters],
+            self.strides,
+            self.padding.upper(),
+            dilations=self.dilation_rate,
+        )
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         s = list(input_shape)
@@ -301,32 +427,64 @@ class Conv2DTranspose(BaseConv):
 class DepthwiseConv2D(BaseConv):
     """Per-channel 2-D convolution; `depth_multiplier` outputs per input channel."""
 
-    def __init__(self, kernel_size: Any, strides: Any = (1, 1), padding: str = "valid",
-                 depth_multiplier: int = 1, data_format: Any = None,
-                 dilation_rate: Any = (1, 1), activation: Any = None, use_bias: bool = True,
-                 depthwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 depthwise_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, depthwise_constraint: Any = None,
-                 bias_constraint: Any = None, **kwargs: Any) -> None:
-        super().__init__(2, None, kernel_size, strides, padding, data_format, dilation_rate,
-                         1, activation, use_bias, depthwise_initializer, bias_initializer,
-                         depthwise_regularizer, bias_regularizer, activity_regularizer,
-                         depthwise_constraint, bias_constraint, **kwargs)
+    def __init__(
+        self,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        depth_multiplier: int = 1,
+        data_format: Any = None,
+        dilation_rate: Any = (1, 1),
+        activation: Any = None,
+        use_bias: bool = True,
+        depthwise_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        depthwise_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        depthwise_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            2,
+            None,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            1,
+            activation,
+            use_bias,
+            depthwise_initializer,
+            bias_initializer,
+            depthwise_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            depthwise_constraint,
+            bias_constraint,
+            **kwargs,
+        )
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
 
     def build(self, input_shape: Any) -> None:
         channels = input_shape[self._channel_axis()]
         self.input_spec = InputSpec(min_ndim=4, axes={self._channel_axis(): channels})
         self.kernel = self.add_weight(
-            name="kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            name="kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=(channels * self.depth_multiplier,),
-                initializer=self.bias_initializer, regularizer=self.bias_regularizer,
+                name="bias",
+                shape=(channels * self.depth_multiplier,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
                 constraint=self.bias_constraint,
             )
 
@@ -335,8 +493,13 @@ class DepthwiseConv2D(BaseConv):
         return self.kernel
 
     def _conv(self, x: Any) -> Any:
-        return tf.nn.depthwise_conv2d(x, self.kernel, (1,) + self.strides + (1,),
-                                      self.padding.upper(), dilations=self.dilation_rate)
+        return tf.nn.depthwise_conv2d(
+            x,
+            self.kernel,
+            (1,) + self.strides + (1,),
+            self.padding.upper(),
+            dilations=self.dilation_rate,
+        )
 
     def _out_channels(self, input_shape: Any) -> Any:
         c = input_shape[self._channel_axis()]
@@ -344,42 +507,74 @@ class DepthwiseConv2D(BaseConv):
 
     def get_config(self) -> dict:
         config = Layer.get_config(self)
-        config.update({
-            "depth_multiplier": self.depth_multiplier,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        })
+        config.update(
+            {
+                "depth_multiplier": self.depth_multiplier,
+                "kernel_size": self.kernel_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "depthwise_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "depthwise_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "depthwise_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+            }
+        )
         return config
 
 
 class SeparableConv2D(BaseConv):
     """Depthwise convolution followed by a 1x1 pointwise convolution."""
 
-    def __init__(self, filters: int, kernel_size: Any, strides: Any = (1, 1),
-                 padding: str = "valid", data_format: Any = None, dilation_rate: Any = (1, 1),
-                 depth_multiplier: int = 1, activation: Any = None, use_bias: bool = True,
-                 depthwise_initializer: Any = "glorot_uniform",
-                 pointwise_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 depthwise_regularizer: Any = None, pointwise_regularizer: Any = None,
-                 bias_regularizer: Any = None, activity_regularizer: Any = None,
-                 depthwise_constraint: Any = None, pointwise_constraint: Any = None,
-                 bias_constraint: Any = None, **kwargs: Any) -> None:
-        super().__init__(2, filters, kernel_size, strides, padding, data_format, dilation_rate,
-                         1, activation, use_bias, depthwise_initializer, bias_initializer,
-                         depthwise_regularizer, bias_regularizer, activity_regularizer,
-                         depthwise_constraint, bias_constraint, **kwargs)
+    def __init__(
+        self,
+        filters: int,
+        kernel_size: Any,
+        strides: Any = (1, 1),
+        padding: str = "valid",
+        data_format: Any = None,
+        dilation_rate: Any = (1, 1),
+        depth_multiplier: int = 1,
+        activation: Any = None,
+        use_bias: bool = True,
+        depthwise_initializer: Any = "glorot_uniform",
+        pointwise_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        depthwise_regularizer: Any = None,
+        pointwise_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        depthwise_constraint: Any = None,
+        pointwise_constraint: Any = None,
+        bias_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(
+            2,
+            filters,
+            kernel_size,
+            strides,
+            padding,
+            data_format,
+            dilation_rate,
+            1,
+            activation,
+            use_bias,
+            depthwise_initializer,
+            bias_initializer,
+            depthwise_regularizer,
+            bias_regularizer,
+            activity_regularizer,
+            depthwise_constraint,
+            bias_constraint,
+            **kwargs,
+        )
         self.depth_multiplier = positive_int(depth_multiplier, "depth_multiplier")
         self.pointwise_initializer = initializers.get(pointwise_initializer)
         self.pointwise_regularizer = regularizers.get(pointwise_regularizer)
@@ -389,50 +584,64 @@ class SeparableConv2D(BaseConv):
         channels = input_shape[self._channel_axis()]
         self.input_spec = InputSpec(min_ndim=4, axes={self._channel_axis(): channels})
         self.depthwise_kernel = self.add_weight(
-            name="depthwise_kernel", shape=self.kernel_size + (channels, self.depth_multiplier),
-            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            name="depthwise_kernel",
+            shape=self.kernel_size + (channels, self.depth_multiplier),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
             constraint=self.kernel_constraint,
         )
         self.pointwise_kernel = self.add_weight(
-            name="pointwise_kernel", shape=(1, 1, channels * self.depth_multiplier, self.filters),
-            initializer=self.pointwise_initializer, regularizer=self.pointwise_regularizer,
+            name="pointwise_kernel",
+            shape=(1, 1, channels * self.depth_multiplier, self.filters),
+            initializer=self.pointwise_initializer,
+            regularizer=self.pointwise_regularizer,
             constraint=self.pointwise_constraint,
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=(self.filters,), initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                name="bias",
+                shape=(self.filters,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
             )
 
     def _conv(self, x: Any) -> Any:
-        return tf.nn.separable_conv2d(x, self.depthwise_kernel, self.pointwise_kernel,
-                                      (1,) + self.strides + (1,), self.padding.upper(),
-                                      dilations=self.dilation_rate)
+        return tf.nn.separable_conv2d(
+            x,
+            self.depthwise_kernel,
+            self.pointwise_kernel,
+            (1,) + self.strides + (1,),
+            self.padding.upper(),
+            dilations=self.dilation_rate,
+        )
 
     def get_config(self) -> dict:
         config = Layer.get_config(self)
-        config.update({
-            "depth_multiplier": self.depth_multiplier,
-            "filters": self.filters,
-            "kernel_size": self.kernel_size,
-            "strides": self.strides,
-            "padding": self.padding,
-            "data_format": self.data_format,
-            "dilation_rate": self.dilation_rate,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "depthwise_initializer": initializers.serialize(self.kernel_initializer),
-            "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "depthwise_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "depthwise_constraint": constraints.serialize(self.kernel_constraint),
-            "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-        })
+        config.update(
+            {
+                "depth_multiplier": self.depth_multiplier,
+                "filters": self.filters,
+                "kernel_size": self.kernel_size,
+                "strides": self.strides,
+                "padding": self.padding,
+                "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "depthwise_initializer": initializers.serialize(self.kernel_initializer),
+                "pointwise_initializer": initializers.serialize(self.pointwise_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "depthwise_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "pointwise_regularizer": regularizers.serialize(self.pointwise_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "depthwise_constraint": constraints.serialize(self.kernel_constraint),
+                "pointwise_constraint": constraints.serialize(self.pointwise_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+            }
+        )
         return config
 
 

@@ -52,12 +52,23 @@ class Dense(Layer):
         Keras.
     """
 
-    def __init__(self, units: int, activation: Any = None, use_bias: bool = True,
-                 kernel_initializer: Any = "glorot_uniform", bias_initializer: Any = "zeros",
-                 kernel_regularizer: Any = None, bias_regularizer: Any = None,
-                 activity_regularizer: Any = None, kernel_constraint: Any = None,
-                 bias_constraint: Any = None, lora_rank: Any = None, lora_alpha: Any = None,
-                 quantization_config: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        units: int,
+        activation: Any = None,
+        use_bias: bool = True,
+        kernel_initializer: Any = "glorot_uniform",
+        bias_initializer: Any = "zeros",
+        kernel_regularizer: Any = None,
+        bias_regularizer: Any = None,
+        activity_regularizer: Any = None,
+        kernel_constraint: Any = None,
+        bias_constraint: Any = None,
+        lora_rank: Any = None,
+        lora_alpha: Any = None,
+        quantization_config: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
         self.units = positive_int(units, "units")
         self.activation = activations.get(activation)
@@ -79,20 +90,27 @@ class Dense(Layer):
                 f"Found None. Full input shape received: {input_shape}"
             )
         self.kernel = self.add_weight(
-            name="kernel", shape=(input_dim, self.units), initializer=self.kernel_initializer,
-            regularizer=self.kernel_regularizer, constraint=self.kernel_constraint,
+            name="kernel",
+            shape=(input_dim, self.units),
+            initializer=self.kernel_initializer,
+            regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint,
         )
         self.bias = None
         if self.use_bias:
             self.bias = self.add_weight(
-                name="bias", shape=(self.units,), initializer=self.bias_initializer,
-                regularizer=self.bias_regularizer, constraint=self.bias_constraint,
+                name="bias",
+                shape=(self.units,),
+                initializer=self.bias_initializer,
+                regularizer=self.bias_regularizer,
+                constraint=self.bias_constraint,
             )
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: Any, training: Any = None) -> Any:
-        kernel = tf.cast(self.kernel, inputs.dtype) if self.kernel.dtype != inputs.dtype \
-            else self.kernel
+        kernel = (
+            tf.cast(self.kernel, inputs.dtype) if self.kernel.dtype != inputs.dtype else self.kernel
+        )
         if inputs.shape.rank == 2:
             x = tf.matmul(inputs, kernel)
         else:
@@ -107,18 +125,20 @@ class Dense(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({
-            "units": self.units,
-            "activation": activations.serialize(self.activation),
-            "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
-            "quantization_config": None,
-        })
+        config.update(
+            {
+                "units": self.units,
+                "activation": activations.serialize(self.activation),
+                "use_bias": self.use_bias,
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
+                "quantization_config": None,
+            }
+        )
         return config
 
 
@@ -164,8 +184,14 @@ class Lambda(Layer):
     Deserializing a Python lambda runs stored bytecode, so it needs `safe_mode=False`.
     """
 
-    def __init__(self, function: Any, output_shape: Any = None, mask: Any = None,
-                 arguments: dict | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        function: Any,
+        output_shape: Any = None,
+        mask: Any = None,
+        arguments: dict | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.function = function
         self.arguments = arguments or {}
@@ -207,16 +233,20 @@ class Lambda(Layer):
         config = super().get_config()
         config["function"] = self._serialize_fn(self.function)
         if self._output_shape is not None:
-            config["output_shape"] = (self._serialize_fn(self._output_shape)
-                                      if callable(self._output_shape) else self._output_shape)
+            config["output_shape"] = (
+                self._serialize_fn(self._output_shape)
+                if callable(self._output_shape)
+                else self._output_shape
+            )
         if self.mask is not None:
             config["mask"] = self._serialize_fn(self.mask) if callable(self.mask) else self.mask
         config["arguments"] = serialization_lib.serialize_keras_object(self.arguments)
         return config
 
     @classmethod
-    def from_config(cls, config: dict, custom_objects: dict | None = None,
-                    safe_mode: bool | None = None) -> Lambda:
+    def from_config(
+        cls, config: dict, custom_objects: dict | None = None, safe_mode: bool | None = None
+    ) -> Lambda:
         config = dict(config)
         if safe_mode is None:
             safe_mode = serialization_lib.in_safe_mode()
@@ -231,21 +261,32 @@ class Lambda(Layer):
                         "it is unsafe. If you trust the source of the config artifact, you can "
                         "override this error by passing `safe_mode=False` to `from_config()`, "
                         "or calling `keras.config.enable_unsafe_deserialization()`.".replace(
-                            "{key}", key)
+                            "{key}", key
+                        )
                     )
                 config[key] = serialization_lib.deserialize_keras_object(
-                    value, custom_objects=custom_objects, safe_mode=safe_mode)
+                    value, custom_objects=custom_objects, safe_mode=safe_mode
+                )
         return super().from_config(config)
 
 
 class Embedding(Layer):
     """Maps integer indices in [0, input_dim) to dense vectors of size `output_dim`."""
 
-    def __init__(self, input_dim: int, output_dim: int,
-                 embeddings_initializer: Any = "uniform", embeddings_regularizer: Any = None,
-                 embeddings_constraint: Any = None, mask_zero: bool = False,
-                 weights: Any = None, lora_rank: Any = None, lora_alpha: Any = None,
-                 quantization_config: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        input_dim: int,
+        output_dim: int,
+        embeddings_initializer: Any = "uniform",
+        embeddings_regularizer: Any = None,
+        embeddings_constraint: Any = None,
+        mask_zero: bool = False,
+        weights: Any = None,
+        lora_rank: Any = None,
+        lora_alpha: Any = None,
+        quantization_config: Any = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.pop("input_length", None)
         super().__init__(**kwargs)
         self.input_dim = positive_int(input_dim, "input_dim")
@@ -266,8 +307,10 @@ class Embedding(Layer):
         if self.built:
             return
         self.embeddings = self.add_weight(
-            name="embeddings", shape=(self.input_dim, self.output_dim),
-            initializer=self.embeddings_initializer, regularizer=self.embeddings_regularizer,
+            name="embeddings",
+            shape=(self.input_dim, self.output_dim),
+            initializer=self.embeddings_initializer,
+            regularizer=self.embeddings_regularizer,
             constraint=self.embeddings_constraint,
         )
 
@@ -286,16 +329,18 @@ class Embedding(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({
-            "input_dim": self.input_dim,
-            "output_dim": self.output_dim,
-            "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
-            "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
-            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
-            "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
-            "mask_zero": self.mask_zero,
-            "quantization_config": None,
-        })
+        config.update(
+            {
+                "input_dim": self.input_dim,
+                "output_dim": self.output_dim,
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
+                "mask_zero": self.mask_zero,
+                "quantization_config": None,
+            }
+        )
         return config
 
 

@@ -21,10 +21,18 @@ class InputSpec:
     """What a layer accepts: dtype, rank (`ndim`, `max_ndim`, `min_ndim`), full `shape` or
     the size of some `axes` ({axis: size})."""
 
-    def __init__(self, dtype: Any = None, shape: Any = None, ndim: int | None = None,
-                 max_ndim: int | None = None, min_ndim: int | None = None,
-                 axes: dict | None = None, allow_last_axis_squeeze: bool = False,
-                 name: str | None = None, optional: bool = False) -> None:
+    def __init__(
+        self,
+        dtype: Any = None,
+        shape: Any = None,
+        ndim: int | None = None,
+        max_ndim: int | None = None,
+        min_ndim: int | None = None,
+        axes: dict | None = None,
+        allow_last_axis_squeeze: bool = False,
+        name: str | None = None,
+        optional: bool = False,
+    ) -> None:
         self.dtype = dtype
         if shape is not None:
             self.shape = tuple(shape)
@@ -43,7 +51,7 @@ class InputSpec:
         except (ValueError, TypeError):
             raise TypeError(
                 f"Argument `axes` must be a dict with integer keys. Received: axes={axes}"
-            )
+            ) from None
         if self.axes and (self.ndim is not None or self.max_ndim is not None):
             max_dim = (self.ndim if self.ndim else self.max_ndim) - 1
             max_axis = max(self.axes)
@@ -64,8 +72,14 @@ class InputSpec:
         return f"InputSpec({', '.join(x for x in spec if x)})"
 
     def get_config(self) -> dict:
-        return {"dtype": self.dtype, "shape": self.shape, "ndim": self.ndim,
-                "max_ndim": self.max_ndim, "min_ndim": self.min_ndim, "axes": self.axes}
+        return {
+            "dtype": self.dtype,
+            "shape": self.shape,
+            "ndim": self.ndim,
+            "max_ndim": self.max_ndim,
+            "min_ndim": self.min_ndim,
+            "axes": self.axes,
+        }
 
     @classmethod
     def from_config(cls, config: dict) -> InputSpec:
@@ -104,13 +118,10 @@ def assert_input_compatibility(input_spec: Any, inputs: list, layer_name: str) -
         ndim = len(shape)
         if spec.ndim is not None and not spec.allow_last_axis_squeeze and ndim != spec.ndim:
             raise ValueError(
-                head + f"expected ndim={spec.ndim}, found ndim={ndim}. Full shape received: "
-                f"{shape}"
+                head + f"expected ndim={spec.ndim}, found ndim={ndim}. Full shape received: {shape}"
             )
         if spec.max_ndim is not None and ndim > spec.max_ndim:
-            raise ValueError(
-                head + f"expected max_ndim={spec.max_ndim}, found ndim={ndim}"
-            )
+            raise ValueError(head + f"expected max_ndim={spec.max_ndim}, found ndim={ndim}")
         if spec.min_ndim is not None and ndim < spec.min_ndim:
             raise ValueError(
                 head + f"expected min_ndim={spec.min_ndim}, found ndim={ndim}. Full shape "
@@ -119,9 +130,7 @@ def assert_input_compatibility(input_spec: Any, inputs: list, layer_name: str) -
         if spec.dtype is not None:
             dtype = getattr(getattr(x, "dtype", None), "name", None)
             if dtype is not None and dtype != spec.dtype:
-                raise ValueError(
-                    head + f"expected dtype={spec.dtype}, found dtype={dtype}"
-                )
+                raise ValueError(head + f"expected dtype={spec.dtype}, found dtype={dtype}")
         if spec.axes:
             for axis, value in spec.axes.items():
                 if value is None:
@@ -139,6 +148,4 @@ def assert_input_compatibility(input_spec: Any, inputs: list, layer_name: str) -
         if spec.shape is not None:
             for a, b in zip(spec.shape, shape):
                 if a is not None and b is not None and a != b:
-                    raise ValueError(
-                        head + f"expected shape={spec.shape}, found shape={shape}"
-                    )
+                    raise ValueError(head + f"expected shape={spec.shape}, found shape={shape}")

@@ -53,11 +53,21 @@ class KerasVariable(Variable):
     """A layer weight: a `tf.Variable` with Keras' plain `name`, a `path` ("dense/kernel"),
     a settable `trainable` flag and an optional `regularizer`."""
 
-    def __init__(self, initial_value: Any, *, name: str, path: str, trainable: bool,
-                 dtype: Any, constraint: Any = None, regularizer: Any = None,
-                 aggregation: str = "none") -> None:
-        super().__init__(initial_value, trainable=trainable, name=name, dtype=dtype,
-                         constraint=constraint)
+    def __init__(
+        self,
+        initial_value: Any,
+        *,
+        name: str,
+        path: str,
+        trainable: bool,
+        dtype: Any,
+        constraint: Any = None,
+        regularizer: Any = None,
+        aggregation: str = "none",
+    ) -> None:
+        super().__init__(
+            initial_value, trainable=trainable, name=name, dtype=dtype, constraint=constraint
+        )
         self._keras_name = name
         self._path = path
         self.regularizer = regularizer
@@ -80,8 +90,10 @@ class KerasVariable(Variable):
         self._trainable = bool(value)
 
     def __repr__(self) -> str:
-        return (f"<KerasVariable shape={tuple(self.shape.as_list())}, dtype={self.dtype.name}, "
-                f"path={self._path}>")
+        return (
+            f"<KerasVariable shape={tuple(self.shape.as_list())}, dtype={self.dtype.name}, "
+            f"path={self._path}>"
+        )
 
 
 def _is_state(value: Any) -> bool:
@@ -120,7 +132,7 @@ def _wrap_build(build: Any) -> Any:
     def build_wrapper(self: Layer, *args: Any, **kwargs: Any) -> Any:
         self.__dict__["_build_depth"] = self.__dict__.get("_build_depth", 0) + 1
         try:
-            with backend_path(self):
+            with _PathScope(self):
                 out = build(self, *args, **kwargs)
         finally:
             self.__dict__["_build_depth"] -= 1
@@ -135,7 +147,7 @@ def _wrap_build(build: Any) -> Any:
     return build_wrapper
 
 
-class backend_path:
+class _PathScope:
     """Pushes a layer's name on the weight path while it builds or calls."""
 
     def __init__(self, layer: Layer) -> None:
@@ -180,9 +192,16 @@ class Layer(Module):
         if build is not None and not getattr(build, "_keras_wrapped", False):
             cls.build = _wrap_build(build)
 
-    def __init__(self, *, activity_regularizer: Any = None, trainable: bool = True,
-                 dtype: Any = None, autocast: bool = True, name: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        activity_regularizer: Any = None,
+        trainable: bool = True,
+        dtype: Any = None,
+        autocast: bool = True,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         unknown = {k: v for k, v in kwargs.items() if k not in _ALLOWED_KWARGS}
         if unknown:
             raise ValueError(
@@ -257,11 +276,19 @@ class Layer(Module):
         """Direct sub-layers in attribute assignment order."""
         out, seen = [], set()
         for key, value in self.__dict__.items():
-            if key.startswith("_") and key not in ("_self_tracked", ) and not isinstance(
-                    value, (Layer, list, tuple, dict)):
+            if (
+                key.startswith("_")
+                and key not in ("_self_tracked",)
+                and not isinstance(value, (Layer, list, tuple, dict))
+            ):
                 continue
-            if key in ("_own_trainable", "_own_non_trainable", "_init_args", "_losses",
-                       "_initial_weights"):
+            if key in (
+                "_own_trainable",
+                "_own_non_trainable",
+                "_init_args",
+                "_losses",
+                "_initial_weights",
+            ):
                 continue
             for x in _leaves(value):
                 if isinstance(x, Layer) and x is not self and id(x) not in seen:
@@ -368,11 +395,20 @@ class Layer(Module):
         return self.compute_dtype
 
     # ------------------------------------------------------------------ weights
-    def add_weight(self, *args: Any, shape: Any = None, initializer: Any = None,
-                   dtype: Any = None, trainable: bool = True, autocast: bool = True,
-                   regularizer: Any = None, constraint: Any = None,
-                   aggregation: str = "none", overwrite_with_gradient: bool = False,
-                   name: str | None = None) -> KerasVariable:
+    def add_weight(
+        self,
+        *args: Any,
+        shape: Any = None,
+        initializer: Any = None,
+        dtype: Any = None,
+        trainable: bool = True,
+        autocast: bool = True,
+        regularizer: Any = None,
+        constraint: Any = None,
+        aggregation: str = "none",
+        overwrite_with_gradient: bool = False,
+        name: str | None = None,
+    ) -> KerasVariable:
         """Creates a weight of `shape`.
 
         Keras 3's order: up to three positionals are `shape, initializer, dtype`; a
@@ -383,8 +419,7 @@ class Layer(Module):
         if args:
             if len(args) > 3:
                 raise TypeError(
-                    f"add_weight() takes at most 3 positional arguments but {len(args)} were "
-                    "given."
+                    f"add_weight() takes at most 3 positional arguments but {len(args)} were given."
                 )
             if isinstance(args[0], str):
                 raise ValueError(
@@ -392,9 +427,9 @@ class Layer(Module):
                     f"add_weight('{args[0]}', ...). Use: add_weight(shape=..., "
                     f"name='{args[0]}')."
                 )
-            for value, (key, current) in zip(args, (("shape", shape),
-                                                    ("initializer", initializer),
-                                                    ("dtype", dtype))):
+            for _value, (key, current) in zip(
+                args, (("shape", shape), ("initializer", initializer), ("dtype", dtype))
+            ):
                 if current is not None:
                     raise ValueError(
                         f"`{key}` was passed both positionally and as a keyword argument."
@@ -416,8 +451,13 @@ class Layer(Module):
         path = "/".join(_current_path() or [self.name]) + "/" + name
         value = _call_initializer(init, shape, dtype)
         var = KerasVariable(
-            value, name=name, path=path, trainable=trainable and self.trainable, dtype=dtype,
-            constraint=constraints.get(constraint), regularizer=regularizers.get(regularizer),
+            value,
+            name=name,
+            path=path,
+            trainable=trainable and self.trainable,
+            dtype=dtype,
+            constraint=constraints.get(constraint),
+            regularizer=regularizers.get(regularizer),
             aggregation=aggregation,
         )
         (self._own_trainable if trainable else self._own_non_trainable).append(var)
@@ -452,7 +492,7 @@ class Layer(Module):
             raise ValueError(
                 "You tried to call `count_params` on layer '" + self.name + "', but the "
                 "layer isn't built. You can build it manually via: "
-                f"`layer.build(input_shape)`."
+                "`layer.build(input_shape)`."
             )
         return int(sum(int(np.prod(w.shape.as_list())) for w in self.weights))
 
@@ -574,9 +614,9 @@ class Layer(Module):
             elif not self._call_has_mask:
                 kwargs.pop("mask", None)
             if not self.built:
-                with backend_path(self):
+                with _PathScope(self):
                     self._maybe_build(first)
-            with backend_path(self), self.name_scope:
+            with _PathScope(self), self.name_scope:
                 outputs = self.call(first, *rest, **kwargs)
             if self.activity_regularizer is not None:
                 for out in nest.flatten(outputs):
@@ -594,8 +634,11 @@ class Layer(Module):
                 out_mask = self.compute_mask(first, mask_in)
                 if out_mask is not None:
                     outs = nest.flatten(outputs)
-                    omasks = nest.flatten(out_mask) if isinstance(out_mask, (list, tuple)) \
+                    omasks = (
+                        nest.flatten(out_mask)
+                        if isinstance(out_mask, (list, tuple))
                         else [out_mask] * len(outs)
+                    )
                     for o, m in zip(outs, omasks):
                         backend.set_mask(o, m)
         finally:
@@ -608,12 +651,15 @@ class Layer(Module):
         from ndflow._src.keras.layers.input_layer import KerasTensor
 
         if not self.built:
-            with backend_path(self):
+            with _PathScope(self):
                 self._maybe_build(first)
         assert_input_compatibility(self.input_spec, nest.flatten(first), self.name)
         shapes = nest.map_structure(lambda t: t.shape, first)
-        out_shape = self.compute_output_shape(shapes, *args, **kwargs) \
-            if _accepts_extra(self.compute_output_shape) else self.compute_output_shape(shapes)
+        out_shape = (
+            self.compute_output_shape(shapes, *args, **kwargs)
+            if _accepts_extra(self.compute_output_shape)
+            else self.compute_output_shape(shapes)
+        )
         dtype = self.compute_dtype
         if not any(t.dtype.is_floating for t in nest.flatten(first) if hasattr(t, "dtype")):
             dtype = nest.flatten(first)[0].dtype.name if self._keeps_input_dtype() else dtype
@@ -625,8 +671,11 @@ class Layer(Module):
 
         if _is_shape(out_shape):
             return make(out_shape)
-        return nest.map_structure_up_to(out_shape, make, out_shape) if False else [
-            make(s) for s in out_shape]
+        return (
+            nest.map_structure_up_to(out_shape, make, out_shape)
+            if False
+            else [make(s) for s in out_shape]
+        )
 
     def _keeps_input_dtype(self) -> bool:
         return False
@@ -641,6 +690,7 @@ class Layer(Module):
     def compute_output_shape(self, input_shape: Any) -> Any:
         """The output shape; by default found by running `call` on zeros (unknown sizes
         taken as 1, then reported as None)."""
+
         def zeros(shape: Any) -> Any:
             dims = tuple(1 if d is None else d for d in shape)
             return tf.zeros(dims, dtype=self.compute_dtype)
@@ -723,8 +773,9 @@ def _accepts_extra(fn: Any) -> bool:
 def _is_shape(x: Any) -> bool:
     if isinstance(x, tf.TensorShape):
         return True
-    return isinstance(x, (tuple, list)) and all(d is None or isinstance(d, (int, np.integer))
-                                                for d in x)
+    return isinstance(x, (tuple, list)) and all(
+        d is None or isinstance(d, (int, np.integer)) for d in x
+    )
 
 
 def _as_shape(shape: Any) -> Any:

@@ -22,16 +22,18 @@ def _broadcast_shape(a: tuple, b: tuple) -> tuple:
     out = []
     for x, y in zip(a, b):
         if x is None or y is None:
-            out.append(None if (x in (None, 1) and y in (None, 1)) or x == y or
-                       1 not in (x, y) else (x if y == 1 else y))
+            out.append(
+                None
+                if (x in (None, 1) and y in (None, 1)) or x == y or 1 not in (x, y)
+                else (x if y == 1 else y)
+            )
         elif x == 1:
             out.append(y)
         elif y == 1 or x == y:
             out.append(x)
         else:
             raise ValueError(
-                "Inputs have incompatible shapes. Received shapes "
-                f"{tuple(a)} and {tuple(b)}"
+                f"Inputs have incompatible shapes. Received shapes {tuple(a)} and {tuple(b)}"
             )
     return tuple(out)
 
@@ -46,8 +48,12 @@ class Merge(Layer):
         self.supports_masking = True
 
     def build(self, input_shape: Any) -> None:
-        if not isinstance(input_shape[0], (tuple, list)) or input_shape[0] and not isinstance(
-                input_shape[0], tuple) and not isinstance(input_shape[0], list):
+        if (
+            not isinstance(input_shape[0], (tuple, list))
+            or input_shape[0]
+            and not isinstance(input_shape[0], tuple)
+            and not isinstance(input_shape[0], list)
+        ):
             raise ValueError(
                 "A merge layer should be called on a list of inputs. "
                 f"Received: input_shape={input_shape} (not a list of shapes)"
@@ -61,8 +67,11 @@ class Merge(Layer):
         shape = tuple(input_shape[0])
         for s in input_shape[1:]:
             if s is not None:
-                shape = _broadcast_shape(shape[1:], tuple(s)[1:]) if False else \
-                    (shape[:1] + _broadcast_shape(shape[1:], tuple(s)[1:]))
+                shape = (
+                    _broadcast_shape(shape[1:], tuple(s)[1:])
+                    if False
+                    else (shape[:1] + _broadcast_shape(shape[1:], tuple(s)[1:]))
+                )
 
     def _merge(self, inputs: list) -> Any:
         raise NotImplementedError
@@ -181,9 +190,11 @@ class Concatenate(Merge):
         rank = len(shapes[0])
         axis = self.axis % rank
         for s in shapes[1:]:
-            if len(s) != rank or any(a != b and None not in (a, b)
-                                     for i, (a, b) in enumerate(zip(shapes[0], s))
-                                     if i != axis):
+            if len(s) != rank or any(
+                a != b and None not in (a, b)
+                for i, (a, b) in enumerate(zip(shapes[0], s))
+                if i != axis
+            ):
                 raise ValueError(
                     "A `Concatenate` layer requires inputs with matching shapes except for "
                     f"the concatenation axis. Received: input_shape={input_shape}"
@@ -208,8 +219,11 @@ class Concatenate(Merge):
         masks = []
         for x, m in zip(inputs, mask):
             if m is None:
-                m = tf.ones(tf.shape(x)[:-1], dtype="bool") if False else tf.cast(
-                    tf.ones_like(x[..., 0]), "bool")
+                m = (
+                    tf.ones(tf.shape(x)[:-1], dtype="bool")
+                    if False
+                    else tf.cast(tf.ones_like(x[..., 0]), "bool")
+                )
             masks.append(m)
         if self.axis in (-1, len(inputs[0].shape) - 1):
             out = masks[0]
@@ -248,8 +262,10 @@ class Dot(Merge):
 
     def _axes(self, r1: int, r2: int) -> tuple:
         if isinstance(self.axes, int):
-            a = (self.axes % r1 if self.axes < 0 else self.axes,
-                 self.axes % r2 if self.axes < 0 else self.axes)
+            a = (
+                self.axes % r1 if self.axes < 0 else self.axes,
+                self.axes % r2 if self.axes < 0 else self.axes,
+            )
         else:
             a = (self.axes[0] % r1, self.axes[1] % r2)
         return a
@@ -262,10 +278,16 @@ class Dot(Merge):
         x, y = inputs
         a1, a2 = self._axes(x.shape.rank, y.shape.rank)
         if self.normalize:
-            x = tf.math.l2_normalize(x, axis=a1) if hasattr(tf.math, "l2_normalize") else \
-                x / tf.sqrt(tf.maximum(tf.reduce_sum(x * x, a1, keepdims=True), 1e-12))
-            y = tf.math.l2_normalize(y, axis=a2) if hasattr(tf.math, "l2_normalize") else \
-                y / tf.sqrt(tf.maximum(tf.reduce_sum(y * y, a2, keepdims=True), 1e-12))
+            x = (
+                tf.math.l2_normalize(x, axis=a1)
+                if hasattr(tf.math, "l2_normalize")
+                else x / tf.sqrt(tf.maximum(tf.reduce_sum(x * x, a1, keepdims=True), 1e-12))
+            )
+            y = (
+                tf.math.l2_normalize(y, axis=a2)
+                if hasattr(tf.math, "l2_normalize")
+                else y / tf.sqrt(tf.maximum(tf.reduce_sum(y * y, a2, keepdims=True), 1e-12))
+            )
         return _batch_dot(x, y, a1, a2)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:

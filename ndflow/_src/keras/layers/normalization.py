@@ -31,14 +31,27 @@ class BatchNormalization(Layer):
     """Normalizes with batch statistics while training (updating the moving mean and
     variance by `momentum`) and with the moving statistics otherwise."""
 
-    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 0.001,
-                 center: bool = True, scale: bool = True, beta_initializer: Any = "zeros",
-                 gamma_initializer: Any = "ones", moving_mean_initializer: Any = "zeros",
-                 moving_variance_initializer: Any = "ones", beta_regularizer: Any = None,
-                 gamma_regularizer: Any = None, beta_constraint: Any = None,
-                 gamma_constraint: Any = None, renorm: bool = False, renorm_clipping: Any = None,
-                 renorm_momentum: float = 0.99, synchronized: bool = False,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        axis: int = -1,
+        momentum: float = 0.99,
+        epsilon: float = 0.001,
+        center: bool = True,
+        scale: bool = True,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        moving_mean_initializer: Any = "zeros",
+        moving_variance_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        renorm: bool = False,
+        renorm_clipping: Any = None,
+        renorm_momentum: float = 0.99,
+        synchronized: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if renorm:
             raise NotImplementedError("BatchNormalization(renorm=True) is not supported.")
@@ -55,8 +68,11 @@ class BatchNormalization(Layer):
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
         self.synchronized = synchronized
-        self.renorm, self.renorm_clipping, self.renorm_momentum = (renorm, renorm_clipping,
-                                                                   renorm_momentum)
+        self.renorm, self.renorm_clipping, self.renorm_momentum = (
+            renorm,
+            renorm_clipping,
+            renorm_momentum,
+        )
         self.supports_masking = True
         self.gamma = self.beta = None
 
@@ -73,18 +89,32 @@ class BatchNormalization(Layer):
         shape = (dim,)
         if self.scale:
             self.gamma = self.add_weight(
-                name="gamma", shape=shape, initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                name="gamma",
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
         if self.center:
             self.beta = self.add_weight(
-                name="beta", shape=shape, initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                name="beta",
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
         self.moving_mean = self.add_weight(
-            name="moving_mean", shape=shape, initializer=self.moving_mean_initializer,
-            trainable=False)
+            name="moving_mean",
+            shape=shape,
+            initializer=self.moving_mean_initializer,
+            trainable=False,
+        )
         self.moving_variance = self.add_weight(
-            name="moving_variance", shape=shape, initializer=self.moving_variance_initializer,
-            trainable=False)
+            name="moving_variance",
+            shape=shape,
+            initializer=self.moving_variance_initializer,
+            trainable=False,
+        )
         self._reduction_axes = [i for i in range(rank) if i != axis]
         self._broadcast = [1] * rank
         self._broadcast[axis] = dim
@@ -100,25 +130,32 @@ class BatchNormalization(Layer):
                 m = tf.cast(mask, dt)
                 while m.shape.rank < inputs.shape.rank:
                     m = tf.expand_dims(m, -1)
-                count = tf.reduce_sum(m * tf.ones_like(inputs), self._reduction_axes,
-                                      keepdims=True)
+                count = tf.reduce_sum(m * tf.ones_like(inputs), self._reduction_axes, keepdims=True)
                 mean = tf.reduce_sum(inputs * m, self._reduction_axes, keepdims=True) / count
-                var = tf.reduce_sum(tf.square(inputs - mean) * m, self._reduction_axes,
-                                    keepdims=True) / count
+                var = (
+                    tf.reduce_sum(tf.square(inputs - mean) * m, self._reduction_axes, keepdims=True)
+                    / count
+                )
             else:
                 mean, var = tf.nn.moments(inputs, self._reduction_axes, keepdims=True)
             flat_mean = tf.reshape(mean, [-1])
             flat_var = tf.reshape(var, [-1])
             mom = tf.constant(self.momentum, self.moving_mean.dtype)
-            self.moving_mean.assign(self.moving_mean * mom + tf.cast(
-                tf.stop_gradient(flat_mean), mom.dtype) * (1 - mom))
-            self.moving_variance.assign(self.moving_variance * mom + tf.cast(
-                tf.stop_gradient(flat_var), mom.dtype) * (1 - mom))
+            self.moving_mean.assign(
+                self.moving_mean * mom + tf.cast(tf.stop_gradient(flat_mean), mom.dtype) * (1 - mom)
+            )
+            self.moving_variance.assign(
+                self.moving_variance * mom
+                + tf.cast(tf.stop_gradient(flat_var), mom.dtype) * (1 - mom)
+            )
         else:
             mean = self._b(self.moving_mean, dt)
             var = self._b(self.moving_variance, dt)
-        inv = tf.math.rsqrt(var + tf.constant(self.epsilon, dt)) if hasattr(tf.math, "rsqrt") \
+        inv = (
+            tf.math.rsqrt(var + tf.constant(self.epsilon, dt))
+            if hasattr(tf.math, "rsqrt")
             else 1.0 / tf.sqrt(var + tf.constant(self.epsilon, dt))
+        )
         if self.gamma is not None:
             inv = inv * self._b(self.gamma, dt)
         out = (inputs - mean) * inv
@@ -131,37 +168,50 @@ class BatchNormalization(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({
-            "axis": self.axis,
-            "momentum": self.momentum,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
-            "moving_variance_initializer": initializers.serialize(
-                self.moving_variance_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
-            "synchronized": self.synchronized,
-            "renorm": self.renorm,
-            "renorm_clipping": self.renorm_clipping,
-            "renorm_momentum": self.renorm_momentum,
-        })
+        config.update(
+            {
+                "axis": self.axis,
+                "momentum": self.momentum,
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer": initializers.serialize(
+                    self.moving_variance_initializer
+                ),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint),
+                "synchronized": self.synchronized,
+                "renorm": self.renorm,
+                "renorm_clipping": self.renorm_clipping,
+                "renorm_momentum": self.renorm_momentum,
+            }
+        )
         return config
 
 
 class LayerNormalization(Layer):
     """Normalizes each example over `axis` (the last by default)."""
 
-    def __init__(self, axis: Any = -1, epsilon: float = 0.001, center: bool = True,
-                 scale: bool = True, rms_scaling: bool = False, beta_initializer: Any = "zeros",
-                 gamma_initializer: Any = "ones", beta_regularizer: Any = None,
-                 gamma_regularizer: Any = None, beta_constraint: Any = None,
-                 gamma_constraint: Any = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        axis: Any = -1,
+        epsilon: float = 0.001,
+        center: bool = True,
+        scale: bool = True,
+        rms_scaling: bool = False,
+        beta_initializer: Any = "zeros",
+        gamma_initializer: Any = "ones",
+        beta_regularizer: Any = None,
+        gamma_regularizer: Any = None,
+        beta_constraint: Any = None,
+        gamma_constraint: Any = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if not isinstance(axis, (int, list, tuple)):
             raise TypeError(
@@ -189,12 +239,20 @@ class LayerNormalization(Layer):
         self._broadcast = [input_shape[i] if i in self._axes else 1 for i in range(rank)]
         if self.scale:
             self.gamma = self.add_weight(
-                name="gamma", shape=shape, initializer=self.gamma_initializer,
-                regularizer=self.gamma_regularizer, constraint=self.gamma_constraint)
+                name="gamma",
+                shape=shape,
+                initializer=self.gamma_initializer,
+                regularizer=self.gamma_regularizer,
+                constraint=self.gamma_constraint,
+            )
         if self.center and not self.rms_scaling:
             self.beta = self.add_weight(
-                name="beta", shape=shape, initializer=self.beta_initializer,
-                regularizer=self.beta_regularizer, constraint=self.beta_constraint)
+                name="beta",
+                shape=shape,
+                initializer=self.beta_initializer,
+                regularizer=self.beta_regularizer,
+                constraint=self.beta_constraint,
+            )
 
     def call(self, inputs: Any) -> Any:
         dt = inputs.dtype
@@ -220,19 +278,21 @@ class LayerNormalization(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({
-            "axis": self.axis,
-            "epsilon": self.epsilon,
-            "center": self.center,
-            "scale": self.scale,
-            "rms_scaling": self.rms_scaling,
-            "beta_initializer": initializers.serialize(self.beta_initializer),
-            "gamma_initializer": initializers.serialize(self.gamma_initializer),
-            "beta_regularizer": regularizers.serialize(self.beta_regularizer),
-            "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
-            "beta_constraint": constraints.serialize(self.beta_constraint),
-            "gamma_constraint": constraints.serialize(self.gamma_constraint),
-        })
+        config.update(
+            {
+                "axis": self.axis,
+                "epsilon": self.epsilon,
+                "center": self.center,
+                "scale": self.scale,
+                "rms_scaling": self.rms_scaling,
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint),
+            }
+        )
         return config
 
 
@@ -243,8 +303,14 @@ class Normalization(Layer):
     batches (such as a `tf.data.Dataset`).
     """
 
-    def __init__(self, axis: Any = -1, mean: Any = None, variance: Any = None,
-                 invert: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        axis: Any = -1,
+        mean: Any = None,
+        variance: Any = None,
+        invert: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         if axis is None:
             axis = ()
@@ -277,16 +343,18 @@ class Normalization(Layer):
                     f"index {d}"
                 )
         self._reduce_axis = tuple(d for d in range(ndim) if d not in self._keep_axis)
-        self._broadcast_shape = [input_shape[d] if d in self._keep_axis else 1
-                                 for d in range(ndim)]
+        self._broadcast_shape = [input_shape[d] if d in self._keep_axis else 1 for d in range(ndim)]
         shape = tuple(input_shape[d] for d in self._keep_axis)
         if self.input_mean is None:
-            self.adapt_mean = self.add_weight(name="mean", shape=shape, initializer="zeros",
-                                              trainable=False)
-            self.adapt_variance = self.add_weight(name="variance", shape=shape,
-                                                  initializer="ones", trainable=False)
-            self.count = self.add_weight(name="count", shape=(), dtype="int64",
-                                         initializer="zeros", trainable=False)
+            self.adapt_mean = self.add_weight(
+                name="mean", shape=shape, initializer="zeros", trainable=False
+            )
+            self.adapt_variance = self.add_weight(
+                name="variance", shape=shape, initializer="ones", trainable=False
+            )
+            self.count = self.add_weight(
+                name="count", shape=(), dtype="int64", initializer="zeros", trainable=False
+            )
         else:
             mean = np.asarray(self.input_mean, dtype=np.float64)
             var = np.asarray(self.input_variance, dtype=np.float64)
@@ -299,13 +367,18 @@ class Normalization(Layer):
                     expanded[self._keep_axis[-i]] = mean.shape[-i]
                 mean = np.broadcast_to(mean.reshape(expanded), self._broadcast_shape)
                 var = np.broadcast_to(var.reshape(expanded), self._broadcast_shape)
-            self.__dict__["_fixed"] = (tf.constant(mean.astype(self.compute_dtype)),
-                                       tf.constant(var.astype(self.compute_dtype)))
+            self.__dict__["_fixed"] = (
+                tf.constant(mean.astype(self.compute_dtype)),
+                tf.constant(var.astype(self.compute_dtype)),
+            )
 
     def adapt(self, data: Any, batch_size: Any = None, steps: Any = None) -> None:
         """Computes mean and variance of `data` over the non-kept axes."""
-        if isinstance(data, (np.ndarray, tf.Tensor)) or hasattr(data, "numpy") and not hasattr(
-                data, "__iter__"):
+        if (
+            isinstance(data, (np.ndarray, tf.Tensor))
+            or hasattr(data, "numpy")
+            and not hasattr(data, "__iter__")
+        ):
             batches = [np.asarray(data)]
         elif isinstance(data, (list, tuple)) and data and not hasattr(data[0], "shape"):
             batches = [np.asarray(data)]
@@ -325,7 +398,7 @@ class Normalization(Layer):
             axes = self._reduce_axis
             n = int(np.prod([batch.shape[a] for a in axes])) if axes else 1
             s = batch.sum(axis=axes)
-            sq = (batch ** 2).sum(axis=axes)
+            sq = (batch**2).sum(axis=axes)
             if total is None:
                 total, total_sq = s, sq
             else:
@@ -334,7 +407,7 @@ class Normalization(Layer):
         if total is None:
             raise ValueError("`adapt()` received no data.")
         mean = total / count
-        var = np.maximum(total_sq / count - mean ** 2, 0.0)
+        var = np.maximum(total_sq / count - mean**2, 0.0)
         self.adapt_mean.assign(mean.astype(self.adapt_mean.dtype.as_numpy_dtype))
         self.adapt_variance.assign(var.astype(self.adapt_variance.dtype.as_numpy_dtype))
         self.count.assign(np.int64(count))
@@ -360,12 +433,14 @@ class Normalization(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({
-            "axis": self.axis,
-            "invert": self.invert,
-            "mean": np.array(self.input_mean).tolist(),
-            "variance": np.array(self.input_variance).tolist(),
-        })
+        config.update(
+            {
+                "axis": self.axis,
+                "invert": self.invert,
+                "mean": np.array(self.input_mean).tolist(),
+                "variance": np.array(self.input_variance).tolist(),
+            }
+        )
         return config
 
 

@@ -10,8 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 import ndflow as tf
-from ndflow._src.keras.layers.convolutional import (_from_last, _to_last, conv_output_length,
-                                                     standardize_padding)
+from ndflow._src.keras.layers.convolutional import (
+    _from_last,
+    _to_last,
+    conv_output_length,
+    standardize_padding,
+)
 from ndflow._src.keras.layers.input_spec import InputSpec
 from ndflow._src.keras.layers.layer import Layer
 from ndflow._src.keras.layers.reshaping import standardize_data_format, standardize_tuple
@@ -21,9 +25,17 @@ from ndflow._src.keras.saving import serialization_lib
 class BasePooling(Layer):
     """Shared logic: `pool_size`, `strides` (default: `pool_size`), `padding`."""
 
-    def __init__(self, pool_size: Any, strides: Any, pool_dimensions: int, pool_mode: str,
-                 padding: str = "valid", data_format: Any = None, name: str | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any,
+        pool_dimensions: int,
+        pool_mode: str,
+        padding: str = "valid",
+        data_format: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(name=name, **kwargs)
         self.pool_size = standardize_tuple(pool_size, pool_dimensions, "pool_size")
         strides = pool_size if strides is None else strides
@@ -49,56 +61,95 @@ class BasePooling(Layer):
         s = list(input_shape)
         first = 1 if self.data_format == "channels_last" else 2
         for i in range(self._dims):
-            s[first + i] = conv_output_length(s[first + i], self.pool_size[i], self.padding,
-                                              self.strides[i], 1)
+            s[first + i] = conv_output_length(
+                s[first + i], self.pool_size[i], self.padding, self.strides[i], 1
+            )
         return tuple(s)
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({"pool_size": self.pool_size, "padding": self.padding,
-                       "strides": self.strides, "data_format": self.data_format})
+        config.update(
+            {
+                "pool_size": self.pool_size,
+                "padding": self.padding,
+                "strides": self.strides,
+                "data_format": self.data_format,
+            }
+        )
         return config
 
 
 class MaxPooling1D(BasePooling):
     """Max over windows of `pool_size` steps."""
 
-    def __init__(self, pool_size: Any = 2, strides: Any = None, padding: str = "valid",
-                 data_format: Any = None, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        pool_size: Any = 2,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(pool_size, strides, 1, "max", padding, data_format, name, **kwargs)
 
 
 class AveragePooling1D(BasePooling):
     """Mean over windows of `pool_size` steps."""
 
-    def __init__(self, pool_size: Any, strides: Any = None, padding: str = "valid",
-                 data_format: Any = None, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(pool_size, strides, 1, "average", padding, data_format, name,
-                         **kwargs)
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, 1, "average", padding, data_format, name, **kwargs)
 
 
 class MaxPooling2D(BasePooling):
     """Max over `pool_size` windows of rows and columns."""
 
-    def __init__(self, pool_size: Any = (2, 2), strides: Any = None, padding: str = "valid",
-                 data_format: Any = None, name: str | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        pool_size: Any = (2, 2),
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(pool_size, strides, 2, "max", padding, data_format, name, **kwargs)
 
 
 class AveragePooling2D(BasePooling):
     """Mean over `pool_size` windows of rows and columns."""
 
-    def __init__(self, pool_size: Any, strides: Any = None, padding: str = "valid",
-                 data_format: Any = None, name: str | None = None, **kwargs: Any) -> None:
-        super().__init__(pool_size, strides, 2, "average", padding, data_format, name,
-                         **kwargs)
+    def __init__(
+        self,
+        pool_size: Any,
+        strides: Any = None,
+        padding: str = "valid",
+        data_format: Any = None,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(pool_size, strides, 2, "average", padding, data_format, name, **kwargs)
 
 
 class BaseGlobalPooling(Layer):
     """Reduces every spatial axis (mean or max)."""
 
-    def __init__(self, pool_dimensions: int, mode: str, data_format: Any = None,
-                 keepdims: bool = False, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        pool_dimensions: int,
+        mode: str,
+        data_format: Any = None,
+        keepdims: bool = False,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format)
         self.keepdims = keepdims
@@ -166,11 +217,22 @@ class GlobalMaxPooling2D(BaseGlobalPooling):
         super().__init__(2, "max", data_format, keepdims, **kwargs)
 
 
-for _cls in (MaxPooling1D, AveragePooling1D, MaxPooling2D, AveragePooling2D,
-             GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalMaxPooling1D,
-             GlobalMaxPooling2D):
+for _cls in (
+    MaxPooling1D,
+    AveragePooling1D,
+    MaxPooling2D,
+    AveragePooling2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+):
     serialization_lib.register_builtin("keras.layers", _cls)
-MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = (MaxPooling1D, MaxPooling2D, AveragePooling1D,
-                                              AveragePooling2D)
+MaxPool1D, MaxPool2D, AvgPool1D, AvgPool2D = (
+    MaxPooling1D,
+    MaxPooling2D,
+    AveragePooling1D,
+    AveragePooling2D,
+)
 GlobalAvgPool1D, GlobalAvgPool2D = GlobalAveragePooling1D, GlobalAveragePooling2D
 GlobalMaxPool1D, GlobalMaxPool2D = GlobalMaxPooling1D, GlobalMaxPooling2D

@@ -46,8 +46,9 @@ def _check_seed(seed: Any) -> Any:
 class Dropout(Layer):
     """Zeroes a fraction `rate` of the inputs while training, scaling the rest up."""
 
-    def __init__(self, rate: float, noise_shape: Any = None, seed: int | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, rate: float, noise_shape: Any = None, seed: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.rate = check_rate(rate)
         self.seed = _check_seed(seed)
@@ -87,8 +88,14 @@ class Dropout(Layer):
 class SpatialDropout2D(Dropout):
     """Drops whole feature maps (channels) while training."""
 
-    def __init__(self, rate: float, data_format: Any = None, seed: int | None = None,
-                 name: str | None = None, dtype: Any = None) -> None:
+    def __init__(
+        self,
+        rate: float,
+        data_format: Any = None,
+        seed: int | None = None,
+        name: str | None = None,
+        dtype: Any = None,
+    ) -> None:
         super().__init__(rate, seed=seed, name=name, dtype=dtype)
         self.data_format = standardize_data_format(data_format)
         self.input_spec = InputSpec(ndim=4)
@@ -101,9 +108,13 @@ class SpatialDropout2D(Dropout):
 
     def get_config(self) -> dict:
         # Keras 3 writes this layer's dtype as the policy name, not a policy dict.
-        return {"rate": self.rate, "seed": self.seed, "name": self.name,
-                "dtype": self.dtype_policy.name,
-                "data_format": self.data_format}
+        return {
+            "rate": self.rate,
+            "seed": self.seed,
+            "name": self.name,
+            "dtype": self.dtype_policy.name,
+            "data_format": self.data_format,
+        }
 
 
 class GaussianNoise(Layer):
@@ -126,11 +137,11 @@ class GaussianNoise(Layer):
         if training and self.stddev > 0:
             seed = self._seeds.next()
             if seed is None:
-                noise = tf.random.normal(tf.shape(inputs), stddev=self.stddev,
-                                         dtype=inputs.dtype)
+                noise = tf.random.normal(tf.shape(inputs), stddev=self.stddev, dtype=inputs.dtype)
             else:
-                noise = tf.random.stateless_normal(tf.shape(inputs), seed=[seed, 0],
-                                                   stddev=self.stddev, dtype=inputs.dtype)
+                noise = tf.random.stateless_normal(
+                    tf.shape(inputs), seed=[seed, 0], stddev=self.stddev, dtype=inputs.dtype
+                )
             return inputs + noise
         return inputs
 

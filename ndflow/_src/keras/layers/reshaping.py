@@ -33,14 +33,14 @@ def standardize_data_format(data_format: Any) -> str:
 
 def standardize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -> tuple:
     """An int or an n-tuple of ints -> an n-tuple (Keras' validation wording)."""
-    error = (f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}")
+    error = f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}"
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         out = (int(value),) * n
     else:
         try:
             out = tuple(value)
         except TypeError:
-            raise ValueError(error)
+            raise ValueError(error) from None
         if len(out) != n or not all(isinstance(v, (int, np.integer)) for v in out):
             raise ValueError(error)
         out = tuple(int(v) for v in out)
@@ -51,7 +51,8 @@ def standardize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -
             f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}, "
             f"including values {{{', '.join(str(v) for v in out if v < low)}}} that do not "
             f"satisfy `value {'>=' if allow_zero else '>'} {low - 1 if not allow_zero else 0}`"
-            if False else error + f" (all values must be {req})"
+            if False
+            else error + f" (all values must be {req})"
         )
     return out
 
@@ -162,9 +163,7 @@ class RepeatVector(Layer):
     def __init__(self, n: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(n, int):
-            raise TypeError(
-                f"Expected an integer value for `n`, got {type(n)}."
-            )
+            raise TypeError(f"Expected an integer value for `n`, got {type(n)}.")
         self.n = n
         self.input_spec = InputSpec(ndim=2)
         self.built = True
@@ -185,9 +184,7 @@ def _pairs(value: Any, name: str) -> tuple:
     if isinstance(value, int):
         return ((value, value), (value, value))
     if len(value) != 2:
-        raise ValueError(
-            f"`{name}` should have two elements. Received: {name}={value}."
-        )
+        raise ValueError(f"`{name}` should have two elements. Received: {name}={value}.")
     out = []
     for v in value:
         if isinstance(v, int):
@@ -233,8 +230,9 @@ class ZeroPadding2D(Layer):
 class Cropping2D(Layer):
     """Crops rows and columns."""
 
-    def __init__(self, cropping: Any = ((0, 0), (0, 0)), data_format: Any = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, cropping: Any = ((0, 0), (0, 0)), data_format: Any = None, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format)
         self.cropping = _pairs(cropping, "cropping")
@@ -245,9 +243,9 @@ class Cropping2D(Layer):
         (t, b), (lft, r) = self.cropping
         if self.data_format == "channels_last":
             h, w = inputs.shape.as_list()[1:3]
-            return inputs[:, t:h - b, lft:w - r, :]
+            return inputs[:, t : h - b, lft : w - r, :]
         h, w = inputs.shape.as_list()[2:4]
-        return inputs[:, :, t:h - b, lft:w - r]
+        return inputs[:, :, t : h - b, lft : w - r]
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         s = list(input_shape)
@@ -267,17 +265,21 @@ class Cropping2D(Layer):
 class UpSampling2D(Layer):
     """Repeats rows and columns `size` times ("nearest"; "bilinear" is not supported)."""
 
-    def __init__(self, size: Any = (2, 2), data_format: Any = None,
-                 interpolation: str = "nearest", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        size: Any = (2, 2),
+        data_format: Any = None,
+        interpolation: str = "nearest",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.data_format = standardize_data_format(data_format)
         self.size = standardize_tuple(size, 2, "size")
-        if interpolation not in ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5",
-                                 "area"):
+        if interpolation not in ("nearest", "bilinear", "bicubic", "lanczos3", "lanczos5", "area"):
             raise ValueError(
-                "`interpolation` argument should be one of: \"nearest\", \"bilinear\", "
-                f"\"bicubic\", \"lanczos3\", \"lanczos5\", \"area\". Received: "
-                f"\"{interpolation}\"."
+                '`interpolation` argument should be one of: "nearest", "bilinear", '
+                f'"bicubic", "lanczos3", "lanczos5", "area". Received: '
+                f'"{interpolation}".'
             )
         self.interpolation = interpolation
         self.input_spec = InputSpec(ndim=4)
@@ -301,8 +303,13 @@ class UpSampling2D(Layer):
 
     def get_config(self) -> dict:
         config = super().get_config()
-        config.update({"size": self.size, "data_format": self.data_format,
-                       "interpolation": self.interpolation})
+        config.update(
+            {
+                "size": self.size,
+                "data_format": self.data_format,
+                "interpolation": self.interpolation,
+            }
+        )
         return config
 
 

@@ -124,9 +124,7 @@ def register_keras_serializable(package: str = "Custom", name: str | None = None
     def decorator(obj: Any) -> Any:
         key = f"{package}>{name or obj.__name__}"
         if inspect.isclass(obj) and not hasattr(obj, "get_config"):
-            raise ValueError(
-                "Cannot register a class that does not have a get_config() method."
-            )
+            raise ValueError("Cannot register a class that does not have a get_config() method.")
         _GLOBAL_CUSTOM_OBJECTS[key] = obj
         _GLOBAL_CUSTOM_NAMES[obj] = key
         return obj
@@ -267,8 +265,13 @@ def _not_found(class_name: str, config: Any) -> TypeError:
     )
 
 
-def _lookup(module: str | None, name: str, registered: str | None, custom_objects: dict | None,
-            module_objects: dict | None) -> Any:
+def _lookup(
+    module: str | None,
+    name: str,
+    registered: str | None,
+    custom_objects: dict | None,
+    module_objects: dict | None,
+) -> Any:
     for key in (registered, name):
         if key:
             found = get_registered_object(key, custom_objects, module_objects)
@@ -317,8 +320,7 @@ def deserialize_keras_object(
     class_name = config["class_name"]
     inner = config["config"]
     if class_name == "__tuple__":
-        return tuple(deserialize_keras_object(v, custom_objects, safe_mode)
-                     for v in inner["value"])
+        return tuple(deserialize_keras_object(v, custom_objects, safe_mode) for v in inner["value"])
     if class_name == "__bytes__":
         return inner["value"].encode("utf-8")
     if class_name == "__numpy__":
