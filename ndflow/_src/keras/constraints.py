@@ -1,8 +1,8 @@
 """`keras.constraints`: projections applied to weights after each optimizer update.
 
 >>> import ndflow as tf
->>> NonNeg()(tf.constant([-1.0, 2.0])).numpy().tolist()
-[0.0, 2.0]
+>>> NonNeg()(tf.constant([-1.0, 2.0])).numpy().tolist() == [0.0, 2.0]
+True
 """
 
 from __future__ import annotations

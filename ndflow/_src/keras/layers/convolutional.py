@@ -174,6 +174,8 @@ class BaseConv(Layer):
         return self.activation(y) if self.activation is not activations.linear else y
 
     def call(self, inputs: Any) -> Any:
+        if not inputs.dtype.is_floating:
+            inputs = tf.cast(inputs, self.compute_dtype)
         return self._finish(self._conv(_to_last(inputs, self.data_format)))
 
     def _spatial_axes(self) -> list:

@@ -108,6 +108,8 @@ class Dense(Layer):
         self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
 
     def call(self, inputs: Any, training: Any = None) -> Any:
+        if not inputs.dtype.is_floating:
+            inputs = tf.cast(inputs, self.compute_dtype)  # Keras casts integer inputs
         kernel = (
             tf.cast(self.kernel, inputs.dtype) if self.kernel.dtype != inputs.dtype else self.kernel
         )

@@ -14,7 +14,7 @@ locked once `build` returns: creating weights or sub-layers afterwards raises.
 >>> import ndflow as tf
 >>> class Scale(Layer):
 ...     def build(self, input_shape):
-...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones")
+...         self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
 ...     def call(self, x):
 ...         return x * self.w
 >>> layer = Scale()
@@ -181,6 +181,22 @@ class Layer(Module):
         name: the layer name; by default the snake-case class name made unique.
     """
 
+    # Keras bookkeeping that tf.Module reflection and checkpoints must not walk (the
+    # weights stay reachable through the attributes that hold them).
+    _TF_MODULE_IGNORED_PROPERTIES = frozenset(
+        {
+            "_own_trainable",
+            "_own_non_trainable",
+            "_init_args",
+            "_losses",
+            "_initial_weights",
+            "_build_shapes",
+            "_call_signature",
+            "_dtype_policy",
+            "input_spec",
+        }
+    )
+
     def __new__(cls, *args: Any, **kwargs: Any) -> Layer:
         obj = super().__new__(cls)
         obj.__dict__["_init_args"] = (args, kwargs)
@@ -266,6 +282,14 @@ class Layer(Module):
                         target = "_own_trainable" if x.trainable else "_own_non_trainable"
                         own[target].append(x)
         super().__setattr__(name, value)
+
+    def _lock_state(self) -> None:
+        """Forbids new weights and sub-layers (done automatically after `build`)."""
+        self.__dict__["_locked"] = True
+
+    def _unlock_state(self) -> None:
+        """Allows new state again (e.g. for a model's `compile` after it was built)."""
+        self.__dict__["_locked"] = False
 
     def _already_tracked(self, new: list) -> bool:
         known = {id(x) for x in self._layers} | {id(w) for w in self.weights}
@@ -661,8 +685,9 @@ class Layer(Module):
             else self.compute_output_shape(shapes)
         )
         dtype = self.compute_dtype
-        if not any(t.dtype.is_floating for t in nest.flatten(first) if hasattr(t, "dtype")):
-            dtype = nest.flatten(first)[0].dtype.name if self._keeps_input_dtype() else dtype
+        flat = nest.flatten(first)
+        if not self.weights and not any(t.dtype.is_floating for t in flat):
+            dtype = flat[0].dtype.name  # weightless layers keep non-float dtypes
 
         def make(shape: Any) -> KerasTensor:
             t = KerasTensor(shape, dtype=dtype)
@@ -671,14 +696,7 @@ class Layer(Module):
 
         if _is_shape(out_shape):
             return make(out_shape)
-        return (
-            nest.map_structure_up_to(out_shape, make, out_shape)
-            if False
-            else [make(s) for s in out_shape]
-        )
-
-    def _keeps_input_dtype(self) -> bool:
-        return False
+        return [make(s) for s in out_shape]
 
     def compute_mask(self, inputs: Any, previous_mask: Any) -> Any:
         """The output mask; by default the input mask passes through when

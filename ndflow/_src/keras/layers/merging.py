@@ -48,12 +48,7 @@ class Merge(Layer):
         self.supports_masking = True
 
     def build(self, input_shape: Any) -> None:
-        if (
-            not isinstance(input_shape[0], (tuple, list))
-            or input_shape[0]
-            and not isinstance(input_shape[0], tuple)
-            and not isinstance(input_shape[0], list)
-        ):
+        if not isinstance(input_shape, list) or not isinstance(input_shape[0], (tuple, list)):
             raise ValueError(
                 "A merge layer should be called on a list of inputs. "
                 f"Received: input_shape={input_shape} (not a list of shapes)"
@@ -66,12 +61,8 @@ class Merge(Layer):
             )
         shape = tuple(input_shape[0])
         for s in input_shape[1:]:
-            if s is not None:
-                shape = (
-                    _broadcast_shape(shape[1:], tuple(s)[1:])
-                    if False
-                    else (shape[:1] + _broadcast_shape(shape[1:], tuple(s)[1:]))
-                )
+            if s is not None:  # raises on incompatible (non-broadcastable) shapes
+                shape = shape[:1] + _broadcast_shape(shape[1:], tuple(s)[1:])
 
     def _merge(self, inputs: list) -> Any:
         raise NotImplementedError
@@ -219,11 +210,7 @@ class Concatenate(Merge):
         masks = []
         for x, m in zip(inputs, mask):
             if m is None:
-                m = (
-                    tf.ones(tf.shape(x)[:-1], dtype="bool")
-                    if False
-                    else tf.cast(tf.ones_like(x[..., 0]), "bool")
-                )
+                m = tf.cast(tf.ones_like(x[..., 0]), "bool")
             masks.append(m)
         if self.axis in (-1, len(inputs[0].shape) - 1):
             out = masks[0]

@@ -45,15 +45,10 @@ def standardize_tuple(value: Any, n: int, name: str, allow_zero: bool = False) -
             raise ValueError(error)
         out = tuple(int(v) for v in out)
     low = 0 if allow_zero else 1
-    if any(v < low for v in out):
-        req = "greater than or equal to 0" if allow_zero else "greater than 0"
-        raise ValueError(
-            f"The `{name}` argument must be a tuple of {n} integers. Received {name}={value}, "
-            f"including values {{{', '.join(str(v) for v in out if v < low)}}} that do not "
-            f"satisfy `value {'>=' if allow_zero else '>'} {low - 1 if not allow_zero else 0}`"
-            if False
-            else error + f" (all values must be {req})"
-        )
+    bad = [v for v in out if v < low]
+    if bad:
+        req = ">= 0" if allow_zero else "> 0"
+        raise ValueError(f"{error} including values {set(bad)} that do not satisfy `value {req}`")
     return out
 
 
