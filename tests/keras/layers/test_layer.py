@@ -299,3 +299,34 @@ def test_weight_order_and_config_match_real_keras(real_tf):
     n(np.ones((1, 4), "float32"))
     assert [w.name for w in n.weights] == [w.name for w in r.weights]
     assert [tuple(w.shape) for w in n.weights] == [tuple(w.shape) for w in r.weights]
+
+
+def test_super_build_first_then_add_weight_is_allowed():
+    class Early(L.Layer):
+        def build(self, input_shape):
+            super().build(input_shape)
+            self.w = self.add_weight(shape=(input_shape[-1],), initializer="ones", name="w")
+
+        def call(self, x):
+            return x * self.w
+
+    layer = Early()
+    layer(np.ones((1, 3), "float32"))
+    assert [w.name for w in layer.weights] == ["w"]
+    with pytest.raises(ValueError, match="already built"):
+        layer.add_weight(shape=(1,))
+
+
+def test_mixed_precision_policy_keeps_float32_variables():
+    dense = L.Dense(2, dtype="mixed_float16")
+    out = dense(np.ones((1, 3), "float32"))
+    assert out.dtype == tf.float16 and dense.kernel.dtype == tf.float32
+    assert dense.compute_dtype == "float16" and dense.variable_dtype == "float32"
+
+
+def test_mask_propagates_from_embedding_through_dense():
+    emb = L.Embedding(4, 2, mask_zero=True)
+    dense = L.Dense(3)
+    ids = tf.constant([[1, 0, 2]])
+    out = dense(emb(ids))
+    np.testing.assert_array_equal(backend.get_mask(out).numpy(), [[True, False, True]])

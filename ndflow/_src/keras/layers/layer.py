@@ -545,9 +545,10 @@ class Layer(Module):
     # ------------------------------------------------------------------ building
     def build(self, input_shape: Any = None) -> None:
         """Creates the weights; the default has none. Called once before the first call."""
+        # Only marks the layer built: subclasses may call super().build() before their
+        # own add_weight calls; the state is locked when the outermost build returns.
         self._check_super_called()
         self.__dict__["built"] = True
-        self.__dict__["_locked"] = True
 
     def build_from_config(self, config: dict) -> None:
         """Builds from `get_build_config()`'s dict ({"input_shape": ...})."""

@@ -236,11 +236,12 @@ class Cropping2D(Layer):
 
     def call(self, inputs: Any) -> Any:
         (t, b), (lft, r) = self.cropping
+        # Negative stops work when the spatial sizes are only known at run time.
+        rows = slice(t, -b if b else None)
+        cols = slice(lft, -r if r else None)
         if self.data_format == "channels_last":
-            h, w = inputs.shape.as_list()[1:3]
-            return inputs[:, t : h - b, lft : w - r, :]
-        h, w = inputs.shape.as_list()[2:4]
-        return inputs[:, :, t : h - b, lft : w - r]
+            return inputs[:, rows, cols, :]
+        return inputs[:, :, rows, cols]
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         s = list(input_shape)
