@@ -98,6 +98,17 @@ def layer_check(
         computed = computed if isinstance(computed, list) else [computed]
         assert [tuple(c) for c in computed] == shapes, (computed, shapes)
 
+    # 1b. symbolic call on keras.Input (batch size unknown): shapes from compute_output_shape
+    if input_dtype == "float32" or not isinstance(input_shape, list):
+        symbolic_in = (
+            [nd.keras.Input(shape=s[1:], dtype=input_dtype) for s in input_shape]
+            if isinstance(input_shape, list)
+            else nd.keras.Input(shape=input_shape[1:], dtype=input_dtype)
+        )
+        symbolic_out = cls(**kwargs)(symbolic_in)
+        for sym, real in zip(_flat(symbolic_out), shapes):
+            assert tuple(sym.shape) == (None,) + tuple(real[1:]), (sym.shape, real)
+
     # 2. config round trip
     config = layer.get_config()
     with serialization_lib.SafeModeScope(False):  # Lambda layers hold Python lambdas
@@ -167,6 +178,11 @@ def _parity(
     assert [tuple(w.shape) for w in real.weights] == [
         tuple(w.shape.as_list()) for w in layer.weights
     ]
+    if not isinstance(x, list):
+        unknown_batch = (None,) + tuple(x.shape[1:])
+        assert tuple(layer.compute_output_shape(unknown_batch)) == tuple(
+            real.compute_output_shape(unknown_batch)
+        )
     real.set_weights(layer.get_weights())
     nd_x = [nd.constant(a) for a in x] if isinstance(x, list) else nd.constant(x)
     float_in = [t for t in _flat(nd_x) if t.dtype.is_floating]

@@ -330,3 +330,27 @@ def test_mask_propagates_from_embedding_through_dense():
     ids = tf.constant([[1, 0, 2]])
     out = dense(emb(ids))
     np.testing.assert_array_equal(backend.get_mask(out).numpy(), [[True, False, True]])
+
+
+def test_plain_tf_variables_assigned_as_attributes_are_tracked():
+    class Affine(L.Layer):
+        def build(self, input_shape):
+            self.w = tf.Variable(tf.ones((input_shape[-1], 2)))
+            self.frozen = tf.Variable(0.0, trainable=False)
+
+        def call(self, x):
+            return tf.matmul(x, self.w) + self.frozen
+
+    layer = Affine()
+    layer(np.ones((1, 3), "float32"))
+    assert layer.trainable_weights == [layer.w]
+    assert layer.non_trainable_weights == [layer.frozen]
+
+
+def test_constant_initializer_broadcasts_arrays_and_adapt_takes_tensor_batches():
+    layer = L.Layer()
+    w = layer.add_weight(shape=(2, 3), initializer=keras.initializers.Constant([1.0, 2.0, 3.0]))
+    np.testing.assert_array_equal(w.numpy(), [[1, 2, 3], [1, 2, 3]])
+    norm = L.Normalization()
+    norm.adapt([tf.constant([[1.0], [2.0]]), tf.constant([[3.0], [4.0]])])
+    np.testing.assert_allclose(norm.adapt_mean.numpy(), [2.5])

@@ -84,7 +84,8 @@ class Constant(Initializer):
         self.value = value
 
     def __call__(self, shape: Any, dtype: Any = None) -> Any:
-        return tf.fill(_shape(shape), tf.cast(tf.constant(self.value), _dtype(dtype)))
+        value = tf.cast(tf.constant(self.value), _dtype(dtype))
+        return tf.broadcast_to(value, _shape(shape))  # scalars and broadcastable arrays
 
     def get_config(self) -> dict:
         return {"value": serialization_lib.serialize_keras_object(self.value)}
