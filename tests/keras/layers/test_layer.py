@@ -354,3 +354,42 @@ def test_constant_initializer_broadcasts_arrays_and_adapt_takes_tensor_batches()
     norm = L.Normalization()
     norm.adapt([tf.constant([[1.0], [2.0]]), tf.constant([[3.0], [4.0]])])
     np.testing.assert_allclose(norm.adapt_mean.numpy(), [2.5])
+
+
+def test_auto_config_drops_name_when_init_cannot_take_it():
+    class Fixed(L.Layer):
+        def __init__(self, units=3):
+            super().__init__()
+            self.units = units
+
+        def call(self, x):
+            return x
+
+    config = Fixed(4).get_config()
+    assert config["units"] == 4 and "name" not in config and config["trainable"] is True
+    assert repr(L.Dense(1, name="d").add_weight(shape=(1,), initializer="zeros", name="k")) == (
+        "<Variable path=d/k, shape=(1,), dtype=float32, value=[0.]>"
+    )
+
+
+@pytest.mark.parity
+def test_regularization_losses_match_real_keras(real_tf):
+    kw = {
+        "units": 3,
+        "activity_regularizer": "l2",
+        "kernel_regularizer": "l1",
+        "bias_regularizer": keras.regularizers.L2(0.3),
+    }
+    ours = L.Dense(**kw)
+    kw["bias_regularizer"] = real_tf.keras.regularizers.L2(0.3)
+    theirs = real_tf.keras.layers.Dense(**kw)
+    x = np.random.default_rng(1).standard_normal((4, 2)).astype("float32")
+    ours(x)
+    theirs(x)
+    ours.set_weights([w + 0.5 for w in theirs.get_weights()])
+    theirs.set_weights(ours.get_weights())
+    ours(x)
+    theirs(x)
+    np.testing.assert_allclose(
+        [float(v) for v in ours.losses], [float(v) for v in theirs.losses], rtol=1e-5
+    )

@@ -91,9 +91,11 @@ class KerasVariable(Variable):
 
     def __repr__(self) -> str:
         return (
-            f"<KerasVariable shape={tuple(self.shape.as_list())}, dtype={self.dtype.name}, "
-            f"path={self._path}>"
+            f"<Variable path={self._path}, shape={tuple(self.shape.as_list())}, "
+            f"dtype={self.dtype.name}, value={self.numpy()}>"
         )
+
+    __str__ = __repr__
 
 
 def _is_state(value: Any) -> bool:
@@ -755,7 +757,12 @@ class Layer(Module):
                     "`get_config()` in order to be serializable. Please implement "
                     "`get_config()`."
                 )
-            return {**auto, **config, **{k: v for k, v in auto.items() if k not in config}}
+            params = inspect.signature(type(self).__init__).parameters
+            takes_name = "name" in params or any(p.kind == p.VAR_KEYWORD for p in params.values())
+            merged = {**auto, **config}
+            if not takes_name:
+                merged.pop("name")  # it could not be passed back to __init__
+            return merged
         if self.activity_regularizer is not None:
             config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
         return config
