@@ -255,6 +255,8 @@ class Layer(Module):
         input_shape = kwargs.get("input_shape")
         if input_shape is None and kwargs.get("input_dim") is not None:
             input_shape = (kwargs["input_dim"],)
+        # Keras 3 keeps the legacy `input_shape=` argument for Sequential to build from.
+        d["_input_shape_arg"] = tuple(input_shape) if input_shape is not None else None
         if input_shape is not None:
             d["_batch_input_shape"] = (kwargs.get("batch_size"),) + tuple(input_shape)
         elif kwargs.get("batch_input_shape") is not None:
