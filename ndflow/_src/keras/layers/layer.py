@@ -36,9 +36,9 @@ import ndflow as tf
 from ndflow._src.core import nest
 from ndflow._src.framework.tensor import Tensor, VariableBase
 from ndflow._src.module.module import Module, _ModuleNameScope
-from ndflow._src.variables.variable import Variable
 from ndflow._src.keras import backend, dtype_policies, initializers, regularizers, constraints
 from ndflow._src.keras.layers.input_spec import InputSpec, assert_input_compatibility
+from ndflow._src.keras.layers.keras_variable import KerasVariable
 from ndflow._src.keras.saving import serialization_lib
 
 _LOCKED_MSG = (
@@ -47,55 +47,6 @@ _LOCKED_MSG = (
     "`build()` method."
 )
 _ALLOWED_KWARGS = {"input_shape", "input_dim", "batch_input_shape", "batch_size", "weights"}
-
-
-class KerasVariable(Variable):
-    """A layer weight: a `tf.Variable` with Keras' plain `name`, a `path` ("dense/kernel"),
-    a settable `trainable` flag and an optional `regularizer`."""
-
-    def __init__(
-        self,
-        initial_value: Any,
-        *,
-        name: str,
-        path: str,
-        trainable: bool,
-        dtype: Any,
-        constraint: Any = None,
-        regularizer: Any = None,
-        aggregation: str = "none",
-    ) -> None:
-        super().__init__(
-            initial_value, trainable=trainable, name=name, dtype=dtype, constraint=constraint
-        )
-        self._keras_name = name
-        self._path = path
-        self.regularizer = regularizer
-        self._keras_aggregation = aggregation
-
-    @property
-    def name(self) -> str:
-        return self._keras_name
-
-    @property
-    def path(self) -> str:
-        return self._path
-
-    @property
-    def trainable(self) -> bool:
-        return self._trainable
-
-    @trainable.setter
-    def trainable(self, value: bool) -> None:
-        self._trainable = bool(value)
-
-    def __repr__(self) -> str:
-        return (
-            f"<Variable path={self._path}, shape={tuple(self.shape.as_list())}, "
-            f"dtype={self.dtype.name}, value={self.numpy()}>"
-        )
-
-    __str__ = __repr__
 
 
 def _is_state(value: Any) -> bool:
