@@ -8,5 +8,14 @@ This package only re-exports; the implementation lives in `ndflow._src.keras`.
 from ndflow.keras import utils as utils
 
 # --- layers, activations, initializers, regularizers, constraints -------------------------
+from ndflow._src.keras.dtype_policies import DTypePolicy as DTypePolicy
+from ndflow._src.keras.layers.input_layer import Input as Input
+from ndflow._src.keras.layers.input_layer import KerasTensor as KerasTensor
+from ndflow._src.keras.layers.layer import Layer as Layer
+from ndflow.keras import activations as activations
+from ndflow.keras import constraints as constraints
+from ndflow.keras import initializers as initializers
+from ndflow.keras import layers as layers
+from ndflow.keras import regularizers as regularizers
 
 # --- losses, metrics, optimizers, callbacks -----------------------------------------------

@@ -1,0 +1,171 @@
+"""`keras.Input`, `keras.layers.InputLayer` and a minimal symbolic `KerasTensor`.
+
+A KerasTensor only carries a shape, a dtype and a name (plus `_keras_history`, the layer
+call that produced it); the functional API builds models from them.
+
+>>> x = Input(shape=(3,), name="features")
+>>> x.shape, x.dtype.name, x.name
+((None, 3), 'float32', 'features')
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import ndflow as tf
+from ndflow._src.keras import backend
+from ndflow._src.keras.layers.layer import Layer
+from ndflow._src.keras.saving import serialization_lib
+
+
+class KerasTensor:
+    """A symbolic tensor: `shape` (a tuple with None for unknown sizes), `dtype`, `name`."""
+
+    def __init__(
+        self,
+        shape: Any,
+        dtype: Any = "float32",
+        sparse: bool = False,
+        ragged: bool = False,
+        name: str | None = None,
+    ) -> None:
+        self._shape = tuple(None if d is None else int(d) for d in shape)
+        self._dtype = tf.as_dtype(dtype)
+        self.sparse = sparse
+        self.ragged = ragged
+        self.name = name or backend.unique_name("keras_tensor")
+        self._keras_history = None
+
+    @property
+    def shape(self) -> tuple:
+        return self._shape
+
+    @property
+    def dtype(self) -> Any:
+        return self._dtype
+
+    @property
+    def ndim(self) -> int:
+        return len(self._shape)
+
+    def __repr__(self) -> str:
+        return (
+            f"<KerasTensor shape={self._shape}, dtype={self._dtype.name}, "
+            f"sparse={self.sparse}, ragged={self.ragged}, name={self.name}>"
+        )
+
+    def __bool__(self) -> bool:
+        raise TypeError("A symbolic KerasTensor cannot be used as a Python `bool`.")
+
+
+class InputLayer(Layer):
+    """The layer behind `keras.Input`: holds the batch shape and dtype of a model input."""
+
+    def __init__(
+        self,
+        shape: Any = None,
+        batch_size: int | None = None,
+        dtype: Any = None,
+        sparse: bool | None = None,
+        ragged: bool | None = None,
+        batch_shape: Any = None,
+        input_tensor: Any = None,
+        optional: bool = False,
+        name: str | None = None,
+        **kwargs: Any,
+    ) -> None:
+        if "input_shape" in kwargs:
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, **kwargs)
+        if shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        if batch_size is not None and batch_shape is not None:
+            raise ValueError(
+                "You cannot pass both `batch_size` and `batch_shape` at the same time."
+            )
+        if shape is None and batch_shape is None and input_tensor is None:
+            raise ValueError("You must pass a `shape` argument.")
+        if input_tensor is not None:
+            batch_shape = tuple(input_tensor.shape)
+            dtype = dtype or input_tensor.dtype
+        elif shape is not None:
+            if isinstance(shape, int):
+                shape = (shape,)
+            batch_shape = (batch_size,) + tuple(shape)
+        self._batch_shape = tuple(batch_shape)
+        self._input_dtype = tf.as_dtype(dtype or "float32").name
+        self.sparse = bool(sparse)
+        self.ragged = bool(ragged)
+        self.optional = optional
+        self.batch_size = self._batch_shape[0] if self._batch_shape else None
+        if input_tensor is None:
+            input_tensor = KerasTensor(
+                self._batch_shape,
+                dtype=self._input_dtype,
+                sparse=self.sparse,
+                ragged=self.ragged,
+                name=self.name,
+            )
+            input_tensor._keras_history = (self, None, (), {})
+        self._input_tensor = input_tensor
+        self.built = True
+
+    @property
+    def batch_shape(self) -> tuple:
+        return self._batch_shape
+
+    @property
+    def dtype(self) -> str:
+        return self._input_dtype
+
+    def call(self) -> None:
+        return None
+
+    @property
+    def output(self) -> KerasTensor:
+        return self._input_tensor
+
+    def get_config(self) -> dict:
+        return {
+            "batch_shape": self._batch_shape,
+            "dtype": self._input_dtype,
+            "sparse": self.sparse,
+            "ragged": self.ragged,
+            "name": self.name,
+            "optional": self.optional,
+        }
+
+
+def Input(
+    shape: Any = None,
+    batch_size: int | None = None,
+    dtype: Any = None,
+    sparse: bool | None = None,
+    ragged: bool | None = None,
+    batch_shape: Any = None,
+    name: str | None = None,
+    tensor: Any = None,
+    optional: bool = False,
+) -> KerasTensor:
+    """`keras.Input`: a symbolic model input of `shape` (without the batch dimension).
+
+    >>> Input(shape=(28, 28)).shape
+    (None, 28, 28)
+    """
+    layer = InputLayer(
+        shape=shape,
+        batch_size=batch_size,
+        dtype=dtype,
+        sparse=sparse,
+        ragged=ragged,
+        batch_shape=batch_shape,
+        name=name,
+        input_tensor=tensor,
+        optional=optional,
+    )
+    return layer.output
+
+
+serialization_lib.register_builtin("keras.layers", InputLayer)
