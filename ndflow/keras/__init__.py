@@ -10,3 +10,7 @@ from ndflow.keras import utils as utils
 # --- layers, activations, initializers, regularizers, constraints -------------------------
 
 # --- losses, metrics, optimizers, callbacks -----------------------------------------------
+from ndflow.keras import callbacks as callbacks
+from ndflow.keras import losses as losses
+from ndflow.keras import metrics as metrics
+from ndflow.keras import optimizers as optimizers
