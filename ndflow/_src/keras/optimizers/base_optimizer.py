@@ -9,7 +9,7 @@ update at every call.
 >>> import ndflow as tf
 >>> v = tf.Variable([1.0, 2.0])
 >>> opt = tf.keras.optimizers.SGD(learning_rate=0.5)
->>> opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
+>>> _ = opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
 >>> v.numpy().tolist(), int(opt.iterations)
 ([0.5, 1.5], 1)
 """

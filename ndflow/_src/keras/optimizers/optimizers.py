@@ -3,7 +3,7 @@
 >>> import ndflow as tf
 >>> w = tf.Variable([1.0])
 >>> opt = tf.keras.optimizers.Adam(learning_rate=0.1)
->>> opt.apply_gradients([(tf.constant([2.0]), w)])
+>>> _ = opt.apply_gradients([(tf.constant([2.0]), w)])
 >>> round(float(w[0]), 4)
 0.9
 """
