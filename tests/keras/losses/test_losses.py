@@ -83,7 +83,9 @@ CASES = [
 
 
 @pytest.mark.parity
-@pytest.mark.parametrize("reduction", ["sum_over_batch_size", "sum", None])
+@pytest.mark.parametrize(
+    "reduction", ["sum_over_batch_size", "sum", None, "mean_with_sample_weight"]
+)
 @pytest.mark.parametrize("cls,kwargs,kind", CASES, ids=[f"{c[0]}-{c[2]}" for c in CASES])
 def test_loss_class_matches_keras(real_tf, cls, kwargs, kind, reduction):
     y_true, y_pred = _inputs(kind)

@@ -223,22 +223,25 @@ class R2Score(Metric):
         else:
             r2 = raw
         if self.num_regressors != 0:
-            n_samples = int(self.num_samples.numpy())
-            if self.num_regressors > n_samples - 1:
-                warnings.warn(
-                    "More independent predictors than datapoints "
-                    "in adjusted R2 score. Falling back to standard R2 score.",
-                    stacklevel=2,
-                )
-            elif self.num_regressors == n_samples - 1:
-                warnings.warn(
-                    "Division by zero in Adjusted R2 score. Falling back to standard R2 score.",
-                    stacklevel=2,
-                )
-            else:
-                n = tf.cast(self.num_samples, self._dtype)
-                p = tf.cast(self.num_regressors, self._dtype)
-                r2 = 1.0 - (1.0 - r2) * (n - 1.0) / (n - p - 1.0)
+            n = tf.cast(self.num_samples, self._dtype)
+            p = tf.cast(self.num_regressors, self._dtype)
+            if tf.executing_eagerly():
+                n_samples = int(self.num_samples.numpy())
+                if self.num_regressors > n_samples - 1:
+                    warnings.warn(
+                        "More independent predictors than datapoints in adjusted R2 score. "
+                        "Falling back to standard R2 score.",
+                        stacklevel=2,
+                    )
+                elif self.num_regressors == n_samples - 1:
+                    warnings.warn(
+                        "Division by zero in Adjusted R2 score. Falling back to standard R2 score.",
+                        stacklevel=2,
+                    )
+            # Graph-safe: the adjustment applies only when n - p - 1 > 0.
+            valid = n - p - 1.0 > 0
+            safe_den = tf.where(valid, n - p - 1.0, tf.ones_like(n))
+            r2 = tf.where(valid, 1.0 - (1.0 - r2) * (n - 1.0) / safe_den, r2)
         return r2
 
     def reset_state(self) -> None:
