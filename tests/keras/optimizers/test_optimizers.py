@@ -231,3 +231,56 @@ def test_shape_mismatch_names_the_op():
         warnings.simplefilter("ignore")
         with pytest.raises(tf.errors.InvalidArgumentError, match="ResourceApplyAdam"):
             tf.keras.optimizers.Adam().apply_gradients([(tf.constant([1.0, 2.0, 3.0]), v)])
+
+
+def test_custom_optimizer_subclass_with_keras_helpers():
+    class SignSGD(tf.keras.optimizers.Optimizer):
+        def __init__(self, learning_rate=0.1, name="sign_sgd"):
+            super().__init__(learning_rate=learning_rate, name=name)
+
+        def build(self, variables):
+            if self.built:
+                return
+            super().build(variables)
+            self.steps = self.add_optimizer_variables(variables, "steps")
+
+        def update_step(self, gradient, variable, learning_rate):
+            i = self._get_variable_index(variable)
+            self.assign_add(self.steps[i], tf.ones_like(gradient))
+            self.assign_sub(variable, tf.cast(learning_rate, variable.dtype) * tf.sign(gradient))
+
+    v = tf.Variable([1.0, -1.0])
+    opt = SignSGD()
+    opt.apply_gradients([(tf.constant([3.0, -0.5]), v)])
+    np.testing.assert_allclose(v.numpy(), [0.9, -0.9])
+    assert [x.name for x in opt.variables][-1].endswith("_steps:0")
+
+
+def test_save_and_load_own_variables():
+    v = tf.Variable([1.0, 2.0])
+    opt = tf.keras.optimizers.Adam(0.1)
+    opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
+    store = {}
+    opt.save_own_variables(store)
+    assert sorted(store) == ["0", "1", "2", "3"]
+    other = tf.keras.optimizers.Adam(0.1)
+    other.build([tf.Variable([0.0, 0.0])])
+    other.load_own_variables(store)
+    assert int(other.iterations) == 1
+    np.testing.assert_array_equal(other.variables[2].numpy(), store["2"])
+    with pytest.warns(UserWarning, match="Skipping variable loading for optimizer 'empty'"):
+        tf.keras.optimizers.SGD(name="empty").load_own_variables({"0": 1, "1": 2, "2": 3})
+
+
+@pytest.mark.parity
+def test_exclude_from_weight_decay_matches_keras(real_tf):
+    def run(lib):
+        a, b = lib.Variable([1.0, 2.0]), lib.Variable([3.0])
+        opt = lib.keras.optimizers.AdamW(learning_rate=0.1, weight_decay=0.5)
+        opt.exclude_from_weight_decay(var_list=[b])
+        for _ in range(3):
+            opt.apply_gradients([(lib.constant([0.1, 0.2]), a), (lib.constant([0.3]), b)])
+        return a.numpy(), b.numpy()
+
+    for x, y in zip(run(tf), run(real_tf)):
+        np.testing.assert_allclose(x, y, rtol=2e-5)

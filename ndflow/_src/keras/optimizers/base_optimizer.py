@@ -429,6 +429,42 @@ class Optimizer:
             )
         return cls(**config)
 
+    # ------------------------------------------------------------------ helpers for subclasses
+
+    def assign(self, variable: Any, value: Any) -> None:
+        """`variable.assign(value)` (Keras's helper for custom `update_step`s)."""
+        variable.assign(value)
+
+    def assign_add(self, variable: Any, value: Any) -> None:
+        variable.assign_add(value)
+
+    def assign_sub(self, variable: Any, value: Any) -> None:
+        variable.assign_sub(value)
+
+    # ------------------------------------------------------------------ saving
+
+    def save_own_variables(self, store: dict) -> None:
+        """Writes every optimizer variable into `store` under "0", "1", ... (the layout
+        of the optimizer group in a `.keras` weights file)."""
+        for i, v in enumerate(self.variables):
+            store[str(i)] = v.numpy()
+
+    def load_own_variables(self, store: dict) -> None:
+        """Reads `save_own_variables`'s layout back; skips with Keras's warning when
+        the variable counts differ."""
+        if len(store.keys()) != len(self.variables):
+            msg = (
+                f"Skipping variable loading for optimizer '{self.name}', because it has "
+                f"{len(self.variables)} variables whereas the saved optimizer has "
+                f"{len(store.keys())} variables. "
+            )
+            if len(self.variables) == 0:
+                msg += "This is likely because the optimizer has not been called/built yet."
+            warnings.warn(msg, stacklevel=2)
+            return
+        for i, v in enumerate(self.variables):
+            v.assign(tf.cast(store[str(i)], v.dtype))
+
     # ------------------------------------------------------------------ checkpoints
 
     def _trackable_children(self, save_type: str = "checkpoint", **kwargs: Any) -> dict:
