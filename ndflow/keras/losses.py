@@ -5,6 +5,7 @@ from ndflow._src.keras.losses import BCE as BCE
 from ndflow._src.keras.losses import BinaryCrossentropy as BinaryCrossentropy
 from ndflow._src.keras.losses import BinaryFocalCrossentropy as BinaryFocalCrossentropy
 from ndflow._src.keras.losses import CategoricalCrossentropy as CategoricalCrossentropy
+from ndflow._src.keras.losses import CategoricalFocalCrossentropy as CategoricalFocalCrossentropy
 from ndflow._src.keras.losses import CategoricalHinge as CategoricalHinge
 from ndflow._src.keras.losses import CosineSimilarity as CosineSimilarity
 from ndflow._src.keras.losses import Hinge as Hinge
@@ -29,6 +30,9 @@ from ndflow._src.keras.losses import bce as bce
 from ndflow._src.keras.losses import binary_crossentropy as binary_crossentropy
 from ndflow._src.keras.losses import binary_focal_crossentropy as binary_focal_crossentropy
 from ndflow._src.keras.losses import categorical_crossentropy as categorical_crossentropy
+from ndflow._src.keras.losses import (
+    categorical_focal_crossentropy as categorical_focal_crossentropy,
+)
 from ndflow._src.keras.losses import categorical_hinge as categorical_hinge
 from ndflow._src.keras.losses import cosine_similarity as cosine_similarity
 from ndflow._src.keras.losses import deserialize as deserialize

@@ -78,6 +78,8 @@ CASES = [
     ("CategoricalCrossentropy", {}, "onehot"),
     ("CategoricalCrossentropy", {"from_logits": True, "label_smoothing": 0.2}, "onehot_logits"),
     ("SparseCategoricalCrossentropy", {}, "sparse"),
+    ("CategoricalFocalCrossentropy", {}, "onehot"),
+    ("CategoricalFocalCrossentropy", {"from_logits": True, "gamma": 1.0}, "onehot_logits"),
     ("SparseCategoricalCrossentropy", {"from_logits": True}, "sparse_logits"),
 ]
 
@@ -118,6 +120,7 @@ FUNCS = [
     ("binary_focal_crossentropy", "binary"),
     ("categorical_crossentropy", "onehot"),
     ("sparse_categorical_crossentropy", "sparse"),
+    ("categorical_focal_crossentropy", "onehot"),
     ("MSE", "regression"),
     ("mae", "regression"),
     ("kld", "distribution"),

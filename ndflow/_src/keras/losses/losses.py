@@ -433,6 +433,30 @@ def binary_focal_crossentropy(
     return tf.reduce_mean(focal, axis=axis)
 
 
+def categorical_focal_crossentropy(
+    y_true: Any,
+    y_pred: Any,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> Any:
+    """Categorical crossentropy scaled by alpha * (1 - p)^gamma per class."""
+    y_true, y_pred = _convert_pair(y_true, y_pred)
+    if label_smoothing:
+        n = tf.cast(tf.shape(y_true)[-1], y_pred.dtype)
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / n
+    _same_shape(y_true, y_pred)
+    if from_logits:
+        y_pred = tf.nn.softmax(y_pred, axis=axis)
+    output = y_pred / tf.reduce_sum(y_pred, axis=axis, keepdims=True)
+    output = tf.clip_by_value(output, EPSILON, 1.0 - EPSILON)
+    cce = -y_true * tf.math.log(output)
+    weight = tf.pow(1.0 - output, tf.cast(gamma, output.dtype)) * alpha
+    return tf.reduce_sum(weight * cce, axis=axis)
+
+
 # ---------------------------------------------------------------------------- classes
 
 
@@ -567,6 +591,21 @@ class CategoricalCrossentropy(LossFunctionWrapper):
         categorical_crossentropy,
         "categorical_crossentropy",
         "",
+        from_logits=False,
+        label_smoothing=0.0,
+        axis=-1,
+    )
+
+
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """Categorical focal crossentropy (`alpha`, `gamma`, `from_logits`, ...)."""
+
+    __init__ = _wrapper(
+        categorical_focal_crossentropy,
+        "categorical_focal_crossentropy",
+        "",
+        alpha=0.25,
+        gamma=2.0,
         from_logits=False,
         label_smoothing=0.0,
         axis=-1,
