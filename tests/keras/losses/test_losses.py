@@ -210,3 +210,11 @@ def test_subclassed_loss_uses_reduction_and_weights():
     got = L1(reduction="sum")([[1.0], [2.0]], [[0.0], [0.0]], sample_weight=[1.0, 3.0])
     assert float(got) == pytest.approx(7.0)
     assert L1().name == "l1"
+
+
+def test_names_that_are_not_scope_names_still_work():
+    assert float(tf.keras.losses.MeanSquaredError(name="my loss")([1.0], [2.0])) == 1.0
+    opt = tf.keras.optimizers.SGD(name="my opt!")
+    assert opt.name == "my opt!" and opt.iterations.name.startswith("my_opt_/")
+    m = tf.keras.metrics.Mean(name="loss (train)")
+    assert float(m([2.0])) == 2.0

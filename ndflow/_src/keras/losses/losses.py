@@ -16,6 +16,7 @@ from typing import Any
 from collections.abc import Callable
 
 import ndflow as tf
+from ndflow._src.keras import _scope
 
 EPSILON = 1e-7
 _REDUCTIONS = ("sum", "sum_over_batch_size", "mean", "mean_with_sample_weight", "none", None)
@@ -115,7 +116,7 @@ class Loss:
         return self._dtype.name
 
     def __call__(self, y_true: Any, y_pred: Any, sample_weight: Any = None) -> Any:
-        with tf.name_scope(self.name):
+        with _scope.scope(self.name):
             y_pred = _convert_structure(y_pred, self._dtype)
             y_true = _convert_structure(y_true, self._dtype)
             losses = self.call(y_true, y_pred)

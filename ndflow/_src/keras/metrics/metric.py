@@ -26,9 +26,8 @@ import re
 from typing import Any
 
 import ndflow as tf
+from ndflow._src.keras import _scope
 from ndflow._src.variables.variable import Variable
-
-_SCOPE_SAFE = re.compile(r"[^A-Za-z0-9_.\-/]")
 
 
 def _snake(name: str) -> str:
@@ -84,8 +83,7 @@ class Metric:
             value = tf.cast(initializer(shape, dtype=dtype), dtype)
         else:
             value = tf.cast(tf.broadcast_to(initializer, shape), dtype)
-        scope = _SCOPE_SAFE.sub("_", self.name) or "metric"
-        with tf.name_scope(scope):
+        with _scope.scope(self.name):
             var = Variable(value, name=name, trainable=False)
         var._metric_initial_value = value  # reset_state restores this
         self._variables.append(var)

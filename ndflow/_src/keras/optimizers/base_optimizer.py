@@ -22,6 +22,7 @@ import warnings
 from typing import Any
 
 import ndflow as tf
+from ndflow._src.keras import _scope
 from ndflow._src.keras.optimizers import schedules as schedules_lib
 from ndflow._src.module import trackable
 from ndflow._src.variables.variable import Variable
@@ -107,7 +108,7 @@ class Optimizer:
         self._trainable_variables_indices: dict = {}
         self._exclude_from_weight_decay: set = set()
         self._exclude_names: list = []
-        with tf.name_scope(self.name):
+        with _scope.scope(self.name):
             self._iterations = Variable(0, dtype=tf.int64, name="iteration", trainable=False)
         self._variables.append(self._iterations)
         if isinstance(learning_rate, schedules_lib.LearningRateSchedule):
@@ -125,7 +126,7 @@ class Optimizer:
                         "iteration value and returns the corresponding learning rate "
                         f"value). Received instead: learning_rate={learning_rate}"
                     ) from None
-            with tf.name_scope(self.name):
+            with _scope.scope(self.name):
                 self._learning_rate = Variable(
                     tf.cast(learning_rate, tf.float32), name="learning_rate", trainable=False
                 )
@@ -187,7 +188,7 @@ class Optimizer:
             value = initializer(shape, dtype)
         else:
             raise ValueError(f"Unsupported initializer: {initializer}")
-        with tf.name_scope(self.name):
+        with _scope.scope(self.name):
             var = Variable(value, name=name, trainable=False)
         self._variables.append(var)
         # A checkpoint restored before this slot existed hands it its value now.
@@ -265,7 +266,7 @@ class Optimizer:
         grads = [self._dense(g, v) for g, v in zip(grads, trainable_variables)]
         if self.loss_scale_factor is not None:
             grads = [g / self.loss_scale_factor for g in grads]
-        with tf.name_scope(self.name):
+        with _scope.scope(self.name):
             grads = self._clip_gradients(grads)
             self._apply_weight_decay(trainable_variables)
             lr = self.learning_rate
