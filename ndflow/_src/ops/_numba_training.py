@@ -39,10 +39,9 @@ def momentum(fv, fa, fg, lr, momentum, nesterov, lo, hi):  # pragma: no cover - 
             fv[i] += a
 
 
-@njit(cache=True, parallel=True)
-def adam_amsgrad(fv, fm, fs, fh, fg, lr_t, beta1, beta2, epsilon):  # pragma: no cover
-    n = fv.size
-    for i in prange(n):
+@njit(cache=True, nogil=True)
+def adam_amsgrad(fv, fm, fs, fh, fg, lr_t, beta1, beta2, epsilon, lo, hi):  # pragma: no cover
+    for i in range(lo, hi):
         gi = fg[i]
         mi = fm[i] + (gi - fm[i]) * (1.0 - beta1)
         vi = fs[i] + (gi * gi - fs[i]) * (1.0 - beta2)
@@ -53,12 +52,11 @@ def adam_amsgrad(fv, fm, fs, fh, fg, lr_t, beta1, beta2, epsilon):  # pragma: no
         fv[i] -= lr_t * mi / (math.sqrt(hi) + epsilon)
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def rmsprop(
-    fv, fms, fmom, fmg, fg, lr, rho, momentum, epsilon, use_momentum, centered
+    fv, fms, fmom, fmg, fg, lr, rho, momentum, epsilon, use_momentum, centered, lo, hi
 ):  # pragma: no cover
-    n = fv.size
-    for i in prange(n):
+    for i in range(lo, hi):
         gi = fg[i]
         ms = rho * fms[i] + (1.0 - rho) * gi * gi
         fms[i] = ms
@@ -76,20 +74,18 @@ def rmsprop(
             fv[i] -= inc
 
 
-@njit(cache=True, parallel=True)
-def adagrad(fv, fa, fg, lr, epsilon):  # pragma: no cover
-    n = fv.size
-    for i in prange(n):
+@njit(cache=True, nogil=True)
+def adagrad(fv, fa, fg, lr, epsilon, lo, hi):  # pragma: no cover
+    for i in range(lo, hi):
         gi = fg[i]
         a = fa[i] + gi * gi
         fa[i] = a
         fv[i] -= lr * gi / math.sqrt(a + epsilon)
 
 
-@njit(cache=True, parallel=True)
-def adadelta(fv, fag, fad, fg, lr, rho, epsilon):  # pragma: no cover
-    n = fv.size
-    for i in prange(n):
+@njit(cache=True, nogil=True)
+def adadelta(fv, fag, fad, fg, lr, rho, epsilon, lo, hi):  # pragma: no cover
+    for i in range(lo, hi):
         gi = fg[i]
         ag = rho * fag[i] + (1.0 - rho) * gi * gi
         fag[i] = ag
@@ -98,10 +94,9 @@ def adadelta(fv, fag, fad, fg, lr, rho, epsilon):  # pragma: no cover
         fv[i] += lr * delta
 
 
-@njit(cache=True, parallel=True)
-def adamax(fv, fm, fu, fg, lr, beta1, beta2, epsilon, beta1_power):  # pragma: no cover
-    n = fv.size
-    for i in prange(n):
+@njit(cache=True, nogil=True)
+def adamax(fv, fm, fu, fg, lr, beta1, beta2, epsilon, beta1_power, lo, hi):  # pragma: no cover
+    for i in range(lo, hi):
         gi = fg[i]
         mi = fm[i] + (gi - fm[i]) * (1.0 - beta1)
         ui = max(beta2 * fu[i], abs(gi))
@@ -110,12 +105,11 @@ def adamax(fv, fm, fu, fg, lr, beta1, beta2, epsilon, beta1_power):  # pragma: n
         fv[i] -= lr * mi / ((1.0 - beta1_power) * (ui + epsilon))
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True, nogil=True)
 def nadam(
-    fv, fm, fs, fg, lr, beta1, beta2, epsilon, u_t, u_t_1, up_t, up_t_1, b2_power
+    fv, fm, fs, fg, lr, beta1, beta2, epsilon, u_t, u_t_1, up_t, up_t_1, b2_power, lo, hi
 ):  # pragma: no cover
-    n = fv.size
-    for i in prange(n):
+    for i in range(lo, hi):
         gi = fg[i]
         mi = fm[i] + (gi - fm[i]) * (1.0 - beta1)
         vi = fs[i] + (gi * gi - fs[i]) * (1.0 - beta2)
@@ -126,10 +120,9 @@ def nadam(
         fv[i] -= m_hat * lr / (math.sqrt(v_hat) + epsilon)
 
 
-@njit(cache=True, parallel=True)
-def ftrl(fv, facc, flin, fg, lr, l1, l2, l2_shrinkage, lr_power):  # pragma: no cover
-    n = fv.size
-    for i in prange(n):
+@njit(cache=True, nogil=True)
+def ftrl(fv, facc, flin, fg, lr, l1, l2, l2_shrinkage, lr_power, lo, hi):  # pragma: no cover
+    for i in range(lo, hi):
         gi = fg[i]
         wi = fv[i]
         g_shrunk = gi + 2.0 * l2_shrinkage * wi
@@ -143,10 +136,9 @@ def ftrl(fv, facc, flin, fg, lr, l1, l2, l2_shrinkage, lr_power):  # pragma: no 
         facc[i] = new_acc
 
 
-@njit(cache=True, parallel=True)
-def lion(fv, fm, fg, lr, beta1, beta2):  # pragma: no cover
-    n = fv.size
-    for i in prange(n):
+@njit(cache=True, nogil=True)
+def lion(fv, fm, fg, lr, beta1, beta2, lo, hi):  # pragma: no cover
+    for i in range(lo, hi):
         gi = fg[i]
         mi = fm[i]
         c = mi * beta1 + gi * (1.0 - beta1)

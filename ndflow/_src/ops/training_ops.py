@@ -250,7 +250,16 @@ def _apply_amsgrad_kernel(r, mr, vr, hr, beta1_power, beta2_power, lr, beta1, be
     w, (m, v, h), k, g = _prepare("ResourceApplyAdamWithAmsgrad", r, (mr, vr, hr), grad)
     lr_t = float(lr) * np.sqrt(1.0 - float(beta2_power)) / (1.0 - float(beta1_power))
     if k is not None:
-        k.adam_amsgrad(*_flat(w, m, v, h), g, lr_t, float(beta1), float(beta2), float(eps))
+        _run_split(
+            k.adam_amsgrad,
+            (*_flat(w, m, v, h), g),
+            (
+                lr_t,
+                float(beta1),
+                float(beta2),
+                float(eps),
+            ),
+        )
         return
     dt = w.dtype.type
     m += (g - m) * dt(1.0 - beta1)
@@ -292,15 +301,17 @@ def _apply_rmsprop_kernel(*args, use_momentum=False, centered=False):
     mom = ss[1] if use_momentum else ms
     mg = ss[-1] if centered else ms
     if k is not None:
-        k.rmsprop(
-            *_flat(w, ms, mom, mg),
-            g,
-            float(lr),
-            float(rho),
-            float(momentum),
-            float(eps),
-            bool(use_momentum),
-            bool(centered),
+        _run_split(
+            k.rmsprop,
+            (*_flat(w, ms, mom, mg), g),
+            (
+                float(lr),
+                float(rho),
+                float(momentum),
+                float(eps),
+                bool(use_momentum),
+                bool(centered),
+            ),
         )
         return
     dt = w.dtype.type
@@ -346,7 +357,14 @@ def apply_keras_rmsprop(var, ms, mom, mg, lr, rho, momentum, epsilon, grad) -> N
 def _apply_adagrad_kernel(r, ar, lr, eps, grad):
     w, (a,), k, g = _prepare("ResourceApplyKerasAdagrad", r, (ar,), grad)
     if k is not None:
-        k.adagrad(*_flat(w, a), g, float(lr), float(eps))
+        _run_split(
+            k.adagrad,
+            (*_flat(w, a), g),
+            (
+                float(lr),
+                float(eps),
+            ),
+        )
         return
     dt = w.dtype.type
     a += np.square(g)
@@ -370,7 +388,15 @@ def apply_keras_adagrad(var, accum, lr, epsilon, grad) -> None:
 def _apply_adadelta_kernel(r, ar, ur, lr, rho, eps, grad):
     w, (ag, ad), k, g = _prepare("ResourceApplyAdadelta", r, (ar, ur), grad)
     if k is not None:
-        k.adadelta(*_flat(w, ag, ad), g, float(lr), float(rho), float(eps))
+        _run_split(
+            k.adadelta,
+            (*_flat(w, ag, ad), g),
+            (
+                float(lr),
+                float(rho),
+                float(eps),
+            ),
+        )
         return
     dt = w.dtype.type
     rho, eps = dt(rho), dt(eps)
@@ -405,14 +431,16 @@ def apply_adadelta(var, accum, accum_update, lr, rho, epsilon, grad) -> None:
 def _apply_adamax_kernel(r, mr, ur, beta1_power, lr, beta1, beta2, eps, grad):
     w, (m, u), k, g = _prepare("ResourceApplyAdaMax", r, (mr, ur), grad)
     if k is not None:
-        k.adamax(
-            *_flat(w, m, u),
-            g,
-            float(lr),
-            float(beta1),
-            float(beta2),
-            float(eps),
-            float(beta1_power),
+        _run_split(
+            k.adamax,
+            (*_flat(w, m, u), g),
+            (
+                float(lr),
+                float(beta1),
+                float(beta2),
+                float(eps),
+                float(beta1_power),
+            ),
         )
         return
     dt = w.dtype.type
@@ -438,7 +466,7 @@ def _apply_nadam_kernel(r, mr, vr, lr, beta1, beta2, eps, u_t, u_t_1, up_t, up_t
     w, (m, v), k, g = _prepare("ResourceApplyKerasNadam", r, (mr, vr), grad)
     vals = [float(x) for x in (lr, beta1, beta2, eps, u_t, u_t_1, up_t, up_t_1, b2p)]
     if k is not None:
-        k.nadam(*_flat(w, m, v), g, *vals)
+        _run_split(k.nadam, (*_flat(w, m, v), g), (*vals,))
         return
     lr, beta1, beta2, eps, u_t, u_t_1, up_t, up_t_1, b2p = (w.dtype.type(x) for x in vals)
     one = w.dtype.type(1)
@@ -469,7 +497,7 @@ def _apply_ftrl_kernel(r, ar, lr_r, grad, lr, l1, l2, l2_shrinkage, lr_power):
     w, (acc, lin), k, g = _prepare("ResourceApplyFtrlV2", r, (ar, lr_r), grad)
     vals = [float(x) for x in (lr, l1, l2, l2_shrinkage, lr_power)]
     if k is not None:
-        k.ftrl(*_flat(w, acc, lin), g, *vals)
+        _run_split(k.ftrl, (*_flat(w, acc, lin), g), (*vals,))
         return
     lr, l1, l2, l2_shrinkage, lr_power = (w.dtype.type(x) for x in vals)
     g_shrunk = g + 2 * l2_shrinkage * w
@@ -495,7 +523,15 @@ def apply_ftrl_v2(var, accum, linear, grad, lr, l1, l2, l2_shrinkage, lr_power) 
 def _apply_lion_kernel(r, mr, lr, beta1, beta2, grad):
     w, (m,), k, g = _prepare("ResourceApplyLion", r, (mr,), grad)
     if k is not None:
-        k.lion(*_flat(w, m), g, float(lr), float(beta1), float(beta2))
+        _run_split(
+            k.lion,
+            (*_flat(w, m), g),
+            (
+                float(lr),
+                float(beta1),
+                float(beta2),
+            ),
+        )
         return
     dt = w.dtype.type
     w -= dt(lr) * np.sign(m * dt(beta1) + g * dt(1.0 - beta1))
