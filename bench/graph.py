@@ -10,6 +10,7 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/graph.py
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import time
@@ -18,6 +19,9 @@ import numpy as np
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _isolated import child_lib, library, measure_in_subprocess  # noqa: E402
 
 
 def glorot(rng, shape, fan_in, fan_out):
@@ -105,31 +109,43 @@ def time_steps(step, x, y, warmup=5, seconds=3.0):
     return float(np.median(times)), float(loss)
 
 
+CASES = {
+    "MLP (784-128-10, batch 64)": (mlp_forward, mlp_params, (64, 784), 0.5),
+    "CNN (seed's, batch 32)": (cnn_forward, cnn_params, (32, 28, 28, 1), 1.0),
+}
+
+
+def measure(lib_name: str) -> dict:
+    """This library's median step time and loss for each case (run in a child process)."""
+    tf = library(lib_name)
+    if lib_name == "ndflow":
+        from ndflow._src.ops.training_ops import apply_adam
+    else:
+        apply_adam = tf_adam(tf)
+    results = {}
+    for name, (forward, params, shape, _) in CASES.items():
+        rng = np.random.default_rng(0)
+        x = rng.random(shape, np.float32)
+        y = rng.integers(0, 10, shape[0]).astype(np.int32)
+        step = make_step(tf, apply_adam, forward, params(np.random.default_rng(1)))
+        results[name] = time_steps(step, x, y)
+    return results
+
+
 def main() -> None:
-    import tensorflow as tf
-
-    import ndflow as nd
-    from ndflow._src.ops.training_ops import apply_adam
-
-    rng = np.random.default_rng(0)
-    cases = {
-        "MLP (784-128-10, batch 64)": (
-            mlp_forward, mlp_params, rng.random((64, 784), np.float32), 0.5,
-        ),
-        "CNN (seed's, batch 32)": (
-            cnn_forward, cnn_params, rng.random((32, 28, 28, 1), np.float32), 1.0,
-        ),
-    }  # fmt: skip
+    lib = child_lib(sys.argv)
+    if lib is not None:
+        print(json.dumps(measure(lib)))
+        return
+    ours = measure_in_subprocess(__file__, "ndflow")
+    theirs = measure_in_subprocess(__file__, "tensorflow")
     print(
         f"{'tf.function train step':<30}{'ndflow':>10}{'TensorFlow':>12}{'ratio':>8}{'target':>8}"
     )
-    for name, (forward, params, x, target) in cases.items():
-        init = params(np.random.default_rng(1))
-        y = rng.integers(0, 10, len(x)).astype(np.int32)
-        ours, loss_nd = time_steps(make_step(nd, apply_adam, forward, init), x, y)
-        theirs, loss_tf = time_steps(make_step(tf, tf_adam(tf), forward, init), x, y)
+    for name, (*_, target) in CASES.items():
+        (t_nd, loss_nd), (t_tf, loss_tf) = ours[name], theirs[name]
         print(
-            f"{name:<30}{ours * 1e3:>8.2f}ms{theirs * 1e3:>10.2f}ms{ours / theirs:>8.2f}"
+            f"{name:<30}{t_nd * 1e3:>8.2f}ms{t_tf * 1e3:>10.2f}ms{t_nd / t_tf:>8.2f}"
             f"{target:>8.1f}   (loss after warmup: {loss_nd:.4f} vs {loss_tf:.4f})"
         )
 
