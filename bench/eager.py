@@ -9,6 +9,7 @@ Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/eager.py
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,9 @@ import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from _isolated import child_lib, library, measure_in_subprocess  # noqa: E402
 
 
 def import_time(module: str, repeats: int = 3) -> float:
@@ -89,13 +93,14 @@ TARGETS = {"add 4 elements": 1 / 5, "matmul 256x256": 1 / 5, "quadratic tape ste
 
 
 def main() -> None:
+    lib = child_lib(sys.argv)
+    if lib is not None:
+        print(json.dumps(figures(library(lib))))
+        return
     nd_import = import_time("ndflow")
     tf_import = import_time("tensorflow", repeats=1)
-    import tensorflow as tf
-
-    import ndflow as nd
-
-    ours, theirs = figures(nd), figures(tf)
+    ours = measure_in_subprocess(__file__, "ndflow")
+    theirs = measure_in_subprocess(__file__, "tensorflow")
     print(f"{'figure':<22}{'ndflow':>12}{'TensorFlow':>14}{'ratio':>9}{'target':>9}")
     print(
         f"{'import':<22}{nd_import * 1e3:>10.0f}ms{tf_import * 1e3:>12.0f}ms"
