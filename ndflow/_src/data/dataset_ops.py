@@ -17,7 +17,7 @@ import numpy as np
 
 from ndflow._src.core import errors, nest
 from ndflow._src.core.context import get_seed
-from ndflow._src.data import structure
+from ndflow._src.data import graph_loop, structure
 from ndflow._src.data.options import INFINITE_CARDINALITY, UNKNOWN_CARDINALITY, Options
 from ndflow._src.framework.constant import convert_to_tensor
 from ndflow._src.framework.tensor import Tensor, wrap
@@ -162,6 +162,10 @@ class DatasetV2:
         return structure.flatten(self.element_spec)
 
     # ------------------------------------------------------------ iteration
+    def _autograph_for_loop(self, extra_test, body, get_state, set_state) -> None:
+        """How autograph runs `for x in dataset:` inside a traced function."""
+        graph_loop.autograph_for_loop(self, extra_test, body, get_state, set_state)
+
     def __iter__(self):
         from ndflow._src.data.iterator import OwnedIterator
 
@@ -530,6 +534,10 @@ class DatasetV2:
         from ndflow._src.data.transformations import call_user
 
         state = nest.map_structure(convert_to_tensor, initial_state)
+        if graph_loop.tracing():  # inside tf.function: one op that loops when run
+            return graph_loop.graph_fold(
+                self, state, lambda s, e: call_user(reduce_func, (s, e), spread=False)
+            )
         for element in self:
             state = call_user(reduce_func, (state, element), spread=False)
         return state

@@ -491,6 +491,10 @@ def for_stmt(
     if isinstance(iter_, _TensorRange) or is_symbolic(iter_):
         _tf_for_stmt(iter_, extra_test, body, get_state, set_state, symbol_names, opts)
         return
+    if ctx.graph is not None and hasattr(iter_, "_autograph_for_loop"):
+        # A tf.data.Dataset: one loop op that iterates the dataset each time it runs.
+        iter_._autograph_for_loop(extra_test, body, get_state, set_state)
+        return
     for item in iter_:
         body(item)
         if extra_test is not None:
