@@ -208,6 +208,9 @@ from ndflow._src.module.module import Module as Module
 from ndflow import data as data
 from ndflow import io as io
 
+# --- saved_model (ndflow/_src/saved_model) -----------------------------------------------
+from ndflow import saved_model as saved_model
+
 
 # --- keras (ndflow/keras, loaded on first use to keep `import ndflow` fast) --------------
 # `tf.losses`, `tf.metrics`, `tf.optimizers`, `tf.initializers` are TF's aliases of the
