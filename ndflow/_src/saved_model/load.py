@@ -25,6 +25,7 @@ from ndflow._src.saved_model.restored import (
     RestoredFunction,
     SignatureFunction,
     SignatureMap,
+    _CallableUserObject,
     _UserObject,
 )
 from ndflow._src.saved_model.save import FORMAT, SAVED_MODEL_FILENAME, VERSION
@@ -251,7 +252,10 @@ class _Loader:
             for i, node in enumerate(nodes):
                 kind = node.get("kind")
                 if kind == "user_object":
-                    objects[i] = _UserObject(str(node.get("class_name", "_UserObject")))
+                    cls = _UserObject
+                    if any(c["local_name"] == "__call__" for c in node.get("children", [])):
+                        cls = _CallableUserObject
+                    objects[i] = cls(str(node.get("class_name", "_UserObject")))
                 elif kind == "list":
                     objects[i] = []
                 elif kind == "dict":

@@ -31,6 +31,13 @@ class _UserObject(Module):
         return f"<ndflow.saved_model.load._UserObject (saved from {self._saved_class_name})>"
 
 
+class _CallableUserObject(_UserObject):
+    """A restored object that was saved with a `__call__` function."""
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.__dict__["__call__"](*args, **kwargs)
+
+
 def _to_tensor(v: Any, spec: TensorSpec) -> Tensor | None:
     if isinstance(v, VariableBase):
         v = v.value()
