@@ -2,7 +2,9 @@
 
 from ndflow._src.saved_model.load import LoadOptions as LoadOptions
 from ndflow._src.saved_model.load import load as load
-from ndflow._src.saved_model.save import DEFAULT_SERVING_SIGNATURE_DEF_KEY as DEFAULT_SERVING_SIGNATURE_DEF_KEY
+from ndflow._src.saved_model.save import (
+    DEFAULT_SERVING_SIGNATURE_DEF_KEY as DEFAULT_SERVING_SIGNATURE_DEF_KEY,
+)
 from ndflow._src.saved_model.save import EVAL as EVAL
 from ndflow._src.saved_model.save import GPU as GPU
 from ndflow._src.saved_model.save import SaveOptions as SaveOptions

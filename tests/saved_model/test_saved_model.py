@@ -321,7 +321,33 @@ def test_quadratic_model_round_trip_and_resave(tmp_path):
     x = tf.constant([1.0, -1.0])
     for mm in (r, r2, r3):
         np.testing.assert_allclose(mm(x).numpy(), m(x).numpy())
-    assert list(r3.signatures) == ["serving_default"] or list(r3.signatures) == []
+    # A loaded model saved again keeps its signatures.
+    assert list(r3.signatures) == ["serving_default"]
+    out = r3.signatures["serving_default"](x=x)["output_0"]
+    np.testing.assert_allclose(out.numpy(), m(x).numpy())
+    cf = r3.__call__.get_concrete_function(tf.TensorSpec([5], tf.float32))
+    assert cf is r3.__call__.concrete_functions[0]
+    with pytest.raises(ValueError, match="Could not find matching"):
+        r3.__call__.get_concrete_function(tf.TensorSpec([5], tf.int32))
+
+
+def test_variables_created_on_first_call(tmp_path):
+    class Lazy(tf.Module):
+        def __init__(self):
+            self.w = None
+
+        @tf.function
+        def __call__(self, x):
+            if self.w is None:
+                self.w = tf.Variable(tf.ones([x.shape[-1], 2]))
+            return tf.matmul(x, self.w)
+
+    m = Lazy()
+    x = tf.constant([[1.0, 2.0, 3.0]])
+    expected = m(x).numpy()
+    r = _save_load(m, tmp_path)
+    np.testing.assert_allclose(r(x).numpy(), expected)
+    assert r.w.shape == (3, 2)
 
 
 def test_loaded_variables_are_checkpointable(tmp_path):
@@ -354,7 +380,10 @@ def test_python_callable_attrs_cannot_be_saved(tmp_path):
         def f(self, x):
             return tf.py_function(lambda v: v * 2, [x], tf.float32)
 
-    with pytest.raises(ValueError, match=r"Unable to save function 'f'.*EagerPyFunc|Unable to save function 'f'.*py_function"):
+    with pytest.raises(
+        ValueError,
+        match=r"Unable to save function 'f'.*EagerPyFunc|Unable to save function 'f'.*py_function",
+    ):
         tf.saved_model.save(M(), str(tmp_path / "x"))
     assert not tf.saved_model.contains_saved_model(str(tmp_path / "x"))
 

@@ -32,7 +32,13 @@ from ndflow._src.saved_model.save import FORMAT, SAVED_MODEL_FILENAME, VERSION
 from ndflow._src.variables.variable import Variable
 
 FormatError = serialize.FormatError
-_KINDS = ("POSITIONAL_ONLY", "POSITIONAL_OR_KEYWORD", "VAR_POSITIONAL", "KEYWORD_ONLY", "VAR_KEYWORD")
+_KINDS = (
+    "POSITIONAL_ONLY",
+    "POSITIONAL_OR_KEYWORD",
+    "VAR_POSITIONAL",
+    "KEYWORD_ONLY",
+    "VAR_KEYWORD",
+)
 
 
 class LoadOptions:
@@ -146,7 +152,8 @@ class _Loader:
         if "variable" in desc:
             i = desc["variable"]
             _need(
-                isinstance(i, int) and 0 <= i < len(self.objects)
+                isinstance(i, int)
+                and 0 <= i < len(self.objects)
                 and isinstance(self.objects[i], Variable),
                 f"capture refers to a missing variable {i!r}",
             )
@@ -261,7 +268,9 @@ class _Loader:
                 elif kind == "dict":
                     objects[i] = {}
                 elif kind == "function":
-                    cfs = [self.concrete(n) for n in serialize._list(node.get("concrete_functions"))]
+                    cfs = [
+                        self.concrete(n) for n in serialize._list(node.get("concrete_functions"))
+                    ]
                     objects[i] = RestoredFunction(str(node.get("name", "function")), cfs)
                 elif kind == "concrete_function":
                     objects[i] = self.concrete(node.get("concrete"))

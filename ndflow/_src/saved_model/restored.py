@@ -38,10 +38,10 @@ class _CallableUserObject(_UserObject):
         return self.__dict__["__call__"](*args, **kwargs)
 
 
-def _to_tensor(v: Any, spec: TensorSpec) -> Tensor | None:
+def _to_tensor(v: Any, spec: TensorSpec) -> Any:
     if isinstance(v, VariableBase):
         v = v.value()
-    if isinstance(v, Tensor):
+    if isinstance(v, (Tensor, TensorSpec)):
         return v
     try:
         if isinstance(v, (np.ndarray, np.generic)):
@@ -137,23 +137,14 @@ class RestoredFunction:
         if not args and not kwargs and len(self._concrete_functions) == 1:
             return self._concrete_functions[0]
         for cf in self._concrete_functions:
-            specs_args = [
-                nest.map_structure(
-                    lambda x: np.zeros([d or 1 for d in x.shape._dims], x.dtype.as_numpy_dtype)
-                    if isinstance(x, TensorSpec)
-                    else x,
-                    a,
-                )
-                for a in args
-            ]
-            if bind(cf, tuple(specs_args), kwargs) is not None:
+            if bind(cf, args, kwargs) is not None:
                 return cf
         raise ValueError(self._mismatch(args, kwargs))
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         for cf in self._concrete_functions:
             tensors = bind(cf, args, kwargs)
-            if tensors is not None:
+            if tensors is not None and all(isinstance(t, Tensor) for t in tensors):
                 return cf._call_flat(tensors)
         raise ValueError(self._mismatch(args, kwargs))
 

@@ -35,7 +35,7 @@ from ndflow._src.function.tensor_spec import TensorSpec
 from ndflow._src.graph.graph import SymbolicTensor
 from ndflow._src.module import trackable
 from ndflow._src.saved_model import serialize
-from ndflow._src.saved_model.restored import RestoredFunction
+from ndflow._src.saved_model.restored import RestoredFunction, SignatureMap
 
 FORMAT = "ndflow.saved_model"
 VERSION = 1
@@ -129,7 +129,7 @@ class _Saver:
     # ------------------------------------------------------------------ arrays
     def array(self, value: Any, dtype: dtypes.DType) -> str:
         if dtype.name in ("resource", "variant"):
-            raise serialize.Unsavable(f"a {dtype.name} value")
+            raise serialize.UnsavableError(f"a {dtype.name} value")
         key = f"_saved_model/constants/{self._n_arrays}"
         self._n_arrays += 1
         self.tensors[key] = (np.asarray(value), dtype)
@@ -175,7 +175,7 @@ class _Saver:
                 for k, v in node.attrs.items():
                     try:
                         attrs[k] = serialize.encode_value(v, self.array, self.function)
-                    except serialize.Unsavable as e:
+                    except serialize.UnsavableError as e:
                         raise ValueError(
                             f"Unable to save function '{fname}': its op '{node.name}' (type "
                             f"{node.type}) has attribute '{k}' holding {e}. A SavedModel "
@@ -242,13 +242,13 @@ class _Saver:
         def tensor_index(t: Tensor) -> int:
             i = index.get(id(t))
             if i is None:
-                raise serialize.Unsavable(f"a tensor that is not an output ({t!r})")
+                raise serialize.UnsavableError(f"a tensor that is not an output ({t!r})")
             return i
 
         try:
             args = serialize.encode_structure(list(cf._arg_values), tensor_index)
             outputs = serialize.encode_structure(cf._out_template, tensor_index)
-        except serialize.Unsavable as e:
+        except serialize.UnsavableError as e:
             raise ValueError(
                 f"Unable to save concrete function '{cf.name}': its signature or outputs "
                 f"hold {e}, which a SavedModel cannot store."
@@ -270,9 +270,7 @@ class _Saver:
     def object_nodes(self) -> list:
         nodes = []
         for obj, path, refs in zip(self.graph.objects, self.graph.paths, self.graph.children):
-            node: dict[str, Any] = {
-                "children": [{"node_id": j, "local_name": n} for n, j in refs]
-            }
+            node: dict[str, Any] = {"children": [{"node_id": j, "local_name": n} for n, j in refs]}
             if isinstance(obj, VariableBase):
                 name = obj.name[:-2] if obj.name.endswith(":0") else obj.name
                 node.update(
@@ -309,6 +307,10 @@ class _Saver:
     # ------------------------------------------------------------------ signatures
     def signatures(self, signatures: Any) -> dict:
         if signatures is None:
+            previous = getattr(self.root, "signatures", None)
+            if isinstance(previous, SignatureMap) and len(previous):
+                # A loaded SavedModel saved again keeps its signatures, as in TensorFlow.
+                return {k: self._signature(k, previous[k].concrete_function) for k in previous}
             found = [
                 v
                 for v in trackable.children(self.root, trackable.SAVEDMODEL).values()
@@ -418,7 +420,9 @@ def save(obj: Any, export_dir: Any, signatures: Any = None, options: Any = None)
             "signatures": sigs,
         }
         text = json.dumps(doc, indent=1, allow_nan=False).encode("utf-8")
-        ckpt_io.atomic_write(os.path.join(export_dir, SAVED_MODEL_FILENAME), lambda f: f.write(text))
+        ckpt_io.atomic_write(
+            os.path.join(export_dir, SAVED_MODEL_FILENAME), lambda f: f.write(text)
+        )
     except BaseException:
         for suffix in (ckpt_io.INDEX_SUFFIX, ckpt_io.DATA_SUFFIX):
             ckpt_io._remove_quietly(prefix + suffix)

@@ -42,7 +42,7 @@ def dims_of(dims: Any) -> tuple | None:
     return tuple(dims)
 
 
-class Unsavable(Exception):
+class UnsavableError(Exception):
     """A value (a Python callable, an arbitrary object) that cannot be stored."""
 
 
@@ -76,9 +76,7 @@ def encode_value(v: Any, arrays: Any, functions: Any) -> Any:
     if getattr(v, "_is_graph_function", False):
         return {"function": functions(v)}
     if isinstance(v, slice):
-        return {
-            "slice": [encode_value(x, arrays, functions) for x in (v.start, v.stop, v.step)]
-        }
+        return {"slice": [encode_value(x, arrays, functions) for x in (v.start, v.stop, v.step)]}
     if isinstance(v, tuple) and hasattr(type(v), "_fields"):
         return {
             "namedtuple": type(v).__name__,
@@ -97,8 +95,8 @@ def encode_value(v: Any, arrays: Any, functions: Any) -> Any:
             ]
         }
     if callable(v):
-        raise Unsavable(f"a Python callable ({v!r})")
-    raise Unsavable(f"a {type(v).__name__} object ({v!r})")
+        raise UnsavableError(f"a Python callable ({v!r})")
+    raise UnsavableError(f"a {type(v).__name__} object ({v!r})")
 
 
 def _dims_list(dims: Any) -> Any:
@@ -209,20 +207,28 @@ def encode_structure(s: Any, tensor_index: Any) -> Any:
     `tensor_index(t)`), Python literals, and lists/tuples/dicts/namedtuples of them."""
 
     def no_arrays(a: Any, d: Any) -> str:
-        raise Unsavable(f"an array ({a!r})")
+        raise UnsavableError(f"an array ({a!r})")
 
     def no_functions(f: Any) -> str:
-        raise Unsavable(f"a graph function ({f!r})")
+        raise UnsavableError(f"a graph function ({f!r})")
 
     def enc(x: Any) -> Any:
         if isinstance(x, Tensor) and not isinstance(x, VariableBase):
             return {"output": tensor_index(x)}
         if isinstance(x, (list, tuple, dict)):
             if isinstance(x, dict):
-                return {"dict": [[encode_value(k, no_arrays, no_functions), enc(v)] for k, v in x.items()]}
+                return {
+                    "dict": [
+                        [encode_value(k, no_arrays, no_functions), enc(v)] for k, v in x.items()
+                    ]
+                }
             items = [enc(v) for v in x]
             if isinstance(x, tuple) and hasattr(type(x), "_fields"):
-                return {"namedtuple": type(x).__name__, "fields": list(type(x)._fields), "items": items}
+                return {
+                    "namedtuple": type(x).__name__,
+                    "fields": list(type(x)._fields),
+                    "items": items,
+                }
             return {"tuple" if isinstance(x, tuple) else "list": items}
         return encode_value(x, no_arrays, no_functions)
 
