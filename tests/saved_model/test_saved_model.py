@@ -578,3 +578,33 @@ def test_parity_with_tensorflow(tmp_path, real_tf):
     assert results[0][1].keys() == results[1][1].keys()
     for k in results[0][1]:
         np.testing.assert_allclose(results[0][1][k], results[1][1][k], rtol=1e-6)
+
+
+def test_train_step_inside_saved_function(tmp_path):
+    """Gradient graphs (of calls, cond and while_loop) inside a saved function."""
+
+    class M(tf.Module):
+        def __init__(self):
+            self.w = tf.Variable([0.5, -0.3])
+
+        @tf.function
+        def inner(self, x):
+            return tf.reduce_sum(x * self.w)
+
+        @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+        def train(self, x):
+            with tf.GradientTape() as tape:
+                y = tf.cond(x[0] > 0, lambda: self.inner(x) ** 2, lambda: tf.reduce_sum(self.w))
+                _, acc = tf.while_loop(
+                    lambda i, a: i < 3, lambda i, a: (i + 1, a * self.w), [0, tf.ones([2])]
+                )
+                loss = y + tf.reduce_sum(acc)
+            self.w.assign_sub(0.1 * tape.gradient(loss, self.w))
+            return loss
+
+    m = M()
+    r = _save_load(m, tmp_path)
+    x = tf.constant([1.0, 2.0])
+    for _ in range(3):
+        np.testing.assert_allclose(r.train(x).numpy(), m.train(x).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(r.w.numpy(), m.w.numpy(), rtol=1e-6)

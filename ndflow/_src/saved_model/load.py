@@ -127,9 +127,16 @@ class _Loader:
         with tracing_scope(g):
             inputs = []
             for item in serialize._list(e.get("inputs")):
-                _need(isinstance(item, list) and len(item) == 3, "bad function input")
-                name, dims, dt = item
+                _need(isinstance(item, list) and len(item) in (3, 4), "bad function input")
+                name, dims, dt = item[:3]
                 ph = g.add_input(serialize.dtype_of(dt), serialize.dims_of(dims), "x")
+                if len(item) == 4:
+                    handle, _ = self._capture(item[3], stack)
+                    _need(
+                        handle._dtype is ph._dtype and "variable" in item[3],
+                        "bad resource input",
+                    )
+                    ph._value = handle._value
                 tmap[str(name)] = ph
                 inputs.append(ph)
             for item in serialize._list(e.get("captures")):

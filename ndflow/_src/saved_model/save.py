@@ -194,13 +194,28 @@ class _Saver:
                 )
             return {
                 "name": str(gf.name),
-                "inputs": [[t.name] + _spec(t) for t in gf.arg_inputs],
+                "inputs": [self._input(t, fname) for t in gf.arg_inputs],
                 "captures": captures,
                 "nodes": nodes,
                 "outputs": [t.name for t in gf.outputs],
             }
         finally:
             self._stack.pop()
+
+    def _input(self, t: SymbolicTensor, fname: str) -> list:
+        entry = [t.name] + _spec(t)
+        if t._dtype is dtypes.resource and t._value is not None:
+            # A resource input that stands for a known variable (gradient functions
+            # keep it so the shape rules of variable reads see the variable).
+            var = getattr(t._value, "var", None)
+            node = self.var_node.get(id(var)) if var is not None else None
+            if node is None:
+                raise ValueError(
+                    f"Unable to save function '{fname}': its input {t.name} refers to an "
+                    "untracked resource."
+                )
+            entry.append({"variable": node})
+        return entry
 
     def _capture(self, ext: Tensor, fname: str) -> dict:
         if isinstance(ext, SymbolicTensor):
