@@ -495,6 +495,18 @@ def test_corrupt_structure(saved):
         tf.saved_model.load(saved)
 
 
+def test_inconsistent_graph(saved):
+    p = _json_path(saved)
+    doc = json.load(open(p))
+    entry = doc["function_library"]["__call__"]
+    entry["inputs"][0][1] = [None, None, None]  # a rank-3 x where the graph needs rank 1
+    node = next(n for n in entry["nodes"] if n.get("op") == "Mul")
+    node["outputs"][0][1] = "int64"
+    json.dump(doc, open(p, "w"))
+    with pytest.raises(OSError, match="Cannot parse file .*saved_model.json.*Mul"):
+        tf.saved_model.load(saved)
+
+
 def test_truncated_npz(saved):
     p = _data_path(saved)
     raw = open(p, "rb").read()

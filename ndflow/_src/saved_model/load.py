@@ -383,3 +383,5 @@ def load(export_dir: Any, tags: Any = None, options: Any = None) -> Any:
         return _Loader(export_dir, doc).load()
     except (FormatError, KeyError, IndexError, TypeError, AttributeError) as e:
         raise OSError(f"Cannot parse file {path}: corrupt SavedModel ({e}).") from None
+    except ValueError as e:  # a graph that does not rebuild (shape rules reject it)
+        raise OSError(f"Cannot parse file {path}: corrupt SavedModel ({e})") from e

@@ -125,6 +125,7 @@ class _Saver:
         self._keep: list = []
         self._stack: list = []
         self._n_arrays = 0
+        self._constants: dict[int, str] = {}
 
     # ------------------------------------------------------------------ arrays
     def array(self, value: Any, dtype: dtypes.DType) -> str:
@@ -244,7 +245,11 @@ class _Saver:
                 f"Unable to save function '{fname}': it captures {ext!r}, which has no "
                 "value a SavedModel can store."
             )
-        return {"constant": self.array(ext._value, ext._dtype)}
+        key = self._constants.get(id(ext))
+        if key is None:
+            key = self._constants[id(ext)] = self.array(ext._value, ext._dtype)
+            self._keep.append(ext)
+        return {"constant": key}
 
     def concrete(self, cf: ConcreteFunction) -> str:
         name = self.cf_names.get(id(cf))
