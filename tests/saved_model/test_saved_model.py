@@ -620,3 +620,33 @@ def test_train_step_inside_saved_function(tmp_path):
     for _ in range(3):
         np.testing.assert_allclose(r.train(x).numpy(), m.train(x).numpy(), rtol=1e-6)
     np.testing.assert_allclose(r.w.numpy(), m.w.numpy(), rtol=1e-6)
+
+
+def test_signature_names_and_output_rules(tmp_path):
+    class M(tf.Module):
+        @tf.function(
+            input_signature=[
+                {"a": tf.TensorSpec([None], tf.float32), "b": tf.TensorSpec([], tf.float32)},
+                tf.TensorSpec([], tf.int32),
+            ]
+        )
+        def f(self, d, n):
+            return {"z": d["a"] * d["b"], "a": tf.cast(n, tf.float32) + d["b"]}
+
+        @tf.function(input_signature=[tf.TensorSpec([], tf.float32)])
+        def g(self, x):
+            return x, [x, 3]
+
+    m = M()
+    r = _save_load(m, tmp_path, signatures={"f": m.f})
+    sig = r.signatures["f"]
+    assert sorted(sig.structured_input_signature[1]) == ["d", "d_1", "n"]
+    out = sig(d=tf.constant([1.0, 2.0]), d_1=tf.constant(3.0), n=tf.constant(4))
+    np.testing.assert_allclose(out["z"].numpy(), [3.0, 6.0])
+    assert out["a"].numpy() == 7.0
+    with pytest.raises(ValueError, match="Got a non-Tensor value .* for key 'output_1'"):
+        tf.saved_model.save(m, str(tmp_path / "bad"), signatures=m.g)
+    # Found by the default rule, a function that cannot be a signature is saved without.
+    only_g = tf.Module()
+    only_g.g = m.g
+    assert list(_save_load(only_g, tmp_path / "g").signatures) == []

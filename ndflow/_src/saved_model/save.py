@@ -54,6 +54,10 @@ trackable.register_trackable_type(ConcreteFunction)
 trackable.register_trackable_type(RestoredFunction)
 
 
+class _SignatureError(ValueError):
+    """A function that cannot serve as a signature (non-tensor inputs or outputs)."""
+
+
 class SaveOptions:
     """`tf.saved_model.SaveOptions`: accepted for compatibility; ndflow's format has no
     options to set (devices, namespaces and debug info do not apply)."""
@@ -338,7 +342,16 @@ class _Saver:
             ]
             if len(found) != 1:
                 return {}
-            signatures = found[0]
+            try:
+                return {
+                    DEFAULT_SERVING_SIGNATURE_DEF_KEY: self._signature(
+                        DEFAULT_SERVING_SIGNATURE_DEF_KEY, found[0].get_concrete_function()
+                    )
+                }
+            except _SignatureError:
+                # As TensorFlow: a function found by this rule that cannot serve as a
+                # signature (non-tensor outputs) is saved without one.
+                return {}
         if not isinstance(signatures, collections.abc.Mapping):
             signatures = {DEFAULT_SERVING_SIGNATURE_DEF_KEY: signatures}
         out = {}
@@ -365,33 +378,49 @@ class _Saver:
         return out
 
     def _signature(self, key: str, cf: ConcreteFunction) -> dict:
+        """Checks `cf` can serve as signature `key` (else _SignatureError), then
+        serializes it (errors there are the function's own, not the signature's)."""
         inputs = []
         for name, value in zip(cf._arg_names, cf._arg_values):
             flat = nest.flatten(value)
             for i, leaf in enumerate(flat):
                 if not isinstance(leaf, TensorSpec):
-                    raise ValueError(
+                    raise _SignatureError(
                         f"Signature '{key}': argument {name!r} is not a tensor ({leaf!r}); "
                         "signatures take tensors only."
                     )
-                iname = leaf.name or (name if len(flat) == 1 else f"{name}_{i}")
+                iname = leaf.name or (name if i == 0 else f"{name}_{i}")
                 inputs.append(iname)
         template = cf._out_template
         n = len(cf._gf.outputs)
-        if (
-            isinstance(template, collections.abc.Mapping)
-            and all(isinstance(k, str) for k in template)
-            and all(isinstance(v, Tensor) for v in template.values())
-        ):
+        if isinstance(template, collections.abc.Mapping):
+            items = list(template.items())
+            for k, _v in items:
+                if not isinstance(k, str):
+                    raise _SignatureError(
+                        f"Got a dictionary with a non-string key {k!r} in the output of the "
+                        f"function {cf.name} used to generate the SavedModel signature "
+                        f"'{key}'."
+                    )
             keys = sorted(template)
+        elif isinstance(template, (list, tuple)):
+            items = [(f"output_{i}", v) for i, v in enumerate(template)]
+            keys = [k for k, _ in items]
         else:
-            leaves = nest.flatten(template)
-            if any(x is not None and not isinstance(x, Tensor) for x in leaves):
-                raise ValueError(
-                    f"Signature '{key}' returns non-tensor values ({template!r}); a signature "
-                    "must return tensors, or a dict of string keys to tensors."
+            items = [("output_0", template)]
+            keys = ["output_0"]
+        for k, v in items:
+            if not isinstance(v, Tensor):
+                raise _SignatureError(
+                    f"Got a non-Tensor value {v!r} for key '{k}' in the output of the function "
+                    f"{cf.name} used to generate the SavedModel signature '{key}'. Outputs for "
+                    "functions used as signatures must be a single Tensor, a sequence of "
+                    "Tensors, or a dictionary from string to Tensor."
                 )
-            keys = [f"output_{i}" for i in range(n)]
+        if len(keys) != n:
+            raise _SignatureError(
+                f"Signature '{key}': outputs do not match the function's outputs."
+            )
         return {"concrete": self.concrete(cf), "inputs": inputs, "outputs": keys}
 
 
