@@ -650,3 +650,13 @@ def test_signature_names_and_output_rules(tmp_path):
     only_g = tf.Module()
     only_g.g = m.g
     assert list(_save_load(only_g, tmp_path / "g").signatures) == []
+
+
+def test_deeply_nested_json_is_a_parse_error(saved):
+    p = _json_path(saved)
+    doc = json.load(open(p))
+    deep = '{"list": [' * 5000 + "1" + "]}" * 5000
+    text = json.dumps(doc).replace('"args": {"list"', '"args": ' + deep + ', "x": {"list"', 1)
+    open(p, "w").write(text)
+    with pytest.raises(OSError, match="Cannot parse file"):
+        tf.saved_model.load(saved)

@@ -372,7 +372,7 @@ def load(export_dir: Any, tags: Any = None, options: Any = None) -> Any:
         raw = f.read()
     try:
         doc = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as e:
         raise OSError(f"Cannot parse file {path}: truncated, corrupt or not JSON ({e}).") from None
     if not isinstance(doc, dict) or doc.get("format") != FORMAT:
         raise OSError(f"Cannot parse file {path}: not an ndflow SavedModel (no format marker).")
@@ -381,7 +381,7 @@ def load(export_dir: Any, tags: Any = None, options: Any = None) -> Any:
         raise OSError(f"Cannot parse file {path}: unsupported format version {version!r}.")
     try:
         return _Loader(export_dir, doc).load()
-    except (FormatError, KeyError, IndexError, TypeError, AttributeError) as e:
+    except (FormatError, KeyError, IndexError, TypeError, AttributeError, RecursionError) as e:
         raise OSError(f"Cannot parse file {path}: corrupt SavedModel ({e}).") from None
     except ValueError as e:  # a graph that does not rebuild (shape rules reject it)
         raise OSError(f"Cannot parse file {path}: corrupt SavedModel ({e})") from e
