@@ -174,9 +174,6 @@ from ndflow._src.ops.ragged import RaggedTensor as RaggedTensor
 # --- autodiff extras (ndflow/_src/autodiff) -----------------------------------------------
 from ndflow._src.autodiff.custom_gradient import custom_gradient as custom_gradient
 
-# --- autograph (ndflow/_src/function/autograph) -------------------------------------------
-from ndflow import autograph as autograph
-
 # --- namespaces ---------------------------------------------------------------------------
 from ndflow import linalg as linalg
 from ndflow import math as math
@@ -200,22 +197,17 @@ from ndflow._src.ops.script_ops import numpy_function as numpy_function
 from ndflow._src.ops.script_ops import py_function as py_function
 
 # --- module and checkpoint (ndflow/_src/module, ndflow/_src/checkpoint) -------------------
-from ndflow import train as train
 from ndflow._src.module.module import Module as Module
 
-
-# --- data and io (ndflow/_src/data) -------------------------------------------------------
-from ndflow import data as data
-from ndflow import io as io
-
-# --- saved_model (ndflow/_src/saved_model) -----------------------------------------------
-from ndflow import saved_model as saved_model
-
-
-# --- keras (ndflow/keras, loaded on first use to keep `import ndflow` fast) --------------
-# `tf.losses`, `tf.metrics`, `tf.optimizers`, `tf.initializers` are TF's aliases of the
-# Keras modules.
-_LAZY_KERAS = {
+# --- lazily imported namespaces -----------------------------------------------------------
+# Imported on first use: they cost import time most programs never need. `tf.losses`,
+# `tf.metrics`, `tf.optimizers`, `tf.initializers` are TensorFlow's aliases of Keras modules.
+_LAZY_MODULES = {
+    "autograph": "ndflow.autograph",
+    "data": "ndflow.data",
+    "io": "ndflow.io",
+    "train": "ndflow.train",
+    "saved_model": "ndflow.saved_model",  # --- saved_model (ndflow/_src/saved_model)
     "keras": "ndflow.keras",
     "losses": "ndflow.keras.losses",
     "metrics": "ndflow.keras.metrics",
@@ -225,7 +217,7 @@ _LAZY_KERAS = {
 
 
 def __getattr__(name: str):
-    target = _LAZY_KERAS.get(name)
+    target = _LAZY_MODULES.get(name)
     if target is None:
         raise AttributeError(f"module 'ndflow' has no attribute {name!r}")
     import importlib
@@ -233,3 +225,7 @@ def __getattr__(name: str):
     module = importlib.import_module(target)
     globals()[name] = module
     return module
+
+
+def __dir__() -> list:
+    return sorted(set(globals()) | set(_LAZY_MODULES))

@@ -65,3 +65,24 @@ def test_install_aliases_only_in_this_process():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_lazy_namespaces_load_on_first_use():
+    code = textwrap.dedent("""
+        import sys, ndflow as tf
+        assert "ndflow.data" not in sys.modules and "ndflow.keras" not in sys.modules
+        assert "data" in dir(tf) and "keras" in dir(tf)
+        assert tf.data.Dataset.range(3).cardinality().numpy() == 3
+        assert tf.losses.mean_squared_error is tf.keras.losses.mean_squared_error
+        try:
+            tf.no_such_name
+        except AttributeError as e:
+            assert "no_such_name" in str(e)
+        print("ok")
+    """)
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    result = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "ok"

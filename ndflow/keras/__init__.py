@@ -19,3 +19,7 @@ from ndflow.keras import layers as layers
 from ndflow.keras import regularizers as regularizers
 
 # --- losses, metrics, optimizers, callbacks -----------------------------------------------
+from ndflow.keras import callbacks as callbacks
+from ndflow.keras import losses as losses
+from ndflow.keras import metrics as metrics
+from ndflow.keras import optimizers as optimizers

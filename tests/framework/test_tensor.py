@@ -114,3 +114,15 @@ def test_convert_to_tensor_rejects_a_dtype_change():
 def test_constant_with_shape_fills_and_reshapes():
     assert tf.constant(1.5, shape=[2]).numpy().tolist() == [1.5, 1.5]
     assert tf.constant([1, 2, 3, 4], shape=[2, 2]).shape == [2, 2]
+
+
+def test_empty_lists_take_the_requested_dtype():
+    assert tf.constant([], tf.int32).dtype == tf.int32
+    assert tf.constant([], tf.int64).shape == [0]
+    assert tf.constant([[], []], tf.float32).shape == [2, 0]
+
+
+def test_strings_keep_trailing_nul_bytes_and_non_strings_are_rejected():
+    assert tf.convert_to_tensor([b"a\x00", "é"]).numpy().tolist() == [b"a\x00", "é".encode()]
+    with pytest.raises(TypeError, match="Cannot convert 3 to EagerTensor of dtype string"):
+        tf.convert_to_tensor(3, dtype=tf.string)

@@ -96,3 +96,25 @@ def test_adam_matches_tensorflow_raw_op(real_tf, kernels):
         )  # fmt: skip
     for a, b in zip(ours, theirs):
         np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_large_updates_split_across_threads_give_the_same_result(monkeypatch):
+    if training_ops._numba_kernels() is None:
+        pytest.skip("numba is not installed")
+    rng = np.random.default_rng(3)
+    w0, g = rng.standard_normal(101).astype(np.float32), rng.standard_normal(101).astype(np.float32)
+
+    def run():
+        w, m, v = (
+            tf.Variable(w0),
+            tf.Variable(np.zeros(101, np.float32)),
+            tf.Variable(np.zeros(101, np.float32)),
+        )
+        training_ops.apply_adam(w, m, v, 0.9, 0.999, 0.01, 0.9, 0.999, 1e-7, tf.constant(g))
+        return w.numpy(), m.numpy(), v.numpy()
+
+    whole = run()
+    monkeypatch.setattr(training_ops, "_SPLIT_AT", 8)
+    split = run()
+    for a, b in zip(whole, split):
+        np.testing.assert_array_equal(a, b)

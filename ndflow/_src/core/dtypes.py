@@ -129,7 +129,7 @@ class DType:
     def __eq__(self, other: Any) -> bool:
         if other is self:
             return True
-        if other is None:
+        if other is None or type(other) is DType:  # DTypes are singletons
             return False
         try:
             return as_dtype(other) is self

@@ -61,7 +61,12 @@ def _to_bytes_array(arr: np.ndarray) -> np.ndarray:
     flat_in = arr.reshape(-1)
     flat_out = out.reshape(-1)
     for i, s in enumerate(flat_in):
-        flat_out[i] = s.encode("utf-8") if isinstance(s, str) else bytes(s)
+        if isinstance(s, str):
+            flat_out[i] = s.encode("utf-8")
+        elif isinstance(s, (bytes, np.bytes_)):
+            flat_out[i] = bytes(s)
+        else:
+            raise TypeError(f"Cannot convert {s!r} to EagerTensor of dtype string")
     return out
 
 
@@ -73,8 +78,7 @@ def _python_to_array(value: Any, dtype: DType | None) -> np.ndarray:
     """Converts Python scalars and nested lists with TensorFlow's inference rules."""
     if dtype is not None:
         if dtype is dtypes.string:
-            arr = np.asarray(value, dtype=object)
-            return _to_bytes_array(arr) if arr.dtype.kind in "OUS" else arr
+            return _to_bytes_array(np.asarray(value, dtype=object))
         np_dtype = dtype._np
         try:
             arr = np.asarray(value)
@@ -84,6 +88,8 @@ def _python_to_array(value: Any, dtype: DType | None) -> np.ndarray:
             raise _cannot_convert(value, dtype)
         if arr.dtype == np_dtype:
             return arr
+        if arr.size == 0:  # an empty list takes any dtype
+            return arr.astype(np_dtype)
         if (dtype.is_integer or dtype.is_bool) and arr.dtype.kind in "fc":
             raise _cannot_convert(value, dtype)
         if dtype.is_integer and arr.size:
@@ -123,7 +129,9 @@ def _python_to_array(value: Any, dtype: DType | None) -> np.ndarray:
             return arr.astype(np.int32)
         return arr
     if kind in "US":
-        return _to_bytes_array(arr)
+        # From the Python objects, not the fixed-width array: NumPy's bytes dtype drops
+        # trailing NUL bytes.
+        return _to_bytes_array(np.array(value, dtype=object))
     if kind == "O":
         if arr.size and all(isinstance(x, (bytes, str)) for x in arr.reshape(-1)):
             return _to_bytes_array(arr)

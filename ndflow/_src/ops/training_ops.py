@@ -214,3 +214,336 @@ def apply_adam(
             grad,
         ),
     )
+
+
+# ---------------------------------------------------------------------------- helpers
+
+
+def _prepare(op_type: str, r: Any, slots: tuple, grad: np.ndarray) -> tuple:
+    """(var buffer, slot buffers, numba module or None, flat grad) for an update kernel."""
+    var = r.var
+    _check_grad(var, grad, op_type)
+    w = _writable(var)
+    ss = [_writable(s.var) for s in slots]
+    k = _numba_kernels()
+    if k is None or w.dtype not in (np.float32, np.float64):
+        return w, ss, None, grad
+    return w, ss, k, np.ascontiguousarray(grad).reshape(-1)
+
+
+def _flat(*arrays: np.ndarray) -> list:
+    return [a.reshape(-1) for a in arrays]
+
+
+def _register(op_type: str, kernel: Any) -> None:
+    register_op(op_type, kernel, _no_outputs, num_outputs=0, stateful=True)
+
+
+def _scalars(d: dtypes.DType, *values: Any) -> tuple:
+    return tuple(_scalar(v, d) for v in values)
+
+
+# ---------------------------------------------------------------------------- AMSGrad
+
+
+def _apply_amsgrad_kernel(r, mr, vr, hr, beta1_power, beta2_power, lr, beta1, beta2, eps, grad):
+    w, (m, v, h), k, g = _prepare("ResourceApplyAdamWithAmsgrad", r, (mr, vr, hr), grad)
+    lr_t = float(lr) * np.sqrt(1.0 - float(beta2_power)) / (1.0 - float(beta1_power))
+    if k is not None:
+        _run_split(
+            k.adam_amsgrad,
+            (*_flat(w, m, v, h), g),
+            (
+                lr_t,
+                float(beta1),
+                float(beta2),
+                float(eps),
+            ),
+        )
+        return
+    dt = w.dtype.type
+    m += (g - m) * dt(1.0 - beta1)
+    v += (np.square(g) - v) * dt(1.0 - beta2)
+    np.maximum(h, v, out=h)
+    w -= dt(lr_t) * m / (np.sqrt(h) + dt(eps))
+
+
+_register("ResourceApplyAdamWithAmsgrad", _apply_amsgrad_kernel)
+
+
+def apply_adam_with_amsgrad(
+    var, m, v, vhat, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad
+) -> None:
+    """Adam whose denominator uses the running maximum `vhat` of `v`, in place."""
+    s = _scalars(var.dtype, beta1_power, beta2_power, lr, beta1, beta2, epsilon)
+    execute("ResourceApplyAdamWithAmsgrad", (var.handle, m.handle, v.handle, vhat.handle, *s, grad))
+
+
+# ---------------------------------------------------------------------------- RMSprop
+
+
+def _apply_rmsprop_kernel(*args, use_momentum=False, centered=False):
+    r, ms_r = args[0], args[1]
+    slots = [ms_r]
+    i = 2
+    mom_r = mg_r = None
+    if use_momentum:
+        mom_r = args[i]
+        slots.append(mom_r)
+        i += 1
+    if centered:
+        mg_r = args[i]
+        slots.append(mg_r)
+        i += 1
+    lr, rho, momentum, eps, grad = args[i:]
+    w, ss, k, g = _prepare("ResourceApplyKerasRMSProp", r, tuple(slots), grad)
+    ms = ss[0]
+    mom = ss[1] if use_momentum else ms
+    mg = ss[-1] if centered else ms
+    if k is not None:
+        _run_split(
+            k.rmsprop,
+            (*_flat(w, ms, mom, mg), g),
+            (
+                float(lr),
+                float(rho),
+                float(momentum),
+                float(eps),
+                bool(use_momentum),
+                bool(centered),
+            ),
+        )
+        return
+    dt = w.dtype.type
+    rho = dt(rho)
+    ms *= rho
+    ms += (dt(1) - rho) * np.square(g)
+    if centered:
+        mg *= rho
+        mg += (dt(1) - rho) * g
+        denom = ms - np.square(mg) + dt(eps)
+    else:
+        denom = ms + dt(eps)
+    inc = dt(lr) * g / np.sqrt(denom)
+    if use_momentum:
+        mom *= dt(momentum)
+        mom += inc
+        w -= mom
+    else:
+        w -= inc
+
+
+_register("ResourceApplyKerasRMSProp", _apply_rmsprop_kernel)
+
+
+def apply_keras_rmsprop(var, ms, mom, mg, lr, rho, momentum, epsilon, grad) -> None:
+    """Keras's RMSprop, in place: ms = rho ms + (1 - rho) g^2 (mg likewise with g when
+    centered); inc = lr g / sqrt(ms [- mg^2] + eps); var -= inc (through `mom` when given)."""
+    handles = [var.handle, ms.handle]
+    if mom is not None:
+        handles.append(mom.handle)
+    if mg is not None:
+        handles.append(mg.handle)
+    execute(
+        "ResourceApplyKerasRMSProp",
+        (*handles, *_scalars(var.dtype, lr, rho, momentum, epsilon), grad),
+        {"use_momentum": mom is not None, "centered": mg is not None},
+    )
+
+
+# ---------------------------------------------------------------------------- Adagrad
+
+
+def _apply_adagrad_kernel(r, ar, lr, eps, grad):
+    w, (a,), k, g = _prepare("ResourceApplyKerasAdagrad", r, (ar,), grad)
+    if k is not None:
+        _run_split(
+            k.adagrad,
+            (*_flat(w, a), g),
+            (
+                float(lr),
+                float(eps),
+            ),
+        )
+        return
+    dt = w.dtype.type
+    a += np.square(g)
+    w -= dt(lr) * g / np.sqrt(a + dt(eps))
+
+
+_register("ResourceApplyKerasAdagrad", _apply_adagrad_kernel)
+
+
+def apply_keras_adagrad(var, accum, lr, epsilon, grad) -> None:
+    """Keras's Adagrad, in place: accum += g^2; var -= lr g / sqrt(accum + eps)."""
+    execute(
+        "ResourceApplyKerasAdagrad",
+        (var.handle, accum.handle, *_scalars(var.dtype, lr, epsilon), grad),
+    )
+
+
+# ---------------------------------------------------------------------------- Adadelta
+
+
+def _apply_adadelta_kernel(r, ar, ur, lr, rho, eps, grad):
+    w, (ag, ad), k, g = _prepare("ResourceApplyAdadelta", r, (ar, ur), grad)
+    if k is not None:
+        _run_split(
+            k.adadelta,
+            (*_flat(w, ag, ad), g),
+            (
+                float(lr),
+                float(rho),
+                float(eps),
+            ),
+        )
+        return
+    dt = w.dtype.type
+    rho, eps = dt(rho), dt(eps)
+    ag *= rho
+    ag += (dt(1) - rho) * np.square(g)
+    delta = -np.sqrt(ad + eps) * g / np.sqrt(ag + eps)
+    ad *= rho
+    ad += (dt(1) - rho) * np.square(delta)
+    w += dt(lr) * delta
+
+
+_register("ResourceApplyAdadelta", _apply_adadelta_kernel)
+
+
+def apply_adadelta(var, accum, accum_update, lr, rho, epsilon, grad) -> None:
+    """Adadelta, in place (TensorFlow's and Keras's formula agree)."""
+    execute(
+        "ResourceApplyAdadelta",
+        (
+            var.handle,
+            accum.handle,
+            accum_update.handle,
+            *_scalars(var.dtype, lr, rho, epsilon),
+            grad,
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------- Adamax
+
+
+def _apply_adamax_kernel(r, mr, ur, beta1_power, lr, beta1, beta2, eps, grad):
+    w, (m, u), k, g = _prepare("ResourceApplyAdaMax", r, (mr, ur), grad)
+    if k is not None:
+        _run_split(
+            k.adamax,
+            (*_flat(w, m, u), g),
+            (
+                float(lr),
+                float(beta1),
+                float(beta2),
+                float(eps),
+                float(beta1_power),
+            ),
+        )
+        return
+    dt = w.dtype.type
+    m += (g - m) * dt(1.0 - beta1)
+    np.maximum(dt(beta2) * u, np.abs(g), out=u)
+    w -= dt(lr) * m / (dt(1.0 - beta1_power) * (u + dt(eps)))
+
+
+_register("ResourceApplyAdaMax", _apply_adamax_kernel)
+
+
+def apply_ada_max(var, m, v, beta1_power, lr, beta1, beta2, epsilon, grad) -> None:
+    """Adamax, in place: m += (g - m)(1 - b1); v = max(b2 v, |g|);
+    var -= lr / (1 - b1^t) * m / (v + eps)."""
+    s = _scalars(var.dtype, beta1_power, lr, beta1, beta2, epsilon)
+    execute("ResourceApplyAdaMax", (var.handle, m.handle, v.handle, *s, grad))
+
+
+# ---------------------------------------------------------------------------- Nadam
+
+
+def _apply_nadam_kernel(r, mr, vr, lr, beta1, beta2, eps, u_t, u_t_1, up_t, up_t_1, b2p, grad):
+    w, (m, v), k, g = _prepare("ResourceApplyKerasNadam", r, (mr, vr), grad)
+    vals = [float(x) for x in (lr, beta1, beta2, eps, u_t, u_t_1, up_t, up_t_1, b2p)]
+    if k is not None:
+        _run_split(k.nadam, (*_flat(w, m, v), g), (*vals,))
+        return
+    lr, beta1, beta2, eps, u_t, u_t_1, up_t, up_t_1, b2p = (w.dtype.type(x) for x in vals)
+    one = w.dtype.type(1)
+    m += (g - m) * (one - beta1)
+    v += (np.square(g) - v) * (one - beta2)
+    m_hat = u_t_1 * m / (one - up_t_1) + (one - u_t) * g / (one - up_t)
+    v_hat = v / (one - b2p)
+    w -= m_hat * lr / (np.sqrt(v_hat) + eps)
+
+
+_register("ResourceApplyKerasNadam", _apply_nadam_kernel)
+
+
+def apply_keras_nadam(
+    var, m, v, lr, beta1, beta2, epsilon, u_t, u_t_1, u_product_t, u_product_t_1, beta2_power, grad
+) -> None:
+    """Keras's Nadam step, in place, given this step's momentum-schedule factors."""
+    s = _scalars(
+        var.dtype, lr, beta1, beta2, epsilon, u_t, u_t_1, u_product_t, u_product_t_1, beta2_power
+    )
+    execute("ResourceApplyKerasNadam", (var.handle, m.handle, v.handle, *s, grad))
+
+
+# ---------------------------------------------------------------------------- FTRL
+
+
+def _apply_ftrl_kernel(r, ar, lr_r, grad, lr, l1, l2, l2_shrinkage, lr_power):
+    w, (acc, lin), k, g = _prepare("ResourceApplyFtrlV2", r, (ar, lr_r), grad)
+    vals = [float(x) for x in (lr, l1, l2, l2_shrinkage, lr_power)]
+    if k is not None:
+        _run_split(k.ftrl, (*_flat(w, acc, lin), g), (*vals,))
+        return
+    lr, l1, l2, l2_shrinkage, lr_power = (w.dtype.type(x) for x in vals)
+    g_shrunk = g + 2 * l2_shrinkage * w
+    new_acc = acc + np.square(g)
+    lin += g_shrunk - (np.power(new_acc, -lr_power) - np.power(acc, -lr_power)) / lr * w
+    quadratic = np.power(new_acc, -lr_power) / lr + 2 * l2
+    w[...] = (np.clip(lin, -l1, l1) - lin) / quadratic
+    acc[...] = new_acc
+
+
+_register("ResourceApplyFtrlV2", _apply_ftrl_kernel)
+
+
+def apply_ftrl_v2(var, accum, linear, grad, lr, l1, l2, l2_shrinkage, lr_power) -> None:
+    """FTRL-proximal with L2 shrinkage, in place (TensorFlow's `ResourceApplyFtrlV2`)."""
+    s = _scalars(var.dtype, lr, l1, l2, l2_shrinkage, lr_power)
+    execute("ResourceApplyFtrlV2", (var.handle, accum.handle, linear.handle, grad, *s))
+
+
+# ---------------------------------------------------------------------------- Lion
+
+
+def _apply_lion_kernel(r, mr, lr, beta1, beta2, grad):
+    w, (m,), k, g = _prepare("ResourceApplyLion", r, (mr,), grad)
+    if k is not None:
+        _run_split(
+            k.lion,
+            (*_flat(w, m), g),
+            (
+                float(lr),
+                float(beta1),
+                float(beta2),
+            ),
+        )
+        return
+    dt = w.dtype.type
+    w -= dt(lr) * np.sign(m * dt(beta1) + g * dt(1.0 - beta1))
+    m *= dt(beta2)
+    m += g * dt(1.0 - beta2)
+
+
+_register("ResourceApplyLion", _apply_lion_kernel)
+
+
+def apply_lion(var, m, lr, beta1, beta2, grad) -> None:
+    """Lion, in place: var -= lr sign(b1 m + (1 - b1) g); m = b2 m + (1 - b2) g."""
+    execute(
+        "ResourceApplyLion", (var.handle, m.handle, *_scalars(var.dtype, lr, beta1, beta2), grad)
+    )
