@@ -49,11 +49,31 @@ def _save_load(obj, tmp_path, **kw):
 # ---------------------------------------------------------------------------- fresh process
 
 
+class AdamTrainer(tf.Module):
+    def __init__(self):
+        self.w = tf.Variable([0.5, -0.3])
+        self.opt = tf.keras.optimizers.Adam(0.1)
+
+    @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+    def train(self, x):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum((x * self.w) ** 2)
+        self.opt.apply_gradients([(tape.gradient(loss, self.w), self.w)])
+        return loss
+
+
 def test_seed_example_in_a_fresh_process(tmp_path):
     mod = MyModule(3)
     mod.multiply(tf.constant([5, 6, 3]))
     d = str(tmp_path / "saved")
     tf.saved_model.save(mod, d)
+    # A Keras optimizer step (its ops are registered by a module the loader imports).
+    trainer = AdamTrainer()
+    x = tf.constant([1.0, 2.0])
+    trainer.train(x)
+    d2 = str(tmp_path / "trainer")
+    tf.saved_model.save(trainer, d2)
+    expected = trainer.train(x).numpy()
     script = tmp_path / "load_it.py"
     script.write_text(
         textwrap.dedent(
@@ -62,6 +82,8 @@ def test_seed_example_in_a_fresh_process(tmp_path):
             reloaded = tf.saved_model.load({d!r})
             print(repr(reloaded.multiply(tf.constant([5, 6, 3]))))
             print(reloaded.weight.numpy(), type(reloaded).__name__)
+            trainer = tf.saved_model.load({d2!r})
+            print("loss", repr(float(trainer.train(tf.constant([1.0, 2.0])).numpy())))
             """
         )
     )
@@ -73,6 +95,17 @@ def test_seed_example_in_a_fresh_process(tmp_path):
     assert "numpy=array([15, 18,  9], dtype=int32)" in out.stdout
     assert "<tf.Tensor: shape=(3,), dtype=int32" in out.stdout
     assert "MyModule" not in out.stdout
+    loss = float(out.stdout.split("loss ")[1].strip())
+    np.testing.assert_allclose(loss, expected, rtol=1e-6)
+
+
+def test_attribute_named_like_a_module_property(tmp_path):
+    trainer = AdamTrainer()
+    trainer.train(tf.constant([1.0, 2.0]))
+    r = _save_load(trainer, tmp_path)
+    # The optimizer's `variables` child shadows tf.Module.variables on its loaded object.
+    assert isinstance(r.opt.variables, list)
+    assert len(r.variables) >= 1
 
 
 # ---------------------------------------------------------------------------- round trips

@@ -8,8 +8,11 @@ argument specs.
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import json
 import os
+import pkgutil
 from typing import Any
 
 from ndflow._src.checkpoint import fileio as ckpt_io
@@ -57,6 +60,30 @@ class LoadOptions:
         self.experimental_skip_checkpoint = experimental_skip_checkpoint
         self.experimental_variable_policy = experimental_variable_policy
         self.experimental_load_function_aliases = experimental_load_function_aliases
+
+
+_all_ops_imported = False
+
+
+def _find_op(op_type: str) -> Any:
+    """The registered op, importing every op family first if needed (some, such as the
+    optimizers' training ops, are only registered when their module is imported)."""
+    global _all_ops_imported
+    try:
+        return get_op(op_type)
+    except KeyError:
+        pass
+    if not _all_ops_imported:
+        _all_ops_imported = True
+        from ndflow._src import ops
+
+        for info in pkgutil.iter_modules(ops.__path__):
+            importlib.import_module(f"{ops.__name__}.{info.name}")
+        try:
+            return get_op(op_type)
+        except KeyError:
+            pass
+    return None
 
 
 def _need(cond: bool, why: str) -> None:
@@ -195,10 +222,9 @@ class _Loader:
             tmap[f"{name}:0"] = g.placeholder(specs[0][1], specs[0][0], "Placeholder", value)
             return
         _need(isinstance(op, str), "bad op type")
-        try:
-            opdef = get_op(op)
-        except (KeyError, ValueError, LookupError):
-            raise FormatError(f"node {name!r} has an unknown op type {op!r}") from None
+        opdef = _find_op(op)
+        if opdef is None:
+            raise FormatError(f"node {name!r} has an unknown op type {op!r}")
         ins = []
         for ref in serialize._list(node.get("inputs")):
             _need(isinstance(ref, str) and ref in tmap, f"node {name!r}: bad input {ref!r}")
@@ -267,8 +293,18 @@ class _Loader:
                 kind = node.get("kind")
                 if kind == "user_object":
                     cls = _UserObject
-                    if any(c["local_name"] == "__call__" for c in node.get("children", [])):
+                    names = [c["local_name"] for c in node.get("children", [])]
+                    if "__call__" in names:
                         cls = _CallableUserObject
+                    # A saved attribute named like a tf.Module property (`variables`,
+                    # `name`, ...) shadows it on this object, as it did on the saved one.
+                    shadowed = {
+                        n: None
+                        for n in names
+                        if hasattr(type(inspect.getattr_static(cls, n, None)), "__set__")
+                    }
+                    if shadowed:
+                        cls = type(cls.__name__, (cls,), shadowed)
                     objects[i] = cls(str(node.get("class_name", "_UserObject")))
                 elif kind == "list":
                     objects[i] = []
@@ -299,10 +335,7 @@ class _Loader:
                     child = objects[c["node_id"]]
                     name = c["local_name"]
                     if isinstance(obj, _UserObject):
-                        try:
-                            setattr(obj, name, child)
-                        except AttributeError:
-                            object.__setattr__(obj, name, child)
+                        setattr(obj, name, child)
                     elif isinstance(obj, list):
                         obj.append(child)
                     elif isinstance(obj, dict):
