@@ -75,10 +75,9 @@ def _find_op(op_type: str) -> Any:
         pass
     if not _all_ops_imported:
         _all_ops_imported = True
-        from ndflow._src import ops
-
+        ops = importlib.import_module("ndflow._src.ops")
         for info in pkgutil.iter_modules(ops.__path__):
-            importlib.import_module(f"{ops.__name__}.{info.name}")
+            importlib.import_module(f"ndflow._src.ops.{info.name}")
         try:
             return get_op(op_type)
         except KeyError:
