@@ -207,6 +207,7 @@ _LAZY_MODULES = {
     "data": "ndflow.data",
     "io": "ndflow.io",
     "train": "ndflow.train",
+    "saved_model": "ndflow.saved_model",  # --- saved_model (ndflow/_src/saved_model)
     "keras": "ndflow.keras",
     "losses": "ndflow.keras.losses",
     "metrics": "ndflow.keras.metrics",
