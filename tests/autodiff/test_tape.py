@@ -227,3 +227,25 @@ def test_second_derivative_through_fused_square_gradient():
 
     check_grads(inner_grad, [np.array([0.5, -1.2, 2.0])])
     check_grads(lambda x, g: tf.square(x) * g, [np.array([0.5, -1.2]), np.array([2.0, 3.0])])
+
+
+def test_unused_outputs_of_a_multi_output_op_get_constant_zero_gradients():
+    # Fused sparse cross entropy's gradient skips its second-order term when the gradient
+    # of its backprop output is a known zero: in a traced step no Softmax op remains.
+    @tf.function
+    def step(logits, labels):
+        with tf.GradientTape() as tape:
+            tape.watch(logits)
+            loss = tf.reduce_mean(
+                tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=logits)
+            )
+        return tape.gradient(loss, logits)
+
+    logits = tf.constant(np.array([[1.0, 2.0, 0.5]], np.float32))
+    g = step(logits, tf.constant([1]))
+    p = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum()
+    np.testing.assert_allclose(g.numpy(), p - [[0.0, 1.0, 0.0]], rtol=1e-6)
+    ops = [
+        n.type for n in step.get_concrete_function(logits, tf.constant([1])).graph.get_operations()
+    ]
+    assert "Softmax" not in ops

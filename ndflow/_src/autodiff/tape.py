@@ -294,7 +294,7 @@ class GradientTape:
                 if all(g is None for g in out_grads_list):
                     continue
                 out_grads_list = tuple(
-                    math_ops.zeros_like(o) if g is None and _is_differentiable(o.dtype) else g
+                    _zero_grad(o) if g is None and _is_differentiable(o.dtype) else g
                     for o, g in zip(outs, out_grads_list)
                 )
             in_ids = rec.in_ids
@@ -345,6 +345,16 @@ class GradientTape:
         from ndflow._src.autodiff import jacobians
 
         return jacobians.batch_jacobian(self, target, source, unconnected_gradients)
+
+
+def _zero_grad(o: Tensor) -> Tensor:
+    """The gradient of an unused output of a multi-output op. A constant when the shape
+    is known, so gradient rules can see it is zero and skip work (the second-order term
+    of fused cross entropy, for one) and graphs fold it away."""
+    dims = o.shape._dims
+    if o.dtype is not dtypes.variant and dims is not None and None not in dims:
+        return wrap_with_dtype(np.zeros(dims, o.dtype.as_numpy_dtype), o.dtype)
+    return math_ops.zeros_like(o)
 
 
 def _ones_like(t: Tensor) -> Tensor:
