@@ -652,7 +652,10 @@ class Layer(Module):
 
         if _is_shape(out_shape):
             return make(out_shape)
-        return [make(s) for s in out_shape]
+        outs = [make(s) for s in out_shape]
+        for i, t in enumerate(outs):
+            t._keras_output_index = i  # which output of the call (the functional API)
+        return outs
 
     def compute_mask(self, inputs: Any, previous_mask: Any) -> Any:
         """The output mask; by default the input mask passes through when
