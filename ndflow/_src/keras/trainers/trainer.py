@@ -115,8 +115,8 @@ class Trainer:
             d["_loss_weights"] = compile_utils.map_to_outputs(loss_weights, names, "loss_weights")
         else:
             d["_loss_weights"] = None
-        d["_metric_specs"] = self._metric_specs(metrics, names, "metrics")
-        d["_weighted_metric_specs"] = self._metric_specs(
+        d["_metric_specs"] = self._normalize_metric_specs(metrics, names, "metrics")
+        d["_weighted_metric_specs"] = self._normalize_metric_specs(
             weighted_metrics, names, "weighted_metrics"
         )
         for spec in d["_metric_specs"] + d["_weighted_metric_specs"]:
@@ -152,7 +152,7 @@ class Trainer:
         return ["output"]
 
     @staticmethod
-    def _metric_specs(metrics: Any, names: list, what: str) -> list:
+    def _normalize_metric_specs(metrics: Any, names: list, what: str) -> list:
         if metrics is None:
             return [[] for _ in names]
         if isinstance(metrics, dict):
