@@ -152,9 +152,52 @@ def test_multi_output_loss_weights_match_real_keras(real_tf):
         optimizer=real_tf.keras.optimizers.SGD(0.1), loss=["mse", "mse"], loss_weights=[1.0, 0.5]
     )
     kw = dict(batch_size=8, epochs=1, shuffle=False, verbose=0)
-    l1 = ours.fit(x, [y1, y2], **kw).history["loss"]
-    l2 = theirs.fit(x, [y1, y2], **kw).history["loss"]
-    np.testing.assert_allclose(l1, l2, rtol=1e-5)
+    h1 = ours.fit(x, [y1, y2], **kw).history
+    h2 = theirs.fit(x, [y1, y2], **kw).history
+    assert list(h1) == list(h2) == ["loss", "o1_loss", "o2_loss"]
+    for key in h1:
+        np.testing.assert_allclose(h1[key], h2[key], rtol=1e-5)
+
+
+@pytest.mark.parity
+def test_metric_names_order_and_evaluate_list_match_real_keras(real_tf):
+    x, y = _data(n=12)
+    ours, theirs = _pair(real_tf)
+    ours.compile(optimizer=SGD(), loss=mse, metrics=["mse", "accuracy", "mae"])
+    theirs.compile(optimizer="sgd", loss="mse", metrics=["mse", "accuracy", "mae"])
+    kw = dict(batch_size=4, epochs=1, shuffle=False, verbose=0)
+    assert list(ours.fit(x, y, **kw).history) == list(theirs.fit(x, y, **kw).history)
+    np.testing.assert_allclose(
+        ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), rtol=1e-5
+    )
+
+
+@pytest.mark.parity
+def test_multi_output_dict_losses_and_metrics_match_real_keras(real_tf):
+    def make(keras):
+        a = keras.Input((3,), name="a")
+        return keras.Model(
+            a, [keras.layers.Dense(1, name="o1")(a), keras.layers.Dense(2, name="o2")(a)]
+        )
+
+    x, y1 = _data(n=16)
+    y2 = np.concatenate([y1, 2 * y1], axis=1)
+    ours, theirs = _pair(real_tf, make)
+    metrics = {"o1": ["mae"], "o2": ["mse"]}
+    ours.compile(optimizer=SGD(0.1), loss={"o1": mse, "o2": mse}, metrics=metrics)
+    theirs.compile(
+        optimizer=real_tf.keras.optimizers.SGD(0.1),
+        loss={"o1": "mse", "o2": "mse"},
+        metrics=metrics,
+    )
+    kw = dict(batch_size=8, epochs=1, shuffle=False, verbose=0)
+    h1 = ours.fit(x, {"o1": y1, "o2": y2}, **kw).history
+    h2 = theirs.fit(x, {"o1": y1, "o2": y2}, **kw).history
+    assert list(h1) == list(h2)
+    for key in h1:
+        np.testing.assert_allclose(h1[key], h2[key], rtol=1e-5)
+    with pytest.raises(ValueError, match="Invalid `metrics`"):
+        ours.compile(optimizer=SGD(), loss=mse, metrics=["mae"])
 
 
 # ------------------------------------------------------------------ behaviour

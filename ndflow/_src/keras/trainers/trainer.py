@@ -32,6 +32,7 @@ _TRAINER_STATE = (
     "_weighted_metric_specs",
     "_compiled_metrics",
     "_loss_tracker",
+    "_output_loss_trackers",
     "_metrics_built",
     "run_eagerly",
     "steps_per_execution",
@@ -69,6 +70,7 @@ class Trainer:
         d["stop_training"] = False
         d["history"] = None
         d["_loss_tracker"] = None
+        d["_output_loss_trackers"] = []
         d["_compiled_metrics"] = []
         d["_metrics_built"] = False
         d["_in_fit"] = False
@@ -129,6 +131,16 @@ class Trainer:
         d["_compiled_metrics"] = []
         d["_metrics_built"] = False
         d["_loss_tracker"] = compile_utils.MeanTracker("loss")
+        # Keras 3 logs each output's (weighted) loss as "<output>_loss" for multi-output
+        # models.
+        d["_output_loss_trackers"] = (
+            [
+                None if fn is None else compile_utils.MeanTracker(f"{name}_loss")
+                for fn, name in zip(d["_loss_fns"], names)
+            ]
+            if d["_loss_fns"] is not None and len(names) > 1
+            else []
+        )
         d["run_eagerly"] = bool(run_eagerly)
         d["steps_per_execution"] = steps_per_execution
         d["jit_compile"] = False if jit_compile == "auto" else bool(jit_compile)
@@ -165,8 +177,17 @@ class Trainer:
                 f"Expected `{what}` argument to be a list, tuple, or dict. Received instead: "
                 f"{what}={metrics} of type {type(metrics)}"
             )
-        if len(names) > 1 and metrics and all(isinstance(m, (list, tuple)) for m in metrics):
-            return [list(m) for m in metrics]
+        if len(names) > 1 and metrics:
+            if len(metrics) == len(names) and all(
+                m is None or isinstance(m, (list, tuple)) for m in metrics
+            ):
+                return [[] if m is None else list(m) for m in metrics]
+            raise ValueError(
+                f"Invalid `{what}`. `{what}` should contain metrics objects and either be a "
+                "dict or a list matching the output names of the functional model "
+                f"{names} or match the output structure of the model: "
+                f"{['X'] * len(names)}.\nReceived: {what}={metrics}"
+            )
         return [list(metrics) for _ in names]
 
     def _build_metrics(self, y: Any, y_pred: Any) -> None:
@@ -203,6 +224,7 @@ class Trainer:
         if self.__dict__.get("_loss_tracker") is not None:
             out.append(self._loss_tracker)
         out.extend(m for _, _, m, _ in self.__dict__.get("_compiled_metrics", []))
+        out.extend(m for m in self.__dict__.get("_output_loss_trackers", []) if m is not None)
         return out
 
     @property
@@ -241,11 +263,16 @@ class Trainer:
                 )
             weights = d.get("_loss_weights") or [1.0] * len(ps)
             sws = nest.flatten(sample_weight) if sample_weight is not None else [None]
+            trackers = d.get("_output_loss_trackers") or []
             for i, (fn, yt, yp) in enumerate(zip(fns, ys, ps)):
                 if fn is None:
                     continue
                 sw = sws[i] if i < len(sws) else sws[0]
                 value = fn(yt, yp, sw)
+                if i < len(trackers) and trackers[i] is not None:
+                    # Keras logs each output's loss before `loss_weights` apply.
+                    batch = tf.cast(tf.shape(yp)[0], "float32")
+                    trackers[i].update_state(value, sample_weight=batch)
                 w = weights[i]
                 if w is not None and w != 1.0:
                     value = value * w
@@ -271,6 +298,12 @@ class Trainer:
         return self.get_metrics_result()
 
     def get_metrics_result(self) -> dict:
+        """Every metric's current result, keys sorted as Keras 3 logs them."""
+        return dict(sorted(self._ordered_results().items()))
+
+    def _ordered_results(self) -> dict:
+        # Compile order: the loss, the metrics, then per-output losses (`evaluate`'s
+        # list follows this order).
         out = {}
         if self._loss_tracker is not None:
             out["loss"] = self._loss_tracker.result()
@@ -280,6 +313,9 @@ class Trainer:
                 out.update(result)
             else:
                 out[display] = result
+        for m in self._output_loss_trackers:
+            if m is not None:
+                out[m.name] = m.result()
         return out
 
     def _batch_size_of(self, x: Any) -> Any:
@@ -477,7 +513,7 @@ class Trainer:
         logs = self._run_evaluate(adapter, cbs)
         if return_dict:
             return logs
-        values = list(logs.values())
+        values = [_scalar(v) for v in self._ordered_results().values()]
         return values[0] if len(values) == 1 else values
 
     def predict(
@@ -562,9 +598,8 @@ class Trainer:
         out = self._step_fn("predict")(batch)
         return nest.map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else t, out)
 
-    @staticmethod
-    def _format_logs(logs: dict, return_dict: bool) -> Any:
+    def _format_logs(self, logs: dict, return_dict: bool) -> Any:
         if return_dict:
             return logs
-        values = list(logs.values())
+        values = [_scalar(v) for v in self._ordered_results().values()]
         return values[0] if len(values) == 1 else values
