@@ -58,6 +58,28 @@ def _seq_add_input(keras):
     return model
 
 
+def _seq_called(keras):
+    model = keras.Sequential([keras.layers.Dense(4), keras.layers.Dense(1)], name="seq4")
+    model(np.ones((4, 3), "float32"))
+    return model
+
+
+def _subclassed_called(keras):
+    class Net(keras.Model):
+        def __init__(self):
+            super().__init__(name="net")
+            self.conv = keras.layers.Conv2D(4, 3, activation="relu")
+            self.flatten = keras.layers.Flatten()
+            self.out = keras.layers.Dense(10)
+
+        def call(self, x, training=False):
+            return self.out(self.flatten(self.conv(x)))
+
+    model = Net()
+    model(np.zeros((8, 10, 10, 1), "float32"))
+    return model
+
+
 def _summary_text(model) -> str:
     lines = []
     model.summary(print_fn=lines.append)
@@ -219,14 +241,30 @@ def test_subclassed_model_inside_tf_function_and_gradient_tape():
     assert len(grads) == 6 and all(g is not None for g in grads)
 
 
-def test_model_build_with_input_shape_for_subclass():
+def test_model_build_on_subclass_warns_and_leaves_layers_to_the_first_call():
     model = MyModel()
-    model.build((None, 8, 8, 1))
-    assert model.built and model.count_params() > 0
+    with pytest.warns(UserWarning, match="does not have a `build\\(\\)` method"):
+        model.build((None, 8, 8, 1))
+    assert model.built and not model.conv1.built
+    assert model(tf.zeros((1, 8, 8, 1))).shape == (1, 10)
+
+
+def test_fit_builds_a_deferred_sequential_with_unknown_batch():
+    model = K.Sequential([K.layers.Dense(4), K.layers.Dense(1)])
+    assert model.predict(np.ones((5, 3)), verbose=0).shape == (5, 1)
+    assert model.output_shape == (None, 1)
 
 
 # ------------------------------------------------------------------ summary
-_CASES = [_seed_cnn, _two_input, _seq_input_shape, _seq_unbuilt, _seq_add_input]
+_CASES = [
+    _seed_cnn,
+    _two_input,
+    _seq_input_shape,
+    _seq_unbuilt,
+    _seq_add_input,
+    _seq_called,
+    _subclassed_called,
+]
 
 
 @pytest.mark.parity

@@ -144,6 +144,7 @@ class Layer(Module):
             "_losses",
             "_initial_weights",
             "_build_shapes",
+            "_first_call_shapes",
             "_call_signature",
             "_dtype_policy",
             "input_spec",
@@ -571,6 +572,9 @@ class Layer(Module):
         if any(isinstance(x, KerasTensor) for x in nest.flatten(first)):
             return self._symbolic_call(first, *rest, **kwargs)
         first = nest.map_structure(self._convert_input, first)
+        if "_first_call_shapes" not in self.__dict__:
+            # Model.summary() reports output shapes of layers run by subclassed models.
+            self.__dict__["_first_call_shapes"] = nest.map_structure(_shape_tuple, first)
         flat = nest.flatten(first)
         assert_input_compatibility(self.input_spec, flat, self.name)
         ctx, is_outer = backend.enter_call_context(kwargs.get("training"))

@@ -15,6 +15,7 @@ TensorShape([3, 2])
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 from ndflow._src.keras.layers.layer import Layer
@@ -121,23 +122,20 @@ class Model(Trainer, Layer):
         )
 
     def build(self, input_shape: Any = None) -> None:
-        """Subclassed models build by calling themselves on zeros of `input_shape`."""
-        if type(self).call is Model.call or input_shape is None:
-            Layer.build(self, input_shape)
-            return
-        import ndflow as tf
-
-        def zeros(shape: Any) -> Any:
-            return tf.zeros(tuple(1 if d is None else d for d in shape))
-
-        from ndflow._src.keras.layers.layer import _is_shape
-
-        if _is_shape(input_shape):
-            x = zeros(input_shape)
-        else:
-            x = [zeros(s) for s in input_shape]
-        self.__dict__["built"] = True  # lets call() run without recursing into build
-        self.call(x)
+        """Marks the model built. As in Keras 3, a subclassed model's layers are built by
+        its first call, not here (Keras warns when they are still unbuilt)."""
+        if type(self).call is not Model.call and any(
+            not layer.built for layer in self._flatten_layers(include_self=False)
+        ):
+            warnings.warn(
+                f"`build()` was called on layer '{self.name}', however the layer does not "
+                "have a `build()` method implemented and it looks like it has unbuilt "
+                "state. This will cause the layer to be marked as built, despite not being "
+                "actually built, which may cause failures down the line. Make sure to "
+                "implement a proper `build()` method.",
+                stacklevel=2,
+            )
+        Layer.build(self, input_shape)
 
     def _maybe_build(self, inputs: Any) -> None:
         # Subclassed models build their sub-layers as `call` first runs them; the model

@@ -351,6 +351,17 @@ class Trainer:
         x, _, _ = data_adapters.unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
+    def _build_from_batch(self, batch: Any) -> None:
+        """Builds an unbuilt Sequential from a batch's shape with the batch size left
+        unknown, as Keras' fit/evaluate/predict do."""
+        if self.built or "_seq_layers" not in self.__dict__:
+            return
+        x, _, _ = data_adapters.unpack_x_y_sample_weight(batch)
+        shape = getattr(x, "shape", None)
+        dims = getattr(shape, "_dims", None)
+        if dims:
+            self.build((None,) + tuple(dims[1:]))
+
     def _step_fn(self, kind: str) -> Any:
         d = self.__dict__
         key = f"_{kind}_fn"
@@ -441,6 +452,7 @@ class Trainer:
                 cbs.on_epoch_begin(epoch)
                 step = -1
                 for step, batch in enumerate(adapter.get_epoch()):
+                    self._build_from_batch(batch)
                     cbs.on_train_batch_begin(step)
                     logs = train_fn(batch)
                     logs = {k: _scalar(v) for k, v in logs.items()}
@@ -477,6 +489,7 @@ class Trainer:
         cbs.on_test_begin()
         logs: dict = {}
         for step, batch in enumerate(adapter.get_epoch()):
+            self._build_from_batch(batch)
             cbs.on_test_batch_begin(step)
             logs = {k: _scalar(v) for k, v in test_fn(batch).items()}
             cbs.on_test_batch_end(step, logs)
@@ -539,6 +552,7 @@ class Trainer:
         cbs.on_predict_begin()
         outputs = []
         for step, batch in enumerate(adapter.get_epoch()):
+            self._build_from_batch(batch)
             cbs.on_predict_batch_begin(step)
             out = predict_fn(batch)
             outputs.append(out)
