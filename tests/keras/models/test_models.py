@@ -287,3 +287,19 @@ def test_summary_prints_to_stdout_and_wraps_long_names():
     assert " Total params: 8 (32.00 B)\n" in text
     widths = {len(line) for line in text.splitlines()[1:-3]}
     assert len(widths) == 1  # every table line has the same width
+
+
+def test_model_subclass_with_functional_init():
+    class Wrapped(K.Model):
+        def __init__(self):
+            inputs = K.Input((3,))
+            super().__init__(inputs=inputs, outputs=K.layers.Dense(2)(inputs), name="wrapped")
+
+        def extra(self):
+            return "extra"
+
+    model = Wrapped()
+    assert model.name == "wrapped" and model.extra() == "extra"
+    assert isinstance(model, Wrapped)
+    assert model(np.ones((4, 3))).shape == (4, 2)
+    assert len(model.layers) == 2

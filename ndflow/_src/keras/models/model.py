@@ -47,16 +47,15 @@ class Model(Trainer, Layer):
         return super().__new__(cls, *args, **kwargs)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        if type(self).__name__ == "Functional" or _is_functional_call(args, kwargs):
-            # `Model(inputs, outputs)` reached here through a subclass of Model that
-            # does not define __init__: Keras treats it as functional.
-            from ndflow._src.keras.models.functional import Functional
+        from ndflow._src.keras.models.functional import Functional
 
-            if not isinstance(self, Functional):
-                raise TypeError(
-                    "Functional construction of a Model subclass is not supported: "
-                    f"{type(self).__name__}(inputs, outputs)"
-                )
+        if _is_functional_call(args, kwargs) and not isinstance(self, Functional):
+            # `class MyModel(Model)` whose __init__ calls super().__init__(inputs, outputs):
+            # as in Keras, the instance becomes functional (Functional joins its bases).
+            cls = type(self)
+            self.__class__ = type(cls.__name__, (cls, Functional), {"__module__": cls.__module__})
+            Functional.__init__(self, *args, **kwargs)
+            return
         unknown = {k: v for k, v in kwargs.items() if k not in _MODEL_KWARGS}
         if args or unknown:
             raise TypeError(
