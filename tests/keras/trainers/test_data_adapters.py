@@ -58,7 +58,7 @@ def test_validation_split_takes_the_tail():
     np.testing.assert_array_equal(tx, np.arange(8))
     np.testing.assert_array_equal(vy, [8, 9])
     with pytest.raises(ValueError, match="not sufficient to split"):
-        da.train_validation_split((np.arange(3), None, None), 0.1)
+        da.train_validation_split((np.arange(1), None, None), 0.5)
 
 
 def test_cardinality_mismatch_names_both_sizes():
