@@ -356,3 +356,42 @@ def test_fit_errors():
         model.fit(np.zeros((10, 4), "float32"), y, verbose=0)
     with pytest.raises(ValueError, match="`y` should not be passed"):
         model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(2), y, verbose=0)
+
+
+# ------------------------------------------------------------------ with the keras families
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    "optimizer,loss,metrics",
+    [
+        ("adam", "mse", ["mae"]),
+        ("sgd", "binary_crossentropy", ["accuracy"]),
+        ("rmsprop", "sparse_categorical_crossentropy", ["accuracy"]),
+    ],
+)
+def test_string_identifiers_train_as_real_keras(real_tf, optimizer, loss, metrics):
+    pytest.importorskip("ndflow._src.keras.optimizers", reason="needs the optimizers family")
+    pytest.importorskip("ndflow._src.keras.losses", reason="needs the losses family")
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(40, 3)).astype("float32")
+    units, act = 1, None
+    if loss == "mse":
+        y = rng.normal(size=(40, 1)).astype("float32")
+    elif loss == "binary_crossentropy":
+        y, act = rng.integers(0, 2, size=(40, 1)).astype("float32"), "sigmoid"
+    else:
+        y, units, act = rng.integers(0, 3, size=(40,)), 3, "softmax"
+
+    def make(keras):
+        return keras.Sequential([keras.Input((3,)), keras.layers.Dense(units, activation=act)])
+
+    ours, theirs = _pair(real_tf, make)
+    ours.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    theirs.compile(optimizer=optimizer, loss=loss, metrics=metrics)
+    kw = dict(batch_size=8, epochs=2, shuffle=False, verbose=0, validation_split=0.2)
+    h1, h2 = ours.fit(x, y, **kw).history, theirs.fit(x, y, **kw).history
+    assert list(h1) == list(h2)
+    for key in h1:
+        np.testing.assert_allclose(h1[key], h2[key], rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(
+        ours.evaluate(x, y, verbose=0), theirs.evaluate(x, y, verbose=0), rtol=1e-4
+    )

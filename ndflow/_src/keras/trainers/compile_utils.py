@@ -248,11 +248,22 @@ def get_metric(identifier: Any, y_true: Any, y_pred: Any) -> Any:
             except ValueError:
                 got = None
             if got is not None:
-                return _as_metric(got, identifier)
+                metric = _as_metric(got, identifier)
+                if isinstance(identifier, str):
+                    _rename(metric, identifier)  # Keras logs it under the given string
+                return metric
         if isinstance(identifier, str) and identifier in _FALLBACK_FNS:
             return FnMetric(identifier, _FALLBACK_FNS[identifier])
         raise ValueError(f"Could not interpret metric identifier: {identifier}")
     return _as_metric(identifier, identifier)
+
+
+def _rename(metric: Any, name: str) -> None:
+    try:
+        metric.name = name
+    except AttributeError:
+        if hasattr(metric, "_name"):
+            metric._name = name
 
 
 def _as_metric(obj: Any, identifier: Any) -> Any:

@@ -469,7 +469,7 @@ class Trainer:
                     )
                 epoch_logs = dict(self._current_results())
                 if val_adapter is not None and (epoch + 1) % validation_freq == 0:
-                    val_logs = self._run_evaluate(val_adapter, CallbackList(model=self))
+                    val_logs = self._run_evaluate(val_adapter, cbs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
                 cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
