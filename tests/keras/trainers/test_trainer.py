@@ -248,6 +248,8 @@ def test_train_step_is_traced_unless_run_eagerly():
         calls.clear()  # building the Sequential ran call once on a symbolic input
         model.fit(x, y, batch_size=8, verbose=0, shuffle=False)
         assert len(calls) == expected
+        if not eager:
+            assert model._train_fn.experimental_get_tracing_count() == 1
 
 
 def test_dataset_generator_and_pydataset_inputs():

@@ -351,16 +351,27 @@ class Trainer:
         x, _, _ = data_adapters.unpack_x_y_sample_weight(data)
         return self(x, training=False)
 
-    def _build_from_batch(self, batch: Any) -> None:
-        """Builds an unbuilt Sequential from a batch's shape with the batch size left
-        unknown, as Keras' fit/evaluate/predict do."""
-        if self.built or "_seq_layers" not in self.__dict__:
+    def _build_from_batch(self, batch: Any, training: bool = False) -> None:
+        """Creates all state before the first traced step, as Keras' symbolic build does:
+        an unbuilt Sequential is built from the batch's shape (batch size unknown), the
+        compiled metrics from one eager forward pass, and the optimizer's slots. The
+        traced step then creates no variables and traces once."""
+        x, y, _ = data_adapters.unpack_x_y_sample_weight(batch)
+        if not self.built and "_seq_layers" in self.__dict__:
+            dims = getattr(getattr(x, "shape", None), "_dims", None)
+            if dims:
+                self.build((None,) + tuple(dims[1:]))
+        if not self.compiled:
             return
-        x, _, _ = data_adapters.unpack_x_y_sample_weight(batch)
-        shape = getattr(x, "shape", None)
-        dims = getattr(shape, "_dims", None)
-        if dims:
-            self.build((None,) + tuple(dims[1:]))
+        if y is not None and not self._metrics_built:
+            specs = self.__dict__["_metric_specs"] + self.__dict__["_weighted_metric_specs"]
+            if any(specs):
+                self._build_metrics(y, self(x, training=False))
+            else:
+                self.__dict__["_metrics_built"] = True
+        optimizer = self.optimizer
+        if training and hasattr(optimizer, "build") and not getattr(optimizer, "built", True):
+            optimizer.build(self.trainable_variables)
 
     def _step_fn(self, kind: str) -> Any:
         d = self.__dict__
@@ -452,7 +463,7 @@ class Trainer:
                 cbs.on_epoch_begin(epoch)
                 step = -1
                 for step, batch in enumerate(adapter.get_epoch()):
-                    self._build_from_batch(batch)
+                    self._build_from_batch(batch, training=True)
                     cbs.on_train_batch_begin(step)
                     logs = train_fn(batch)
                     logs = {k: _scalar(v) for k, v in logs.items()}
@@ -589,6 +600,7 @@ class Trainer:
             x, y, sample_weight, batch_size=len(nest.flatten(x)[0]), class_weight=class_weight
         )
         batch = next(iter(adapter.get_epoch()))
+        self._build_from_batch(batch, training=True)
         logs = {k: _scalar(v) for k, v in self._step_fn("train")(batch).items()}
         return self._format_logs(logs, return_dict)
 
@@ -602,6 +614,7 @@ class Trainer:
             x, y, sample_weight, batch_size=len(nest.flatten(x)[0])
         )
         batch = next(iter(adapter.get_epoch()))
+        self._build_from_batch(batch)
         logs = {k: _scalar(v) for k, v in self._step_fn("test")(batch).items()}
         return self._format_logs(logs, return_dict)
 
