@@ -144,7 +144,6 @@ class Layer(Module):
             "_losses",
             "_initial_weights",
             "_build_shapes",
-            "_first_call_shapes",
             "_call_signature",
             "_dtype_policy",
             "input_spec",
@@ -572,9 +571,10 @@ class Layer(Module):
         if any(isinstance(x, KerasTensor) for x in nest.flatten(first)):
             return self._symbolic_call(first, *rest, **kwargs)
         first = nest.map_structure(self._convert_input, first)
-        if "_first_call_shapes" not in self.__dict__:
-            # Model.summary() reports output shapes of layers run by subclassed models.
-            self.__dict__["_first_call_shapes"] = nest.map_structure(_shape_tuple, first)
+        if "_build_shapes" not in self.__dict__:
+            # Layers built without shapes (weightless ones) still report the shape of their
+            # first call, as Keras' build config and Model.summary() do.
+            self.__dict__["_build_shapes"] = nest.map_structure(_shape_tuple, first)
         flat = nest.flatten(first)
         assert_input_compatibility(self.input_spec, flat, self.name)
         ctx, is_outer = backend.enter_call_context(kwargs.get("training"))
@@ -639,6 +639,8 @@ class Layer(Module):
                 self._maybe_build(first)
         assert_input_compatibility(self.input_spec, nest.flatten(first), self.name)
         shapes = nest.map_structure(lambda t: t.shape, first)
+        if "_build_shapes" not in self.__dict__:
+            self.__dict__["_build_shapes"] = shapes
         out_shape = (
             self.compute_output_shape(shapes, *args, **kwargs)
             if _accepts_extra(self.compute_output_shape)

@@ -19,6 +19,7 @@ import ndflow as tf
 from ndflow._src.core import nest
 from ndflow._src.framework.tensor import Tensor, VariableBase
 from ndflow._src.keras import backend
+from ndflow._src.keras.saving import serialization_lib
 from ndflow._src.keras.layers.input_layer import InputLayer, KerasTensor
 from ndflow._src.keras.models.model import Model
 
@@ -259,5 +260,148 @@ class Functional(Model):
                 t._keras_output_index = i
         return nest.pack_sequence_as(self._outputs_struct, made)
 
+    # ------------------------------------------------------------------ config
+    def _tensor_ref(self, t: KerasTensor) -> list:
+        """`[layer name, node index, tensor index]` of a KerasTensor in this model."""
+        history = t._keras_history
+        layer = history[0]
+        if isinstance(layer, InputLayer):
+            return [layer.name, 0, 0]
+        for node in self._nodes:
+            if (
+                node.layer is layer
+                and node.first is history[1]
+                and node.args is history[2]
+                and node.kwargs is history[3]
+            ):
+                return [layer.name, node.node_index, getattr(t, "_keras_output_index", 0)]
+        raise ValueError(f"Tensor {t} is not part of model '{self.name}'.")
+
     def get_config(self) -> dict:
-        return {"name": self.name, "trainable": self.trainable}
+        """Keras 3's functional config: every layer with its inbound nodes, then the
+        model's input and output references."""
+
+        def tensor_config(x: Any) -> Any:
+            if isinstance(x, KerasTensor):
+                return {
+                    "class_name": "__keras_tensor__",
+                    "config": {
+                        "shape": list(x.shape),
+                        "dtype": x.dtype.name,
+                        "keras_history": self._tensor_ref(x),
+                    },
+                }
+            return serialization_lib.serialize_keras_object(x)
+
+        layers = []
+        for layer in self.layers:
+            entry = serialization_lib.serialize_keras_object(layer)
+            entry["name"] = layer.name
+            nodes = []
+            for node in self._nodes:
+                if node.layer is layer:
+                    args = [nest.map_structure(tensor_config, node.first)]
+                    args += [nest.map_structure(tensor_config, a) for a in node.args]
+                    kwargs = {
+                        k: nest.map_structure(tensor_config, v) for k, v in node.kwargs.items()
+                    }
+                    nodes.append({"args": args, "kwargs": kwargs})
+            entry["inbound_nodes"] = nodes
+            layers.append(entry)
+
+        def refs(struct: Any) -> Any:
+            if isinstance(struct, KerasTensor):
+                return [self._tensor_ref(struct)]
+            return nest.map_structure(self._tensor_ref, struct)
+
+        return {
+            "name": self.name,
+            "trainable": self.trainable,
+            "layers": layers,
+            "input_layers": refs(self._inputs_struct),
+            "output_layers": refs(self._outputs_struct),
+        }
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Functional:
+        """Rebuilds the layers and replays their calls to recover the graph."""
+        created: dict[str, Any] = {}
+        outputs: dict[tuple, list] = {}
+        pending = []
+        for entry in config["layers"]:
+            layer_config = {k: v for k, v in entry.items() if k not in ("inbound_nodes", "name")}
+            layer = serialization_lib.deserialize_keras_object(
+                layer_config, custom_objects=custom_objects
+            )
+            created[entry["name"]] = layer
+            if isinstance(layer, InputLayer):
+                outputs[(layer.name, 0)] = [layer.output]
+            for index, node in enumerate(entry.get("inbound_nodes", [])):
+                pending.append((entry["name"], index, node))
+
+        def is_ref(x: Any) -> bool:
+            return isinstance(x, dict) and x.get("class_name") == "__keras_tensor__"
+
+        def ready(node: dict) -> bool:
+            return all(
+                (x["config"]["keras_history"][0], x["config"]["keras_history"][1]) in outputs
+                for x in _leaves(node)
+            )
+
+        def _leaves(node: dict) -> list:
+            found, stack = [], [node["args"], node["kwargs"]]
+            while stack:
+                x = stack.pop()
+                if is_ref(x):
+                    found.append(x)
+                elif isinstance(x, dict):
+                    stack.extend(x.values())
+                elif isinstance(x, (list, tuple)):
+                    stack.extend(x)
+            return found
+
+        def resolve(x: Any) -> Any:
+            if is_ref(x):
+                name, node_index, tensor_index = x["config"]["keras_history"]
+                return outputs[(name, node_index)][tensor_index]
+            if isinstance(x, dict):
+                return {k: resolve(v) for k, v in x.items()}
+            if isinstance(x, list):
+                return [resolve(v) for v in x]
+            return x
+
+        while pending:
+            progressed = False
+            for item in list(pending):
+                name, index, node = item
+                if not ready(node):
+                    continue
+                args = [resolve(a) for a in node["args"]]
+                kwargs = {k: resolve(v) for k, v in node["kwargs"].items()}
+                out = created[name](*args, **kwargs)
+                outputs[(name, index)] = nest.flatten(out)
+                pending.remove(item)
+                progressed = True
+            if not progressed:
+                raise ValueError(
+                    "Could not rebuild the functional graph: unresolved inputs for layers "
+                    f"{sorted({p[0] for p in pending})}."
+                )
+
+        def unref(struct: Any) -> Any:
+            if isinstance(struct, list) and len(struct) == 3 and isinstance(struct[0], str):
+                return outputs[(struct[0], struct[1])][struct[2]]
+            if isinstance(struct, dict):
+                return {k: unref(v) for k, v in struct.items()}
+            return [unref(v) for v in struct]
+
+        inputs = unref(config["input_layers"])
+        outs = unref(config["output_layers"])
+        if isinstance(inputs, list) and len(inputs) == 1:
+            inputs = inputs[0]
+        if isinstance(outs, list) and len(outs) == 1:
+            outs = outs[0]
+        return cls(inputs, outs, name=config.get("name"), trainable=config.get("trainable", True))
+
+
+serialization_lib.register_builtin("keras", Functional)

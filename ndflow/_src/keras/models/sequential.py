@@ -16,6 +16,7 @@ from ndflow._src.keras import backend
 from ndflow._src.keras.layers.input_layer import InputLayer, KerasTensor
 from ndflow._src.keras.layers.layer import Layer, _is_shape
 from ndflow._src.keras.models.model import Model
+from ndflow._src.keras.saving import serialization_lib
 
 
 class Sequential(Model):
@@ -183,12 +184,35 @@ class Sequential(Model):
         return (tuple(input_shape)[0],) + tuple(shape)[1:]
 
     def get_config(self) -> dict:
-        from ndflow._src.keras.saving import serialization_lib
-
-        return {
+        """Keras 3's Sequential config: the layers (a leading InputLayer included) and
+        the build input shape once built."""
+        config = {
             "name": self.name,
             "trainable": self.trainable,
+            "dtype": serialization_lib.serialize_keras_object(self.dtype_policy),
             "layers": [
                 serialization_lib.serialize_keras_object(x) for x in self.__dict__["_seq_layers"]
             ],
         }
+        shape = self.__dict__.get("_build_shapes")
+        if self.built and shape is not None:
+            config["build_input_shape"] = list(shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Sequential:
+        """Rebuilds the stack (and builds it when the config has a build shape)."""
+        model = cls(name=config.get("name"), trainable=config.get("trainable", True))
+        for layer_config in config.get("layers", []):
+            layer = serialization_lib.deserialize_keras_object(
+                layer_config, custom_objects=custom_objects
+            )
+            model.add(layer, rebuild=False)
+        model._maybe_rebuild()
+        shape = config.get("build_input_shape")
+        if not model.built and shape is not None:
+            model.build(tuple(shape))
+        return model
+
+
+serialization_lib.register_builtin("keras", Sequential)

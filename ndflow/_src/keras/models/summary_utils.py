@@ -145,8 +145,6 @@ def _layer_shape(model: Any, layer: Any) -> str:
         if shapes:
             return "[" + ", ".join(shapes) + "]"
     build_shapes = layer.__dict__.get("_build_shapes")
-    if build_shapes is None:
-        build_shapes = layer.__dict__.get("_first_call_shapes")
     if layer.built and build_shapes is not None:
         try:
             out = layer.compute_output_shape(build_shapes)
