@@ -100,3 +100,13 @@ def test_unpack_x_y_sample_weight():
     assert da.unpack_x_y_sample_weight([1, 2, 3]) == (1, 2, 3)
     with pytest.raises(ValueError, match="Data is expected to be in format"):
         da.unpack_x_y_sample_weight((1, 2, 3, 4))
+
+
+def test_python_lists_of_numbers_are_arrays():
+    adapter = da.get_adapter([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], [1, 0, 1], batch_size=2)
+    bx, by = next(adapter.get_epoch())
+    assert bx.shape == (2, 2) and by.shape == (2,)
+    # a list of arrays stays a structure (one array per model input)
+    adapter = da.get_adapter([np.zeros((3, 2)), np.zeros((3, 1))], np.zeros(3))
+    (bx, by) = next(adapter.get_epoch())
+    assert isinstance(bx, list) and len(bx) == 2

@@ -239,6 +239,19 @@ class IterableAdapter:
         return pack_x_y_sample_weight(x, y, sw)
 
 
+def _plain_list_to_array(x: Any) -> Any:
+    """A Python list of numbers (or of lists of numbers) is one array, not a structure."""
+    if (
+        isinstance(x, list)
+        and x
+        and all(isinstance(e, (int, float, bool, str, bytes, list, np.generic)) for e in x)
+    ):
+        leaves = nest.flatten(x)
+        if all(isinstance(e, (int, float, bool, str, bytes, np.generic)) for e in leaves):
+            return np.asarray(x)
+    return x
+
+
 def get_adapter(
     x: Any,
     y: Any = None,
@@ -249,6 +262,8 @@ def get_adapter(
     steps: int | None = None,
 ) -> Any:
     """The adapter for `x` (see the module docstring)."""
+    x = _plain_list_to_array(x)
+    y = _plain_list_to_array(y)
     if isinstance(x, DatasetV2) or (
         not _is_array_like(x)
         and (hasattr(x, "__iter__") or hasattr(x, "__getitem__"))

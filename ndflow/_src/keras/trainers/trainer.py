@@ -56,6 +56,20 @@ def _scalar(v: Any) -> Any:
     return v
 
 
+def _flatten_logs(logs: Any) -> dict:
+    """A step's returned dict as Python floats; nested dicts (a metric whose result is
+    a dict) are merged in."""
+    out: dict = {}
+    if not isinstance(logs, dict):
+        return {"outputs": logs} if logs is not None else out
+    for k, v in logs.items():
+        if isinstance(v, dict):
+            out.update(_flatten_logs(v))
+        else:
+            out[k] = _scalar(v)
+    return out
+
+
 class Trainer:
     """Mixin giving a model `compile`, `fit`, `evaluate`, `predict` and the step methods."""
 
@@ -466,7 +480,7 @@ class Trainer:
                     self._build_from_batch(batch, training=True)
                     cbs.on_train_batch_begin(step)
                     logs = train_fn(batch)
-                    logs = {k: _scalar(v) for k, v in logs.items()}
+                    logs = _flatten_logs(logs)
                     cbs.on_train_batch_end(step, logs)
                     if self.stop_training:
                         break
@@ -478,7 +492,7 @@ class Trainer:
                         "`tf.config.run_functions_eagerly(True)` for more information of "
                         "where went wrong, or file a issue/bug to `tf.keras`."
                     )
-                epoch_logs = dict(self._current_results())
+                epoch_logs = self._metrics_result_or_logs(logs)
                 if val_adapter is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._run_evaluate(val_adapter, cbs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
@@ -494,6 +508,14 @@ class Trainer:
     def _current_results(self) -> dict:
         return {k: _scalar(v) for k, v in self.get_metrics_result().items()}
 
+    def _metrics_result_or_logs(self, logs: dict) -> dict:
+        """The metrics' results when the step reported exactly them (the usual case),
+        otherwise what a custom step returned last, as Keras does."""
+        results = self._current_results()
+        if not logs or set(logs) == set(results):
+            return results
+        return dict(logs)
+
     def _run_evaluate(self, adapter: Any, cbs: Any) -> dict:
         test_fn = self._step_fn("test")
         self.reset_metrics()
@@ -502,9 +524,9 @@ class Trainer:
         for step, batch in enumerate(adapter.get_epoch()):
             self._build_from_batch(batch)
             cbs.on_test_batch_begin(step)
-            logs = {k: _scalar(v) for k, v in test_fn(batch).items()}
+            logs = _flatten_logs(test_fn(batch))
             cbs.on_test_batch_end(step, logs)
-        logs = self._current_results()
+        logs = self._metrics_result_or_logs(logs)
         cbs.on_test_end(logs)
         return logs
 
@@ -601,7 +623,7 @@ class Trainer:
         )
         batch = next(iter(adapter.get_epoch()))
         self._build_from_batch(batch, training=True)
-        logs = {k: _scalar(v) for k, v in self._step_fn("train")(batch).items()}
+        logs = _flatten_logs(self._step_fn("train")(batch))
         return self._format_logs(logs, return_dict)
 
     def test_on_batch(
@@ -615,7 +637,7 @@ class Trainer:
         )
         batch = next(iter(adapter.get_epoch()))
         self._build_from_batch(batch)
-        logs = {k: _scalar(v) for k, v in self._step_fn("test")(batch).items()}
+        logs = _flatten_logs(self._step_fn("test")(batch))
         return self._format_logs(logs, return_dict)
 
     def predict_on_batch(self, x: Any) -> Any:
