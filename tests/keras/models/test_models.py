@@ -339,3 +339,15 @@ def json_normal(config):
         return x
 
     return drop(json.loads(json.dumps(config)))
+
+
+def test_clone_model_and_json_round_trip():
+    backend.clear_session()
+    for model in (_two_input(K), _seq_add_input(K)):
+        clone = K.models.clone_model(model)
+        assert clone is not model
+        assert [x.name for x in clone.layers] == [x.name for x in model.layers]
+        assert all(a is not b for a, b in zip(clone.weights, model.weights))
+        again = K.models.model_from_json(model.to_json())
+        assert type(again).__name__ == type(model).__name__
+        assert again.count_params() == model.count_params()

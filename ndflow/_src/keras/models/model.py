@@ -150,5 +150,13 @@ class Model(Trainer, Layer):
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable}
 
+    def to_json(self, **kwargs: Any) -> str:
+        """The model's serialized config as JSON (`models.model_from_json` reads it)."""
+        import json
+
+        from ndflow._src.keras.saving import serialization_lib
+
+        return json.dumps(serialization_lib.serialize_keras_object(self), **kwargs)
+
     def __repr__(self) -> str:
         return f"<{type(self).__name__} name={self.name}, built={self.built}>"
