@@ -351,3 +351,15 @@ def test_clone_model_and_json_round_trip():
         again = K.models.model_from_json(model.to_json())
         assert type(again).__name__ == type(model).__name__
         assert again.count_params() == model.count_params()
+
+
+def test_save_delegates_to_the_saving_module_or_says_it_is_missing(tmp_path):
+    import importlib.util
+
+    model = _seq_input_shape(K)
+    if importlib.util.find_spec("ndflow._src.keras.saving.saving_api") is None:
+        with pytest.raises(NotImplementedError, match="ndflow.keras.saving"):
+            model.save_weights(str(tmp_path / "m.weights.h5"))
+    else:
+        model.save_weights(str(tmp_path / "m.weights.h5"))
+        model.load_weights(str(tmp_path / "m.weights.h5"))

@@ -150,6 +150,35 @@ class Model(Trainer, Layer):
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable}
 
+    # ------------------------------------------------------------------ saving
+    # The file formats live in `ndflow._src.keras.saving.saving_api` (Keras 3's module of
+    # the same name: save_model, load_model, save_weights, load_weights).
+    @staticmethod
+    def _saving_api() -> Any:
+        import importlib
+
+        try:
+            return importlib.import_module("ndflow._src.keras.saving.saving_api")
+        except ImportError as e:
+            raise NotImplementedError(
+                "Saving models and weights needs ndflow.keras.saving, which is not "
+                "available in this build."
+            ) from e
+
+    def save(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Saves the model (`.keras` zip) via `keras.saving.save_model`."""
+        self._saving_api().save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
+        """Saves the weights (`.weights.h5`) via `keras.saving.save_weights`."""
+        self._saving_api().save_weights(self, filepath, overwrite=overwrite, **kwargs)
+
+    def load_weights(self, filepath: Any, skip_mismatch: bool = False, **kwargs: Any) -> Any:
+        """Loads weights written by `save_weights` via `keras.saving.load_weights`."""
+        return self._saving_api().load_weights(
+            self, filepath, skip_mismatch=skip_mismatch, **kwargs
+        )
+
     def to_json(self, **kwargs: Any) -> str:
         """The model's serialized config as JSON (`models.model_from_json` reads it)."""
         import json
