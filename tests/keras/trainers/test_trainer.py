@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 
 import ndflow as tf
+from ndflow._src.keras.trainers import compile_utils
 
 K = tf.keras
 
@@ -445,3 +446,34 @@ def test_custom_step_returning_other_logs_is_reported_as_is():
     model.compile(optimizer=SGD(), loss=mse)
     x, y = _data(n=4)
     assert model.evaluate(x, y, verbose=0, return_dict=True) == {"custom": 7.0}
+
+
+def test_subclass_with_own_metrics_property():
+    class Tracked(K.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = K.layers.Dense(1)
+            self.tracker = compile_utils.MeanTracker("my_loss")
+
+        def call(self, x):
+            return self.dense(x)
+
+        @property
+        def metrics(self):
+            return [self.tracker]
+
+        def train_step(self, data):
+            x, y = data
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_mean(tf.square(self(x) - y))
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            self.tracker.update_state(loss)
+            return {"my_loss": self.tracker.result()}
+
+    model = Tracked()
+    model.compile(optimizer=SGD(0.1))
+    x, y = _data(n=16)
+    h = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
+    assert list(h.history) == ["my_loss"]
+    assert h.history["my_loss"][-1] < h.history["my_loss"][0]

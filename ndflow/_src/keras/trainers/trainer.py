@@ -318,18 +318,15 @@ class Trainer:
     def _ordered_results(self) -> dict:
         # Compile order: the loss, the metrics, then per-output losses (`evaluate`'s
         # list follows this order).
+        # `self.metrics` may be overridden by a subclass (Keras' custom train_step guide).
+        display = {id(m): name for _, _, m, name in self.__dict__.get("_compiled_metrics", [])}
         out = {}
-        if self._loss_tracker is not None:
-            out["loss"] = self._loss_tracker.result()
-        for _, _, m, display in self._compiled_metrics:
+        for m in self.metrics:
             result = m.result()
             if isinstance(result, dict):
                 out.update(result)
             else:
-                out[display] = result
-        for m in self._output_loss_trackers:
-            if m is not None:
-                out[m.name] = m.result()
+                out[display.get(id(m), getattr(m, "name", ""))] = result
         return out
 
     def _batch_size_of(self, x: Any) -> Any:
