@@ -126,8 +126,25 @@ def test_sequential_rejects_non_layers():
 
 def test_sequential_wrong_input_shape_raises_value_error():
     model = K.Sequential([K.layers.Dense(4, input_shape=(3,))])
-    with pytest.raises(ValueError, match=r"expected shape=\(None, 3\), found shape=\(2, 4\)"):
+    # as in Keras, the first layer's input spec reports a size mismatch
+    with pytest.raises(ValueError, match=r"expected axis -1 of input shape to have value 3"):
         model(np.zeros((2, 4), "float32"))
+
+
+@pytest.mark.parametrize("functional", [False, True])
+def test_input_rank_is_adjusted_or_rejected_as_keras(functional):
+    if functional:
+        a = K.Input((28, 28))
+        model = K.Model(a, K.layers.Dense(2)(K.layers.Flatten()(a)))
+    else:
+        model = K.Sequential([K.Input((28, 28)), K.layers.Flatten(), K.layers.Dense(2)])
+    assert model(np.zeros((2, 28, 28, 1), "float32")).shape == (2, 2)
+    with pytest.raises(
+        ValueError,
+        match=r"(?s)Invalid input shape for input .* Expected shape \(None, 28, 28\), but "
+        r"input has incompatible shape \(2, 28\)",
+    ):
+        model(np.zeros((2, 28), "float32"))
 
 
 # ------------------------------------------------------------------ functional

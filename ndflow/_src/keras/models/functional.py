@@ -41,6 +41,22 @@ class Node:
         return [x for x in leaves if isinstance(x, KerasTensor)]
 
 
+def adjust_input_rank(x: Any, expected: tuple, name: str) -> Any:
+    """Keras' rank fix-up for model inputs: a trailing axis of size 1 is squeezed or
+    added when that makes the rank match; any other rank mismatch raises."""
+    dims = x.shape._dims
+    if dims is None or len(dims) == len(expected):
+        return x
+    if len(dims) == len(expected) + 1 and dims[-1] == 1:
+        return tf.squeeze(x, axis=-1)
+    if len(dims) == len(expected) - 1 and expected[-1] == 1:
+        return tf.expand_dims(x, axis=-1)
+    raise ValueError(
+        f"Invalid input shape for input {x} with name '{name}' and path ''. Expected "
+        f"shape {tuple(expected)}, but input has incompatible shape {tuple(dims)}"
+    )
+
+
 def _node_key(history: tuple) -> tuple:
     layer, first, args, kwargs = history
     return (id(layer), id(first), id(args), id(kwargs))
@@ -195,7 +211,7 @@ class Functional(Model):
             )
         out = []
         for i, (x, spec) in enumerate(zip(flat, self.inputs)):
-            x = self._to_tensor(x, spec)
+            x = adjust_input_rank(self._to_tensor(x, spec), spec.shape, spec.name)
             self._check_shape(i, x, spec)
             out.append(x)
         return out
@@ -216,6 +232,8 @@ class Functional(Model):
         if dims is None:
             return
         expected = spec.shape
+        if len(dims) != len(expected):
+            return
         ok = len(dims) == len(expected) and all(
             e is None or d is None or e == d for e, d in zip(expected, dims)
         )

@@ -15,6 +15,8 @@ from typing import Any
 from ndflow._src.keras import backend
 from ndflow._src.keras.layers.input_layer import InputLayer, KerasTensor
 from ndflow._src.keras.layers.layer import Layer, _is_shape
+from ndflow._src.framework.tensor import Tensor
+from ndflow._src.keras.models.functional import adjust_input_rank
 from ndflow._src.keras.models.model import Model
 from ndflow._src.keras.saving import serialization_lib
 
@@ -140,26 +142,12 @@ class Sequential(Model):
 
     def call(self, inputs: Any, training: Any = None, mask: Any = None) -> Any:
         stack = self.__dict__["_seq_layers"]
-        if stack and isinstance(stack[0], InputLayer):
-            self._check_input(inputs, stack[0])
+        if stack and isinstance(stack[0], InputLayer) and isinstance(inputs, Tensor):
+            inputs = adjust_input_rank(inputs, stack[0].batch_shape, stack[0].name)
         x = inputs
         for layer in self._layers:
             x = layer(x)
         return x
-
-    def _check_input(self, x: Any, input_layer: InputLayer) -> None:
-        shape = getattr(x, "shape", None)
-        dims = getattr(shape, "_dims", None)
-        if dims is None:
-            return
-        expected = input_layer.batch_shape
-        if len(dims) != len(expected) or any(
-            e is not None and d is not None and e != d for e, d in zip(expected, dims)
-        ):
-            raise ValueError(
-                f'Input 0 of layer "{self.name}" is incompatible with the layer: '
-                f"expected shape={tuple(expected)}, found shape={tuple(dims)}"
-            )
 
     @property
     def input_shape(self) -> Any:
