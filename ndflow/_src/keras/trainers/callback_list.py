@@ -155,10 +155,7 @@ class CallbackList:
         module = _callbacks_module()
         history_cls = getattr(module, "History", History) if module else History
         progbar_cls = getattr(module, "ProgbarLogger", ProgbarLogger) if module else ProgbarLogger
-        if add_progbar and not any(
-            isinstance(c, (ProgbarLogger, progbar_cls)) for c in self.callbacks
-        ):
-            self.callbacks.append(progbar_cls())
+        # Keras appends History, then the progress bar, after the user's callbacks.
         self.history = None
         if add_history:
             existing = [c for c in self.callbacks if isinstance(c, (History, history_cls))]
@@ -167,6 +164,10 @@ class CallbackList:
             else:
                 self.history = history_cls()
                 self.callbacks.append(self.history)
+        if add_progbar and not any(
+            isinstance(c, (ProgbarLogger, progbar_cls)) for c in self.callbacks
+        ):
+            self.callbacks.append(progbar_cls())
         self.model = model
         for c in self.callbacks:
             if model is not None and hasattr(c, "set_model"):
