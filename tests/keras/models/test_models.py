@@ -294,6 +294,44 @@ def test_summary_matches_real_keras(real_tf, make):
     assert got == expected
 
 
+def _nested_two_outputs(keras):
+    inner = keras.Sequential(
+        [keras.Input((4,)), keras.layers.Dense(3), keras.layers.BatchNormalization()],
+        name="inner",
+    )
+    a = keras.Input((4,), name="x")
+    h = inner(a)
+    b = keras.layers.Dense(2, name="head", trainable=False)(h)
+    return keras.Model(a, [b, h], name="outer")
+
+
+def _long_names(keras):
+    a = keras.Input((4,), name="an_input_with_a_very_long_name_that_needs_cutting")
+    b = keras.Input((4,), name="b")
+    out = keras.layers.Add(name="added_together_" + "x" * 30)([a, b])
+    return keras.Model([a, b], out, name="long")
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    "make,kwargs",
+    [
+        (_nested_two_outputs, {"expand_nested": True, "show_trainable": True}),
+        (_nested_two_outputs, {"line_length": 120}),
+        (_nested_two_outputs, {"layer_range": ["inner", "head"]}),
+        (_long_names, {}),
+        (_seed_cnn, {"line_length": 60, "positions": [0.5, 0.8, 1.0]}),
+    ],
+)
+def test_summary_options_match_real_keras(real_tf, make, kwargs):
+    real_tf.keras.backend.clear_session()
+    backend.clear_session()
+    lines_tf, lines_nd = [], []
+    make(real_tf.keras).summary(print_fn=lines_tf.append, **kwargs)
+    make(K).summary(print_fn=lines_nd.append, **kwargs)
+    assert lines_nd == lines_tf
+
+
 def test_summary_prints_to_stdout_and_wraps_long_names():
     model = K.Sequential([K.layers.Dense(2, input_shape=(3,), name="a" * 50)], name="s")
     buf = io.StringIO()

@@ -68,26 +68,38 @@ def _ratio_reduce(total: int, ratios: list, maximums: list, values: list) -> lis
 
 
 def _wrap(text: str, width: int) -> list[str]:
-    """Word wrap; words longer than `width` are cut."""
+    """Word wrap as rich does it: greedy at word boundaries (leading spaces kept); a word
+    longer than `width` gets a line of its own, cut with an ellipsis."""
     lines: list[str] = []
     for para in text.split("\n"):
-        line = ""
-        for word in para.split(" "):
-            while len(word) > width:
+        line, offset = "", 0
+        for token in re.findall(r"\s*\S+\s*", para) or [""]:
+            length = len(token.rstrip())
+            if width - offset >= length:
+                line += token
+                offset += len(token)
+            else:
                 if line:
                     lines.append(line)
-                    line = ""
-                lines.append(word[:width])
-                word = word[width:]
-            if not line:
-                line = word
-            elif len(line) + 1 + len(word) <= width:
-                line += " " + word
-            else:
-                lines.append(line)
-                line = word
+                line, offset = token, len(token)
         lines.append(line)
-    return lines or [""]
+    out = []
+    for line in lines:
+        line = line.rstrip()
+        if len(line) > width:
+            line = line[: max(width - 1, 0)] + "…"
+        out.append(line)
+    return out or [""]
+
+
+def _align(text: str, width: int, how: str) -> str:
+    if how == "right":
+        return text.rjust(width)
+    if how == "center":
+        excess = width - len(text)
+        left = excess // 2
+        return " " * left + text + " " * (excess - left)
+    return text.ljust(width)
 
 
 def _render_table(header: list, rows: list, widths: list, align: list) -> list[str]:
@@ -104,7 +116,7 @@ def _render_table(header: list, rows: list, widths: list, align: list) -> list[s
             parts = []
             for col, w, a in zip(wrapped, inner, align):
                 text = col[i] if i < len(col) else ""
-                parts.append(" " + (text.rjust(w) if a == "right" else text.ljust(w)) + " ")
+                parts.append(" " + _align(text, w, a) + " ")
             out.append(sep + sep.join(parts) + sep)
         return out
 
@@ -159,23 +171,34 @@ def _layer_shape(model: Any, layer: Any) -> str:
 
 
 def _is_sequential_like(model: Any) -> bool:
+    """Keras' rule: one node per depth (depth counted back from the outputs), each with
+    at most one input tensor, and no layer called twice."""
     from ndflow._src.keras.models.functional import Functional
 
     if not isinstance(model, Functional):
         return True
-    seen: set[int] = set()
     if len(model.inputs) > 1:
-        return False
+        return False  # the input layers sit at the same depth
+    producer: dict[int, Any] = {}
     for node in model._nodes:
-        if len(node.input_tensors) > 1 or id(node.layer) in seen:
-            return False
-        seen.add(id(node.layer))
-    # Two nodes at the same depth (branches) make it a graph.
-    consumers: dict[int, int] = {}
-    for node in model._nodes:
+        for t in node.outputs:
+            producer[id(t)] = node
+    depth: dict[int, int] = {}
+    for node in reversed(model._nodes):  # consumers come after producers in _nodes
+        d = depth.setdefault(id(node), 0)
         for t in node.input_tensors:
-            consumers[id(t)] = consumers.get(id(t), 0) + 1
-    return all(n <= 1 for n in consumers.values()) and len(model.outputs) == 1
+            src = producer.get(id(t))
+            if src is not None:
+                depth[id(src)] = max(depth.get(id(src), 0), d + 1)
+    per_depth: dict[int, int] = {}
+    for node in model._nodes:
+        per_depth[depth[id(node)]] = per_depth.get(depth[id(node)], 0) + 1
+        if len(node.input_tensors) > 1:
+            return False
+    if any(n > 1 for n in per_depth.values()):
+        return False
+    layers = [node.layer for node in model._nodes]
+    return len({id(x) for x in layers}) == len(layers)
 
 
 def _connections(model: Any, layer: Any) -> str:
@@ -291,7 +314,9 @@ def print_summary(
     lines.append(f" Non-trainable params: {n_count:,} ({readable_memory_size(n_mem)})")
     if opt_vars:
         lines.append(f" Optimizer params: {o_count:,} ({readable_memory_size(o_mem)})")
-    text = "\n".join(lines) + "\n"
+    # rich crops what it prints to the console width (80 when it is not a terminal).
+    console_width = shutil.get_terminal_size().columns
+    text = "\n".join(line[:console_width] for line in lines) + "\n"
     if print_fn is None:
         print(text, end="")
     else:
