@@ -418,3 +418,32 @@ def test_save_delegates_to_the_saving_module_or_says_it_is_missing(tmp_path):
     else:
         model.save_weights(str(tmp_path / "m.weights.h5"))
         model.load_weights(str(tmp_path / "m.weights.h5"))
+
+
+def test_layer_output_and_feature_extraction():
+    backend.clear_session()
+    model = _seed_cnn(K)
+    with pytest.raises(AttributeError, match="has never been called"):
+        K.layers.Dense(2).output
+    features = K.Model(inputs=model.input, outputs=model.get_layer("flatten").output)
+    x = np.random.default_rng(0).random((2, 28, 28, 1)).astype("float32")
+    assert features(x).shape == (2, 576)
+    assert model.get_layer("dense").input is model.get_layer("flatten").output
+    seq = K.Sequential([K.Input((3,)), K.layers.Dense(4, name="h"), K.layers.Dense(1)])
+    trunk = K.Model(seq.inputs, seq.get_layer("h").output)
+    assert trunk(np.ones((5, 3))).shape == (5, 4)
+    assert seq.output.shape == (None, 1)
+
+
+def test_input_and_output_are_ordinary_attribute_names_in_subclasses():
+    class Net(K.Model):
+        def __init__(self):
+            super().__init__()
+            self.output = K.layers.Dense(2)
+
+        def call(self, x):
+            return self.output(x)
+
+    net = Net()
+    assert net(np.ones((1, 3))).shape == (1, 2)
+    assert len(net.weights) == 2

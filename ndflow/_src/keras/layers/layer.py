@@ -144,6 +144,7 @@ class Layer(Module):
             "_losses",
             "_initial_weights",
             "_build_shapes",
+            "_symbolic_calls",
             "_call_signature",
             "_dtype_policy",
             "input_spec",
@@ -657,11 +658,44 @@ class Layer(Module):
             return t
 
         if _is_shape(out_shape):
-            return make(out_shape)
-        outs = [make(s) for s in out_shape]
-        for i, t in enumerate(outs):
-            t._keras_output_index = i  # which output of the call (the functional API)
+            outs = make(out_shape)
+        else:
+            outs = [make(s) for s in out_shape]
+            for i, t in enumerate(outs):
+                t._keras_output_index = i  # which output of the call (the functional API)
+        # `layer.input` / `layer.output` report the first symbolic call (Keras' node 0).
+        self.__dict__.setdefault("_symbolic_calls", []).append((first, outs))
         return outs
+
+    def _first_call_attribute(self, attr: str) -> Any:
+        override = self.__dict__.get(f"_user_{attr}")
+        if override is not None:
+            return override
+        calls = self.__dict__.get("_symbolic_calls")
+        if not calls:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined {attr}."
+            )
+        return calls[0][0] if attr == "input" else calls[0][1]
+
+    @property
+    def input(self) -> Any:
+        """The KerasTensor(s) this layer was first called on (functional API)."""
+        return self._first_call_attribute("input")
+
+    @input.setter  # noqa: A003 - Keras names this property `input`
+    def input(self, value: Any) -> None:
+        # A subclass may use `input` as an ordinary attribute name.
+        self.__setattr__("_user_input", value)
+
+    @property
+    def output(self) -> Any:
+        """The KerasTensor(s) this layer's first call produced (functional API)."""
+        return self._first_call_attribute("output")
+
+    @output.setter
+    def output(self, value: Any) -> None:
+        self.__setattr__("_user_output", value)
 
     def compute_mask(self, inputs: Any, previous_mask: Any) -> Any:
         """The output mask; by default the input mask passes through when

@@ -162,6 +162,16 @@ class Functional(Model):
         return list(self.__dict__.get("_functional_layers", []))
 
     @property
+    def input(self) -> Any:
+        """The model's input KerasTensor(s), structured as given to the constructor."""
+        return self._inputs_struct
+
+    @property
+    def output(self) -> Any:
+        """The model's output KerasTensor(s), structured as given to the constructor."""
+        return self._outputs_struct
+
+    @property
     def input_shape(self) -> Any:
         return nest.map_structure(lambda t: t.shape, self._inputs_struct)
 

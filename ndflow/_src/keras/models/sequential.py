@@ -119,6 +119,7 @@ class Sequential(Model):
         else:
             x = KerasTensor(input_shape)
         shapes = {}
+        first_input = x
         for layer in self._layers:
             x = layer(x)
             if isinstance(x, (list, tuple)):
@@ -128,9 +129,10 @@ class Sequential(Model):
                 )
             shapes[id(layer)] = x.shape
         d = self.__dict__
+        d["_sym_inputs"] = [first_input]
+        d["_sym_outputs"] = [x]
         d["_output_shapes"] = shapes
         d["_build_shapes"] = input_shape
-        d["_sym_input"] = stack[0].output if isinstance(stack[0], InputLayer) else None
         d["built"] = True
 
     def _maybe_build(self, inputs: Any) -> None:
@@ -148,6 +150,30 @@ class Sequential(Model):
         for layer in self._layers:
             x = layer(x)
         return x
+
+    @property
+    def inputs(self) -> list:
+        """The symbolic input of the built stack (a one-element list)."""
+        self._require_built("inputs")
+        return list(self.__dict__["_sym_inputs"])
+
+    @property
+    def outputs(self) -> list:
+        """The symbolic output of the built stack (a one-element list)."""
+        self._require_built("outputs")
+        return list(self.__dict__["_sym_outputs"])
+
+    @property
+    def input(self) -> Any:
+        return self.inputs[0]
+
+    @property
+    def output(self) -> Any:
+        return self.outputs[0]
+
+    def _require_built(self, what: str) -> None:
+        if not self.built or "_sym_inputs" not in self.__dict__:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined {what} yet.")
 
     @property
     def input_shape(self) -> Any:
