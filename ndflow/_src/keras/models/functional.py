@@ -206,12 +206,15 @@ class Functional(Model):
                     f"with keys {list(inputs)}. Expected the following keys: {keys}"
                 )
             flat = [inputs[k] for k in keys]
-        elif len(self.inputs) == 1 and not (
-            isinstance(inputs, (list, tuple))
-            and len(inputs) == 1
-            and not isinstance(inputs[0], (int, float))
-        ):
-            flat = [inputs]
+        elif len(self.inputs) == 1:
+            if (
+                isinstance(inputs, (list, tuple))
+                and len(inputs) == 1
+                and hasattr(inputs[0], "shape")
+            ):
+                flat = [inputs[0]]
+            else:
+                flat = [inputs]  # a nested Python list of numbers is one array
         else:
             flat = nest.flatten(inputs) if isinstance(inputs, (list, tuple)) else [inputs]
         if len(flat) != len(self.inputs):
