@@ -477,3 +477,25 @@ def test_subclass_with_own_metrics_property():
     h = model.fit(x, y, batch_size=8, epochs=3, verbose=0)
     assert list(h.history) == ["my_loss"]
     assert h.history["my_loss"][-1] < h.history["my_loss"][0]
+
+
+@pytest.mark.parity
+def test_dict_outputs_are_named_by_their_keys_as_in_keras(real_tf):
+    def make(keras):
+        a = keras.Input((3,))
+        return keras.Model(a, {"reg": keras.layers.Dense(1)(a), "aux": keras.layers.Dense(2)(a)})
+
+    x, y1 = _data(n=16)
+    y = {"reg": y1, "aux": np.concatenate([y1, y1], axis=1)}
+    ours, theirs = _pair(real_tf, make)
+    ours.compile(optimizer=SGD(0.1), loss={"reg": mse, "aux": mse}, metrics={"reg": ["mae"]})
+    theirs.compile(
+        optimizer=real_tf.keras.optimizers.SGD(0.1),
+        loss={"reg": "mse", "aux": "mse"},
+        metrics={"reg": ["mae"]},
+    )
+    kw = dict(batch_size=8, epochs=1, shuffle=False, verbose=0)
+    h1, h2 = ours.fit(x, y, **kw).history, theirs.fit(x, y, **kw).history
+    assert list(h1) == list(h2)
+    for key in h1:
+        np.testing.assert_allclose(h1[key], h2[key], rtol=1e-5)

@@ -185,6 +185,10 @@ class Functional(Model):
 
     @property
     def output_names(self) -> list:
+        """Keys of dict outputs (in flattening order), otherwise the producing layers'
+        names."""
+        if isinstance(self._outputs_struct, dict):
+            return sorted(self._outputs_struct)
         names = []
         for t in self.outputs:
             h = t._keras_history
