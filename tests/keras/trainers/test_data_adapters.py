@@ -110,3 +110,26 @@ def test_python_lists_of_numbers_are_arrays():
     adapter = da.get_adapter([np.zeros((3, 2)), np.zeros((3, 1))], np.zeros(3))
     (bx, by) = next(adapter.get_epoch())
     assert isinstance(bx, list) and len(bx) == 2
+
+
+def test_pydataset_subclass_calls_on_epoch_end():
+    from ndflow._src.keras.trainers.py_dataset import PyDataset
+
+    ends = []
+
+    class Batches(PyDataset):
+        def __init__(self):
+            super().__init__(workers=2)
+
+        def __len__(self):
+            return 3
+
+        def __getitem__(self, i):
+            return np.full((2, 1), i, "float32"), np.zeros((2, 1), "float32")
+
+        def on_epoch_end(self):
+            ends.append(1)
+
+    adapter = da.get_adapter(Batches())
+    firsts = [float(b[0].numpy()[0, 0]) for b in adapter.get_epoch()]
+    assert firsts == [0.0, 1.0, 2.0] and ends == [1] and adapter.num_batches == 3
