@@ -18,6 +18,11 @@ from ndflow.keras import initializers as initializers
 from ndflow.keras import layers as layers
 from ndflow.keras import regularizers as regularizers
 
+# --- models (ndflow/_src/keras/models) ----------------------------------------------------
+from ndflow._src.keras.models.model import Model as Model
+from ndflow._src.keras.models.sequential import Sequential as Sequential
+from ndflow.keras import models as models
+
 # --- losses, metrics, optimizers, callbacks -----------------------------------------------
 from ndflow.keras import callbacks as callbacks
 from ndflow.keras import losses as losses

@@ -144,6 +144,7 @@ class Layer(Module):
             "_losses",
             "_initial_weights",
             "_build_shapes",
+            "_symbolic_calls",
             "_call_signature",
             "_dtype_policy",
             "input_spec",
@@ -571,6 +572,10 @@ class Layer(Module):
         if any(isinstance(x, KerasTensor) for x in nest.flatten(first)):
             return self._symbolic_call(first, *rest, **kwargs)
         first = nest.map_structure(self._convert_input, first)
+        if "_build_shapes" not in self.__dict__:
+            # Layers built without shapes (weightless ones) still report the shape of their
+            # first call, as Keras' build config and Model.summary() do.
+            self.__dict__["_build_shapes"] = nest.map_structure(_shape_tuple, first)
         flat = nest.flatten(first)
         assert_input_compatibility(self.input_spec, flat, self.name)
         ctx, is_outer = backend.enter_call_context(kwargs.get("training"))
@@ -635,6 +640,8 @@ class Layer(Module):
                 self._maybe_build(first)
         assert_input_compatibility(self.input_spec, nest.flatten(first), self.name)
         shapes = nest.map_structure(lambda t: t.shape, first)
+        if "_build_shapes" not in self.__dict__:
+            self.__dict__["_build_shapes"] = shapes
         out_shape = (
             self.compute_output_shape(shapes, *args, **kwargs)
             if _accepts_extra(self.compute_output_shape)
@@ -651,8 +658,44 @@ class Layer(Module):
             return t
 
         if _is_shape(out_shape):
-            return make(out_shape)
-        return [make(s) for s in out_shape]
+            outs = make(out_shape)
+        else:
+            outs = [make(s) for s in out_shape]
+            for i, t in enumerate(outs):
+                t._keras_output_index = i  # which output of the call (the functional API)
+        # `layer.input` / `layer.output` report the first symbolic call (Keras' node 0).
+        self.__dict__.setdefault("_symbolic_calls", []).append((first, outs))
+        return outs
+
+    def _first_call_attribute(self, attr: str) -> Any:
+        override = self.__dict__.get(f"_user_{attr}")
+        if override is not None:
+            return override
+        calls = self.__dict__.get("_symbolic_calls")
+        if not calls:
+            raise AttributeError(
+                f"The layer {self.name} has never been called and thus has no defined {attr}."
+            )
+        return calls[0][0] if attr == "input" else calls[0][1]
+
+    @property
+    def input(self) -> Any:
+        """The KerasTensor(s) this layer was first called on (functional API)."""
+        return self._first_call_attribute("input")
+
+    @input.setter  # noqa: A003 - Keras names this property `input`
+    def input(self, value: Any) -> None:
+        # A subclass may use `input` as an ordinary attribute name.
+        self.__setattr__("_user_input", value)
+
+    @property
+    def output(self) -> Any:
+        """The KerasTensor(s) this layer's first call produced (functional API)."""
+        return self._first_call_attribute("output")
+
+    @output.setter
+    def output(self, value: Any) -> None:
+        self.__setattr__("_user_output", value)
 
     def compute_mask(self, inputs: Any, previous_mask: Any) -> Any:
         """The output mask; by default the input mask passes through when

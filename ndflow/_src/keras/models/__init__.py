@@ -1,0 +1,1 @@
+"""Keras models: `Model`, the functional API (`Functional`) and `Sequential`."""

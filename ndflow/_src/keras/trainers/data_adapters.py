@@ -1,0 +1,323 @@
+"""Data adapters: turn what `fit`/`evaluate`/`predict` receive into batches.
+
+Accepted: NumPy arrays, tensors, lists/tuples/dicts of them (dict keys matched to input
+names by the model), `tf.data.Dataset`, Python generators/iterators, and PyDataset-like
+objects (`__getitem__` + `__len__`). Arrays are batched here (`batch_size`, default 32),
+shuffled per epoch when asked, split for `validation_split` and weighted by
+`class_weight`.
+
+>>> import numpy as np
+>>> a = get_adapter(np.arange(10.0), np.arange(10.0), batch_size=4, shuffle=False)
+>>> a.num_batches, [len(b[0]) for b in a.get_epoch()]
+(3, [4, 4, 2])
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+import ndflow as tf
+from ndflow._src.core import nest
+from ndflow._src.data.dataset_ops import DatasetV2
+from ndflow._src.framework.tensor import Tensor
+
+
+def unpack_x_y_sample_weight(data: Any) -> tuple:
+    """`(x,)`, `(x, y)` or `(x, y, sample_weight)` -> the triple (missing parts None)."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(
+        "Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+        f"found: {data}"
+    )
+
+
+def pack_x_y_sample_weight(x: Any, y: Any = None, sample_weight: Any = None) -> Any:
+    if y is None:
+        return (x,)
+    if sample_weight is None:
+        return (x, y)
+    return (x, y, sample_weight)
+
+
+def _to_array(x: Any) -> Any:
+    if x is None:
+        return None
+    if isinstance(x, Tensor):
+        return x.numpy()
+    if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
+        return np.asarray(x.numpy())
+    return np.asarray(x)
+
+
+def _is_array_like(x: Any) -> bool:
+    leaves = nest.flatten(x)
+    return all(
+        isinstance(v, (np.ndarray, Tensor, list, float, int, np.generic)) or v is None
+        for v in leaves
+    )
+
+
+def _class_weight_to_sample_weight(y: np.ndarray, class_weight: dict) -> np.ndarray:
+    if y.ndim > 1 and y.shape[-1] > 1:
+        classes = np.argmax(y, axis=-1)
+    else:
+        classes = np.round(y.reshape(y.shape[0], -1)[:, 0]).astype(np.int64)
+    missing = [c for c in np.unique(classes) if int(c) not in class_weight]
+    if missing:
+        raise ValueError(
+            f"Expected `class_weight` to be a dict with keys from 0 to one less than the "
+            f"number of classes, found {class_weight}"
+        )
+    return np.asarray([class_weight[int(c)] for c in classes], dtype=np.float32)
+
+
+class ArrayAdapter:
+    """Batches of in-memory arrays (any nested structure of them)."""
+
+    def __init__(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        batch_size: int | None = None,
+        shuffle: Any = False,
+        class_weight: dict | None = None,
+        steps: int | None = None,
+    ) -> None:
+        x = nest.map_structure(_to_array, x)
+        y = nest.map_structure(_to_array, y) if y is not None else None
+        if class_weight is not None:
+            if y is None or len(nest.flatten(y)) != 1:
+                raise ValueError(
+                    "`class_weight` is only supported for Models with a single output."
+                )
+            cw = _class_weight_to_sample_weight(nest.flatten(y)[0], class_weight)
+            sample_weight = cw if sample_weight is None else cw * _to_array(sample_weight)
+        if sample_weight is not None:
+            sample_weight = nest.map_structure(_to_array, sample_weight)
+        self.data = (x, y, sample_weight)
+        sizes = {}
+        for label, part in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+            if part is None:
+                continue
+            sizes[label] = [int(v.shape[0]) for v in nest.flatten(part) if v is not None]
+        all_sizes = {s for v in sizes.values() for s in v}
+        if len(all_sizes) > 1:
+            msg = "Data cardinality is ambiguous. Make sure all arrays contain the same number of samples."
+            for label, v in sizes.items():
+                msg += f"'{label}' sizes: {', '.join(str(s) for s in v)}\n"
+            raise ValueError(msg)
+        self.num_samples = all_sizes.pop() if all_sizes else 0
+        self.batch_size = batch_size or 32
+        self.shuffle = shuffle
+        self.steps = steps
+        self.num_batches = (
+            steps if steps is not None else int(math.ceil(self.num_samples / self.batch_size))
+        )
+
+    def get_epoch(self) -> Any:
+        n = self.num_samples
+        if self.shuffle == "batch":
+            order = np.arange(n)
+            starts = np.random.permutation(int(math.ceil(n / self.batch_size)))
+            order = (
+                np.concatenate(
+                    [order[s * self.batch_size : (s + 1) * self.batch_size] for s in starts]
+                )
+                if n
+                else order
+            )
+        elif self.shuffle:
+            order = np.random.permutation(n)
+        else:
+            order = None
+        x, y, sw = self.data
+        for b in range(self.num_batches):
+            start = (b * self.batch_size) % max(n, 1)
+            idx = slice(start, min(start + self.batch_size, n))
+            if order is not None:
+                idx = order[idx]
+
+            def take(v: Any, idx: Any = idx) -> Any:
+                return None if v is None else tf.convert_to_tensor(v[idx])
+
+            bx = nest.map_structure(take, x)
+            by = nest.map_structure(take, y) if y is not None else None
+            bsw = nest.map_structure(take, sw) if sw is not None else None
+            yield pack_x_y_sample_weight(bx, by, bsw)
+
+
+class IterableAdapter:
+    """Batches from a tf.data.Dataset, a generator or a PyDataset-like sequence.
+
+    With `steps`, one iterator is kept across epochs (restarted when it runs out), as in
+    Keras' epoch iterator; without it each epoch runs to exhaustion.
+    """
+
+    def __init__(self, source: Any, steps: int | None = None, class_weight: Any = None) -> None:
+        self.source = source
+        self.steps = steps
+        self.class_weight = class_weight
+        self._iterator = None
+        self.num_batches = steps
+        if steps is None:
+            n = self._cardinality()
+            self.num_batches = n
+
+    def _cardinality(self) -> int | None:
+        src = self.source
+        if isinstance(src, DatasetV2):
+            n = int(src.cardinality().numpy())
+            return n if n >= 0 else None
+        if hasattr(src, "__getitem__") and hasattr(src, "__len__"):
+            return len(src)
+        return None
+
+    def _fresh(self) -> Any:
+        src = self.source
+        if (
+            isinstance(src, DatasetV2)
+            or hasattr(src, "__iter__")
+            and not hasattr(src, "__getitem__")
+        ):
+            return iter(src)
+        if hasattr(src, "__getitem__") and hasattr(src, "__len__"):
+            return (src[i] for i in range(len(src)))
+        return iter(src)
+
+    def _is_one_shot(self) -> bool:
+        src = self.source
+        return hasattr(src, "__next__")
+
+    def get_epoch(self) -> Any:
+        if self.steps is None:
+            it = self._iterator if self._is_one_shot() and self._iterator else self._fresh()
+            self._iterator = it
+            for item in it:
+                yield self._standardize(item)
+            if hasattr(self.source, "on_epoch_end"):
+                self.source.on_epoch_end()
+            return
+        taken = 0
+        while taken < self.steps:
+            if self._iterator is None:
+                self._iterator = self._fresh()
+            try:
+                item = next(self._iterator)
+            except StopIteration:
+                self._iterator = None
+                if taken == 0 or self._is_one_shot():
+                    return
+                continue
+            taken += 1
+            yield self._standardize(item)
+
+    def _standardize(self, item: Any) -> tuple:
+        x, y, sw = unpack_x_y_sample_weight(item)
+
+        def conv(v: Any) -> Any:
+            return v if v is None or isinstance(v, Tensor) else tf.convert_to_tensor(np.asarray(v))
+
+        x = nest.map_structure(conv, x)
+        y = nest.map_structure(conv, y) if y is not None else None
+        sw = nest.map_structure(conv, sw) if sw is not None else None
+        if self.class_weight is not None and y is not None:
+            cw = _class_weight_to_sample_weight(_to_array(nest.flatten(y)[0]), self.class_weight)
+            sw = tf.convert_to_tensor(cw) if sw is None else sw * cw
+        return pack_x_y_sample_weight(x, y, sw)
+
+
+def _plain_list_to_array(x: Any) -> Any:
+    """A Python list of numbers (or of lists of numbers) is one array, not a structure."""
+    if (
+        isinstance(x, list)
+        and x
+        and all(isinstance(e, (int, float, bool, str, bytes, list, np.generic)) for e in x)
+    ):
+        leaves = nest.flatten(x)
+        if all(isinstance(e, (int, float, bool, str, bytes, np.generic)) for e in leaves):
+            return np.asarray(x)
+    return x
+
+
+def get_adapter(
+    x: Any,
+    y: Any = None,
+    sample_weight: Any = None,
+    batch_size: int | None = None,
+    shuffle: Any = False,
+    class_weight: dict | None = None,
+    steps: int | None = None,
+) -> Any:
+    """The adapter for `x` (see the module docstring)."""
+    x = _plain_list_to_array(x)
+    y = _plain_list_to_array(y)
+    if isinstance(x, DatasetV2) or (
+        not _is_array_like(x)
+        and (hasattr(x, "__iter__") or hasattr(x, "__getitem__"))
+        and not isinstance(x, dict)
+    ):
+        if y is not None:
+            raise ValueError(
+                "When providing `x` as a tf.data.Dataset, a generator or a PyDataset, `y` "
+                f"should not be passed. Instead, the targets should be included as part of "
+                f"the dataset `x`. Received: y={y}"
+            )
+        if sample_weight is not None:
+            raise ValueError(
+                "`sample_weight` argument is not supported when using a dataset, a "
+                "generator or a PyDataset as input."
+            )
+        if batch_size is not None and isinstance(x, DatasetV2):
+            raise ValueError(
+                "The `batch_size` argument must not be specified for the given input "
+                f"type. Received input: x={x}, batch_size={batch_size}"
+            )
+        return IterableAdapter(x, steps=steps, class_weight=class_weight)
+    return ArrayAdapter(
+        x,
+        y,
+        sample_weight=sample_weight,
+        batch_size=batch_size,
+        shuffle=shuffle,
+        class_weight=class_weight,
+        steps=steps,
+    )
+
+
+def train_validation_split(arrays: tuple, validation_split: float) -> tuple:
+    """Splits each array of `arrays`: the last `validation_split` fraction is held out."""
+    flat = [v for v in nest.flatten(list(arrays)) if v is not None]
+    for v in flat:
+        if not isinstance(v, (np.ndarray, Tensor, list)):
+            raise ValueError(
+                "`validation_split` is only supported for Tensors or NumPy arrays, found "
+                f"following types in the input: {[type(t) for t in flat]}"
+            )
+    arrays = nest.map_structure(lambda v: None if v is None else _to_array(v), list(arrays))
+    sizes = {int(v.shape[0]) for v in nest.flatten(arrays) if v is not None}
+    n = sizes.pop()
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"Training data contains {n} samples, which is not sufficient to split it into "
+            f"a validation and training set as specified by `validation_split={validation_split}`. "
+            "Either provide more data, or a different value for the `validation_split` argument."
+        )
+
+    def part(lo: int, hi: int | None) -> Any:
+        return nest.map_structure(lambda v: None if v is None else v[lo:hi], arrays)
+
+    return tuple(part(0, split_at)), tuple(part(split_at, None))

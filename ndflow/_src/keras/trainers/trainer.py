@@ -1,0 +1,651 @@
+"""`Trainer`: the part of `keras.Model` that compiles and trains.
+
+`fit` runs `train_step` (wrapped in `ndflow.function` unless `run_eagerly=True`) over the
+batches of a data adapter, calls the callbacks' hooks and returns a `History`.
+
+>>> import numpy as np, ndflow as tf
+>>> model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+>>> model.predict(np.ones((5, 2)), batch_size=2, verbose=0).shape
+(5, 1)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import ndflow as tf
+from ndflow._src.core import nest
+from ndflow._src.framework.tensor import Tensor
+from ndflow._src.keras.trainers import compile_utils, data_adapters
+from ndflow._src.keras.trainers.callback_list import CallbackList
+
+_TRAINER_STATE = (
+    "optimizer",
+    "compiled",
+    "loss",
+    "_compile_args",
+    "_loss_fns",
+    "_loss_weights",
+    "_metric_specs",
+    "_weighted_metric_specs",
+    "_compiled_metrics",
+    "_loss_tracker",
+    "_output_loss_trackers",
+    "_metrics_built",
+    "run_eagerly",
+    "steps_per_execution",
+    "jit_compile",
+    "stop_training",
+    "history",
+    "_train_fn",
+    "_test_fn",
+    "_predict_fn",
+    "_in_fit",
+)
+
+
+def _scalar(v: Any) -> Any:
+    if isinstance(v, Tensor):
+        v = v.numpy()
+    if isinstance(v, np.ndarray) and v.size == 1:
+        return float(v.reshape(()))
+    if isinstance(v, np.generic):
+        return float(v)
+    return v
+
+
+def _flatten_logs(logs: Any) -> dict:
+    """A step's returned dict as Python floats; nested dicts (a metric whose result is
+    a dict) are merged in."""
+    out: dict = {}
+    if not isinstance(logs, dict):
+        return {"outputs": logs} if logs is not None else out
+    for k, v in logs.items():
+        if isinstance(v, dict):
+            out.update(_flatten_logs(v))
+        else:
+            out[k] = _scalar(v)
+    return out
+
+
+class Trainer:
+    """Mixin giving a model `compile`, `fit`, `evaluate`, `predict` and the step methods."""
+
+    def __init__(self) -> None:
+        d = self.__dict__
+        d["optimizer"] = None
+        d["compiled"] = False
+        d["loss"] = None
+        d["run_eagerly"] = False
+        d["steps_per_execution"] = 1
+        d["jit_compile"] = False
+        d["stop_training"] = False
+        d["history"] = None
+        d["_loss_tracker"] = None
+        d["_output_loss_trackers"] = []
+        d["_compiled_metrics"] = []
+        d["_metrics_built"] = False
+        d["_in_fit"] = False
+        d["_train_fn"] = d["_test_fn"] = d["_predict_fn"] = None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Training state is plain bookkeeping: it must not be tracked as layer state.
+        if name in _TRAINER_STATE:
+            self.__dict__[name] = value
+            return
+        super().__setattr__(name, value)
+
+    # ------------------------------------------------------------------ compile
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        loss_weights: Any = None,
+        metrics: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool = False,
+        steps_per_execution: int = 1,
+        jit_compile: Any = "auto",
+        auto_scale_loss: bool = True,
+    ) -> None:
+        """Configures training: optimizer, loss(es), metrics and execution mode.
+
+        `loss`/`metrics` may be one item, a list (one per output) or a dict keyed by output
+        name; strings are looked up ("mse", "accuracy", ...).
+        """
+        d = self.__dict__
+        d["optimizer"] = compile_utils.get_optimizer(optimizer)
+        names = self._output_names_for_compile()
+        if loss is not None:
+            per_output = compile_utils.map_to_outputs(loss, names, "loss")
+            d["_loss_fns"] = [
+                None if x is None else compile_utils.LossFn(compile_utils.get_loss(x))
+                for x in per_output
+            ]
+        else:
+            d["_loss_fns"] = None
+        d["loss"] = loss
+        if loss_weights is not None:
+            d["_loss_weights"] = compile_utils.map_to_outputs(loss_weights, names, "loss_weights")
+        else:
+            d["_loss_weights"] = None
+        d["_metric_specs"] = self._normalize_metric_specs(metrics, names, "metrics")
+        d["_weighted_metric_specs"] = self._normalize_metric_specs(
+            weighted_metrics, names, "weighted_metrics"
+        )
+        for spec in d["_metric_specs"] + d["_weighted_metric_specs"]:
+            for m in spec:
+                if (
+                    isinstance(m, str)
+                    and m not in compile_utils._ACCURACY + compile_utils._CROSSENTROPY
+                ):
+                    compile_utils.get_metric(m, tf.zeros((1, 1)), tf.zeros((1, 1)))
+        d["_compiled_metrics"] = []
+        d["_metrics_built"] = False
+        d["_loss_tracker"] = compile_utils.MeanTracker("loss")
+        # Keras 3 logs each output's (weighted) loss as "<output>_loss" for multi-output
+        # models.
+        d["_output_loss_trackers"] = (
+            [
+                None if fn is None else compile_utils.MeanTracker(f"{name}_loss")
+                for fn, name in zip(d["_loss_fns"], names)
+            ]
+            if d["_loss_fns"] is not None and len(names) > 1
+            else []
+        )
+        d["run_eagerly"] = bool(run_eagerly)
+        d["steps_per_execution"] = steps_per_execution
+        d["jit_compile"] = False if jit_compile == "auto" else bool(jit_compile)
+        d["compiled"] = True
+        d["_compile_args"] = {
+            "optimizer": optimizer,
+            "loss": loss,
+            "loss_weights": loss_weights,
+            "metrics": metrics,
+            "weighted_metrics": weighted_metrics,
+            "run_eagerly": run_eagerly,
+            "steps_per_execution": steps_per_execution,
+            "jit_compile": jit_compile,
+        }
+        d["_train_fn"] = d["_test_fn"] = d["_predict_fn"] = None
+
+    def _output_names_for_compile(self) -> list:
+        names = getattr(self, "output_names", None)
+        if names:
+            return list(names)
+        return ["output"]
+
+    @staticmethod
+    def _normalize_metric_specs(metrics: Any, names: list, what: str) -> list:
+        if metrics is None:
+            return [[] for _ in names]
+        if isinstance(metrics, dict):
+            per = compile_utils.map_to_outputs(metrics, names, what)
+            return [
+                [] if m is None else list(m) if isinstance(m, (list, tuple)) else [m] for m in per
+            ]
+        if not isinstance(metrics, (list, tuple)):
+            raise TypeError(
+                f"Expected `{what}` argument to be a list, tuple, or dict. Received instead: "
+                f"{what}={metrics} of type {type(metrics)}"
+            )
+        if len(names) > 1 and metrics:
+            if len(metrics) == len(names) and all(
+                m is None or isinstance(m, (list, tuple)) for m in metrics
+            ):
+                return [[] if m is None else list(m) for m in metrics]
+            raise ValueError(
+                f"Invalid `{what}`. `{what}` should contain metrics objects and either be a "
+                "dict or a list matching the output names of the functional model "
+                f"{names} or match the output structure of the model: "
+                f"{['X'] * len(names)}.\nReceived: {what}={metrics}"
+            )
+        return [list(metrics) for _ in names]
+
+    def _build_metrics(self, y: Any, y_pred: Any) -> None:
+        d = self.__dict__
+        if d["_metrics_built"]:
+            return
+        ys, ps = nest.flatten(y), nest.flatten(y_pred)
+        names = self._output_names_for_compile()
+        out = []
+        multi = len(ps) > 1
+        with tf.init_scope():
+            for weighted, specs in (
+                (False, d["_metric_specs"]),
+                (True, d["_weighted_metric_specs"]),
+            ):
+                for i, spec in enumerate(specs):
+                    if i >= len(ps):
+                        break
+                    for ident in spec:
+                        m = compile_utils.get_metric(ident, tf.convert_to_tensor(ys[i]), ps[i])
+                        prefix = f"{names[i]}_" if multi else ""
+                        display = prefix + (
+                            ("weighted_" if weighted and isinstance(ident, str) else "")
+                            + getattr(m, "name", str(ident))
+                        )
+                        out.append((i, weighted, m, display))
+        d["_compiled_metrics"] = out
+        d["_metrics_built"] = True
+
+    @property
+    def metrics(self) -> list:
+        """The loss tracker then the compiled metrics (once data has built them)."""
+        out = []
+        if self.__dict__.get("_loss_tracker") is not None:
+            out.append(self._loss_tracker)
+        out.extend(m for _, _, m, _ in self.__dict__.get("_compiled_metrics", []))
+        out.extend(m for m in self.__dict__.get("_output_loss_trackers", []) if m is not None)
+        return out
+
+    @property
+    def metrics_names(self) -> list:
+        return [getattr(m, "name", "") for m in self.metrics]
+
+    def reset_metrics(self) -> None:
+        for m in self.metrics:
+            if hasattr(m, "reset_state"):
+                m.reset_state()
+            elif hasattr(m, "reset_states"):
+                m.reset_states()
+
+    # ------------------------------------------------------------------ steps
+    def compute_loss(
+        self,
+        x: Any = None,
+        y: Any = None,
+        y_pred: Any = None,
+        sample_weight: Any = None,
+        training: bool = True,
+    ) -> Any:
+        """The weighted sum of the compiled losses plus the model's `losses`."""
+        d = self.__dict__
+        total = None
+        fns = d.get("_loss_fns")
+        if fns is not None and y is not None:
+            ys, ps = nest.flatten(y), nest.flatten(y_pred)
+            if isinstance(y, dict) and not isinstance(y_pred, dict):
+                names = self._output_names_for_compile()
+                ys = [y[n] for n in names]
+            if len(ys) != len(ps):
+                raise ValueError(
+                    f"The model has {len(ps)} outputs, but `y` has {len(ys)} entries. "
+                    f"Received: y={y}"
+                )
+            weights = d.get("_loss_weights") or [1.0] * len(ps)
+            sws = nest.flatten(sample_weight) if sample_weight is not None else [None]
+            trackers = d.get("_output_loss_trackers") or []
+            for i, (fn, yt, yp) in enumerate(zip(fns, ys, ps)):
+                if fn is None:
+                    continue
+                sw = sws[i] if i < len(sws) else sws[0]
+                value = fn(yt, yp, sw)
+                if i < len(trackers) and trackers[i] is not None:
+                    # Keras logs each output's loss before `loss_weights` apply.
+                    batch = tf.cast(tf.shape(yp)[0], "float32")
+                    trackers[i].update_state(value, sample_weight=batch)
+                w = weights[i]
+                if w is not None and w != 1.0:
+                    value = value * w
+                total = value if total is None else total + value
+        for extra in self.losses:
+            extra = tf.cast(extra, "float32")
+            total = extra if total is None else total + extra
+        if total is None:
+            if fns is None:
+                raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+            return tf.constant(0.0)
+        return total
+
+    def compute_metrics(self, x: Any, y: Any, y_pred: Any, sample_weight: Any = None) -> dict:
+        """Updates the compiled metrics and returns every metric's current result."""
+        if y is not None:
+            self._build_metrics(y, y_pred)
+            ys, ps = nest.flatten(y), nest.flatten(y_pred)
+            sws = nest.flatten(sample_weight) if sample_weight is not None else [None]
+            for i, weighted, m, _ in self._compiled_metrics:
+                sw = (sws[i] if i < len(sws) else sws[0]) if weighted else None
+                m.update_state(ys[i], ps[i], sample_weight=sw)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self) -> dict:
+        """Every metric's current result, keys sorted as Keras 3 logs them."""
+        return dict(sorted(self._ordered_results().items()))
+
+    def _ordered_results(self) -> dict:
+        # Compile order: the loss, the metrics, then per-output losses (`evaluate`'s
+        # list follows this order).
+        # `self.metrics` may be overridden by a subclass (Keras' custom train_step guide).
+        display = {id(m): name for _, _, m, name in self.__dict__.get("_compiled_metrics", [])}
+        out = {}
+        for m in self.metrics:
+            result = m.result()
+            if isinstance(result, dict):
+                out.update(result)
+            else:
+                out[display.get(id(m), getattr(m, "name", ""))] = result
+        return out
+
+    def _batch_size_of(self, x: Any) -> Any:
+        first = nest.flatten(x)[0]
+        return tf.cast(tf.shape(first)[0], "float32")
+
+    def train_step(self, data: Any) -> dict:
+        """One optimizer step on a batch; returns the metrics' results."""
+        x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
+        with tf.GradientTape() as tape:
+            y_pred = self(x, training=True)
+            loss = self.compute_loss(
+                x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=True
+            )
+        self._loss_tracker.update_state(loss, sample_weight=self._batch_size_of(x))
+        variables = self.trainable_weights
+        grads = tape.gradient(loss, variables)
+        pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
+        if pairs:
+            self.optimizer.apply_gradients(pairs)
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def test_step(self, data: Any) -> dict:
+        x, y, sample_weight = data_adapters.unpack_x_y_sample_weight(data)
+        y_pred = self(x, training=False)
+        loss = self.compute_loss(
+            x=x, y=y, y_pred=y_pred, sample_weight=sample_weight, training=False
+        )
+        self._loss_tracker.update_state(loss, sample_weight=self._batch_size_of(x))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def predict_step(self, data: Any) -> Any:
+        x, _, _ = data_adapters.unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def _build_from_batch(self, batch: Any, training: bool = False) -> None:
+        """Creates all state before the first traced step, as Keras' symbolic build does:
+        an unbuilt Sequential is built from the batch's shape (batch size unknown), the
+        compiled metrics from one eager forward pass, and the optimizer's slots. The
+        traced step then creates no variables and traces once."""
+        x, y, _ = data_adapters.unpack_x_y_sample_weight(batch)
+        if not self.built and "_seq_layers" in self.__dict__:
+            dims = getattr(getattr(x, "shape", None), "_dims", None)
+            if dims:
+                self.build((None,) + tuple(dims[1:]))
+        if not self.compiled:
+            return
+        if y is not None and not self._metrics_built:
+            specs = self.__dict__["_metric_specs"] + self.__dict__["_weighted_metric_specs"]
+            if any(specs):
+                self._build_metrics(y, self(x, training=False))
+            else:
+                self.__dict__["_metrics_built"] = True
+        optimizer = self.optimizer
+        if training and hasattr(optimizer, "build") and not getattr(optimizer, "built", True):
+            optimizer.build(self.trainable_variables)
+
+    def _step_fn(self, kind: str) -> Any:
+        d = self.__dict__
+        key = f"_{kind}_fn"
+        if d.get(key) is None:
+            step = getattr(self, f"{kind}_step")
+            if self.run_eagerly:
+                d[key] = step
+            else:
+                d[key] = tf.function(step, reduce_retracing=True)
+        return d[key]
+
+    def _assert_compiled(self, what: str) -> None:
+        if not self.compiled:
+            raise ValueError(
+                "You must call `compile()` before using the model."
+                if what != "predict"
+                else "The model must be compiled."
+            )
+
+    # ------------------------------------------------------------------ loops
+    def fit(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: Any = "auto",
+        callbacks: Any = None,
+        validation_split: float = 0.0,
+        validation_data: Any = None,
+        shuffle: Any = True,
+        class_weight: dict | None = None,
+        sample_weight: Any = None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ) -> Any:
+        """Trains for `epochs` epochs; returns the `History` callback."""
+        self._assert_compiled("fit")
+        verbose = 1 if verbose == "auto" else verbose
+        if validation_split and validation_data is None:
+            (x, y, sample_weight), validation_data = data_adapters.train_validation_split(
+                (x, y, sample_weight), validation_split
+            )
+        adapter = data_adapters.get_adapter(
+            x,
+            y,
+            sample_weight=sample_weight,
+            batch_size=batch_size,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            steps=steps_per_epoch,
+        )
+        val_adapter = None
+        if validation_data is not None:
+            if isinstance(validation_data, tuple):
+                vx, vy, vsw = data_adapters.unpack_x_y_sample_weight(validation_data)
+                val_adapter = data_adapters.get_adapter(
+                    vx,
+                    vy,
+                    vsw,
+                    batch_size=validation_batch_size or batch_size,
+                    steps=validation_steps,
+                )
+            else:
+                val_adapter = data_adapters.get_adapter(
+                    validation_data, batch_size=validation_batch_size, steps=validation_steps
+                )
+        cbs = CallbackList(
+            callbacks,
+            add_history=True,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=epochs,
+            steps=adapter.num_batches,
+        )
+        train_fn = self._step_fn("train")
+        self.stop_training = False
+        self._in_fit = True
+        try:
+            cbs.on_train_begin()
+            logs: dict = {}
+            for epoch in range(initial_epoch, epochs):
+                self.reset_metrics()
+                cbs.on_epoch_begin(epoch)
+                step = -1
+                for step, batch in enumerate(adapter.get_epoch()):
+                    self._build_from_batch(batch, training=True)
+                    cbs.on_train_batch_begin(step)
+                    logs = train_fn(batch)
+                    logs = _flatten_logs(logs)
+                    cbs.on_train_batch_end(step, logs)
+                    if self.stop_training:
+                        break
+                if step < 0:
+                    raise ValueError(
+                        "Unexpected result of `train_function` (Empty logs). This could be "
+                        "due to issues in input pipeline that resulted in an empty dataset. "
+                        "Otherwise, please use `Model.compile(..., run_eagerly=True)`, or "
+                        "`tf.config.run_functions_eagerly(True)` for more information of "
+                        "where went wrong, or file a issue/bug to `tf.keras`."
+                    )
+                epoch_logs = self._metrics_result_or_logs(logs)
+                if val_adapter is not None and (epoch + 1) % validation_freq == 0:
+                    val_logs = self._run_evaluate(val_adapter, cbs)
+                    epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                cbs.on_epoch_end(epoch, epoch_logs)
+                if self.stop_training:
+                    break
+            cbs.on_train_end(epoch_logs if epochs > initial_epoch else None)
+        finally:
+            self._in_fit = False
+        self.history = cbs.history
+        return cbs.history
+
+    def _current_results(self) -> dict:
+        return {k: _scalar(v) for k, v in self.get_metrics_result().items()}
+
+    def _metrics_result_or_logs(self, logs: dict) -> dict:
+        """The metrics' results when the step reported exactly them (the usual case),
+        otherwise what a custom step returned last, as Keras does."""
+        results = self._current_results()
+        if not logs or set(logs) == set(results):
+            return results
+        return dict(logs)
+
+    def _run_evaluate(self, adapter: Any, cbs: Any) -> dict:
+        test_fn = self._step_fn("test")
+        self.reset_metrics()
+        cbs.on_test_begin()
+        logs: dict = {}
+        for step, batch in enumerate(adapter.get_epoch()):
+            self._build_from_batch(batch)
+            cbs.on_test_batch_begin(step)
+            logs = _flatten_logs(test_fn(batch))
+            cbs.on_test_batch_end(step, logs)
+        logs = self._metrics_result_or_logs(logs)
+        cbs.on_test_end(logs)
+        return logs
+
+    def evaluate(
+        self,
+        x: Any = None,
+        y: Any = None,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        sample_weight: Any = None,
+        steps: int | None = None,
+        callbacks: Any = None,
+        return_dict: bool = False,
+        **kwargs: Any,
+    ) -> Any:
+        """The loss (and metrics) on the data: a scalar, a list, or a dict."""
+        self._assert_compiled("evaluate")
+        verbose = 1 if verbose == "auto" else verbose
+        adapter = data_adapters.get_adapter(
+            x, y, sample_weight=sample_weight, batch_size=batch_size, steps=steps
+        )
+        cbs = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=adapter.num_batches,
+        )
+        logs = self._run_evaluate(adapter, cbs)
+        if return_dict:
+            return logs
+        values = [_scalar(v) for v in self._ordered_results().values()]
+        return values[0] if len(values) == 1 else values
+
+    def predict(
+        self,
+        x: Any,
+        batch_size: int | None = None,
+        verbose: Any = "auto",
+        steps: int | None = None,
+        callbacks: Any = None,
+    ) -> Any:
+        """Outputs for `x`, computed batch by batch and concatenated as NumPy arrays."""
+        verbose = 1 if verbose == "auto" else verbose
+        adapter = data_adapters.get_adapter(x, batch_size=batch_size, steps=steps)
+        cbs = CallbackList(
+            callbacks,
+            add_progbar=verbose != 0,
+            model=self,
+            verbose=verbose,
+            epochs=1,
+            steps=adapter.num_batches,
+        )
+        predict_fn = self._step_fn("predict")
+        cbs.on_predict_begin()
+        outputs = []
+        for step, batch in enumerate(adapter.get_epoch()):
+            self._build_from_batch(batch)
+            cbs.on_predict_batch_begin(step)
+            out = predict_fn(batch)
+            outputs.append(out)
+            cbs.on_predict_batch_end(step, {"outputs": out})
+        if not outputs:
+            raise ValueError(
+                "Unexpected result of `predict_function` (Empty batch_outputs). Please use "
+                "`Model.compile(..., run_eagerly=True)`, or `tf.config.run_functions_eagerly"
+                "(True)` for more information of where went wrong, or file a issue/bug to "
+                "`tf.keras`."
+            )
+        cbs.on_predict_end()
+        flat = [nest.flatten(o) for o in outputs]
+        joined = [
+            np.concatenate(
+                [np.asarray(f[i].numpy() if isinstance(f[i], Tensor) else f[i]) for f in flat]
+            )
+            for i in range(len(flat[0]))
+        ]
+        return nest.pack_sequence_as(outputs[0], joined)
+
+    # ------------------------------------------------------------------ single batches
+    def train_on_batch(
+        self,
+        x: Any,
+        y: Any = None,
+        sample_weight: Any = None,
+        class_weight: dict | None = None,
+        return_dict: bool = False,
+    ) -> Any:
+        """One training step on exactly this batch."""
+        self._assert_compiled("train_on_batch")
+        adapter = data_adapters.ArrayAdapter(
+            x, y, sample_weight, batch_size=len(nest.flatten(x)[0]), class_weight=class_weight
+        )
+        batch = next(iter(adapter.get_epoch()))
+        self._build_from_batch(batch, training=True)
+        logs = _flatten_logs(self._step_fn("train")(batch))
+        return self._format_logs(logs, return_dict)
+
+    def test_on_batch(
+        self, x: Any, y: Any = None, sample_weight: Any = None, return_dict: bool = False
+    ) -> Any:
+        """Loss and metrics on one batch (metrics are reset first)."""
+        self._assert_compiled("test_on_batch")
+        self.reset_metrics()
+        adapter = data_adapters.ArrayAdapter(
+            x, y, sample_weight, batch_size=len(nest.flatten(x)[0])
+        )
+        batch = next(iter(adapter.get_epoch()))
+        self._build_from_batch(batch)
+        logs = _flatten_logs(self._step_fn("test")(batch))
+        return self._format_logs(logs, return_dict)
+
+    def predict_on_batch(self, x: Any) -> Any:
+        """The model's outputs on one batch, as NumPy arrays."""
+        batch = (nest.map_structure(data_adapters._to_array, x),)
+        batch = nest.map_structure(tf.convert_to_tensor, batch)
+        out = self._step_fn("predict")(batch)
+        return nest.map_structure(lambda t: t.numpy() if isinstance(t, Tensor) else t, out)
+
+    def _format_logs(self, logs: dict, return_dict: bool) -> Any:
+        if return_dict:
+            return logs
+        values = [_scalar(v) for v in self._ordered_results().values()]
+        return values[0] if len(values) == 1 else values
