@@ -374,12 +374,16 @@ class Trainer:
                 self.build((None,) + tuple(dims[1:]))
         if not self.compiled:
             return
+        y_pred = None
         if y is not None and not self._metrics_built:
             specs = self.__dict__["_metric_specs"] + self.__dict__["_weighted_metric_specs"]
             if any(specs):
-                self._build_metrics(y, self(x, training=False))
+                y_pred = self(x, training=False)
+                self._build_metrics(y, y_pred)
             else:
                 self.__dict__["_metrics_built"] = True
+        if y_pred is None and not self.built:
+            self(x, training=False)  # a subclassed model creates its weights on first call
         optimizer = self.optimizer
         if training and hasattr(optimizer, "build") and not getattr(optimizer, "built", True):
             optimizer.build(self.trainable_variables)
