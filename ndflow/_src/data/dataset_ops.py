@@ -106,6 +106,18 @@ class IndexPlan:
         self.ordered = ordered
 
 
+def data_seeds(seed: Any) -> tuple:
+    """A tf.data random op's (seed, seed2) as TensorFlow's `get_seed` gives them: (None,
+    None) when unseeded, both seeds reduced modulo 2**31 - 1, and (0, 0) turned into
+    (0, 2**31 - 1) (the kernels read (0, 0) as "unseeded")."""
+    s0, s1 = get_seed(None if seed is None else int(seed))
+    if s0 is None and s1 is None:
+        return s0, s1
+    s0 = 0 if s0 is None else int(s0) % (2**31 - 1)
+    s1 = 0 if s1 is None else int(s1) % (2**31 - 1)
+    return (0, 2**31 - 1) if (s0, s1) == (0, 0) else (s0, s1)
+
+
 def invalid_argument(msg: str) -> errors.OpError:
     return errors.InvalidArgumentError(None, None, msg)
 
@@ -289,7 +301,9 @@ class DatasetV2:
     ) -> DatasetV2:
         from ndflow._src.data import combinators
 
-        return combinators.SampleDataset(datasets, weights, seed, stop_on_empty_dataset)
+        return combinators.sample_from_datasets(
+            datasets, weights, seed, stop_on_empty_dataset, rerandomize_each_iteration
+        )
 
     @staticmethod
     def choose_from_datasets(
@@ -572,7 +586,10 @@ class DatasetV2:
     def random(
         seed: int | None = None, rerandomize_each_iteration: Any = None, name: str | None = None
     ) -> DatasetV2:
-        raise NotImplementedError("tf.data.Dataset.random is not implemented in ndflow.")
+        """Endless uniform int64 values in [0, 2**32): TensorFlow's exact values for a seed."""
+        from ndflow._src.data import combinators
+
+        return combinators.RandomDataset(seed, rerandomize_each_iteration)
 
     @staticmethod
     def counter(start: int = 0, step: int = 1, dtype: Any = None) -> DatasetV2:
