@@ -10,7 +10,6 @@ and configuration are process wide, as in TensorFlow.
 from __future__ import annotations
 
 import contextlib
-import random
 import re
 import threading
 from typing import Any, Iterator
@@ -106,17 +105,14 @@ def current_scope() -> str:
 # ---------------------------------------------------------------------------- seeds
 
 # TensorFlow's seed rules: with a global seed, each random op draws its own op seed from
-# a stream that set_seed restarts, so a program repeats; without one, ops are random.
-# The stream is TensorFlow's eager one (`random.Random(global_seed).randint(0, 2**31 - 1)`),
-# so seeded tf.data pipelines built under a global seed only get TensorFlow's op seeds.
+# a counter that set_seed resets, so a program repeats; without one, ops are random.
 DEFAULT_GRAPH_SEED = 87654321
-_seed_state: dict[str, Any] = {"global": None, "counter": 0, "rng": None}
+_seed_state: dict[str, Any] = {"global": None, "counter": 0}
 
 
 def set_global_seed(seed: int | None) -> None:
     _seed_state["global"] = None if seed is None else int(seed)
     _seed_state["counter"] = 0
-    _seed_state["rng"] = None if seed is None else random.Random(int(seed))
 
 
 def global_seed() -> int | None:
@@ -129,7 +125,7 @@ def get_seed(op_seed: int | None) -> tuple[int | None, int | None]:
     if g is not None:
         if op_seed is None:
             _seed_state["counter"] += 1
-            op_seed = _seed_state["rng"].randint(0, 2**31 - 1)
+            op_seed = _seed_state["counter"]
         return g, int(op_seed)
     if op_seed is not None:
         return DEFAULT_GRAPH_SEED, int(op_seed)

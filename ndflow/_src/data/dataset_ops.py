@@ -10,6 +10,7 @@ The public methods build transformation nodes defined in the sibling modules.
 from __future__ import annotations
 
 import itertools
+import random
 from typing import Any
 from collections.abc import Callable, Iterator
 
@@ -106,6 +107,19 @@ class IndexPlan:
         self.ordered = ordered
 
 
+_op_seed_draws: dict[int, tuple[random.Random, list[int]]] = {}
+
+
+def _eager_op_seed(global_seed: int, k: int) -> int:
+    """The k-th op seed (from 1) TensorFlow's eager context draws after `set_seed(g)`:
+    `random.Random(g).randint(0, 2**31 - 1)`, one per random op built without a seed.
+    `get_seed` counts those ops; the count indexes this stream."""
+    rng, draws = _op_seed_draws.setdefault(global_seed, (random.Random(global_seed), []))
+    while len(draws) < k:
+        draws.append(rng.randint(0, 2**31 - 1))
+    return draws[k - 1]
+
+
 def data_seeds(seed: Any) -> tuple:
     """A tf.data random op's (seed, seed2) as TensorFlow's `get_seed` gives them: (None,
     None) when unseeded, both seeds reduced modulo 2**31 - 1, and (0, 0) turned into
@@ -113,6 +127,8 @@ def data_seeds(seed: Any) -> tuple:
     s0, s1 = get_seed(None if seed is None else int(seed))
     if s0 is None and s1 is None:
         return s0, s1
+    if seed is None and s0 is not None and s1 is not None:
+        s1 = _eager_op_seed(int(s0), int(s1))
     s0 = 0 if s0 is None else int(s0) % (2**31 - 1)
     s1 = 0 if s1 is None else int(s1) % (2**31 - 1)
     return (0, 2**31 - 1) if (s0, s1) == (0, 0) else (s0, s1)
