@@ -364,11 +364,13 @@ class DatasetV2:
         """Applies `map_func` to each element (unpacking tuples into arguments)."""
         from ndflow._src.data import transformations as t
 
+        self._reject_ragged("map")
         return t.MapDataset(self, map_func, num_parallel_calls)
 
     def filter(self, predicate: Callable, name: str | None = None) -> DatasetV2:
         from ndflow._src.data import transformations as t
 
+        self._reject_ragged("filter")
         return t.FilterDataset(self, predicate)
 
     def batch(
@@ -382,6 +384,7 @@ class DatasetV2:
         """Stacks consecutive elements into batches of `batch_size`."""
         from ndflow._src.data import batching
 
+        self._reject_ragged("batch")
         return batching.BatchDataset(self, batch_size, drop_remainder)
 
     def padded_batch(
@@ -394,16 +397,34 @@ class DatasetV2:
     ) -> DatasetV2:
         from ndflow._src.data import batching
 
+        self._reject_ragged("padded_batch")
         return batching.PaddedBatchDataset(
             self, batch_size, padded_shapes, padding_values, drop_remainder
         )
 
-    def ragged_batch(self, *args: Any, **kwargs: Any) -> DatasetV2:
-        raise NotImplementedError("ndflow has no RaggedTensor yet; use padded_batch.")
+    def ragged_batch(
+        self,
+        batch_size: Any,
+        drop_remainder: bool = False,
+        row_splits_dtype: Any = "int64",
+        name: str | None = None,
+    ) -> DatasetV2:
+        """Batches elements of different shapes: components with unknown dimensions
+        become `tf.RaggedTensor`s, the others batch as `batch` does.
+
+        >>> import ndflow as tf
+        >>> ds = tf.data.Dataset.range(4).map(lambda x: tf.range(x)).ragged_batch(2)
+        >>> [b.to_list() for b in ds]
+        [[[], [0]], [[0, 1], [0, 1, 2]]]
+        """
+        from ndflow._src.data import batching
+
+        return batching.RaggedBatchDataset(self, batch_size, drop_remainder, row_splits_dtype)
 
     def unbatch(self, name: str | None = None) -> DatasetV2:
         from ndflow._src.data import batching
 
+        self._reject_ragged("unbatch")
         return batching.UnbatchDataset(self)
 
     def rebatch(
@@ -411,6 +432,7 @@ class DatasetV2:
     ) -> DatasetV2:
         from ndflow._src.data import batching
 
+        self._reject_ragged("rebatch")
         return batching.RebatchDataset(self, batch_size, drop_remainder)
 
     def shuffle(
@@ -612,6 +634,15 @@ class DatasetV2:
         from ndflow._src.data import sources
 
         return sources.RangeDataset(start, np.iinfo(np.int64).max, step, dtype=dtype or "int64")
+
+    def _reject_ragged(self, what: str) -> None:
+        """ndflow's tf.data passes RaggedTensor components (from `ragged_batch`) through
+        iteration, take/skip/repeat/shuffle/prefetch only; say so instead of failing later."""
+        if any(isinstance(s, structure.RaggedTensorSpec) for s in self._flat_specs()):
+            raise NotImplementedError(
+                f"`{what}` over RaggedTensor elements (from `ragged_batch`) is not "
+                "implemented in ndflow's tf.data; apply it before `ragged_batch`."
+            )
 
     def _seed_pair(self, seed: int | None) -> tuple:
         return get_seed(seed)
