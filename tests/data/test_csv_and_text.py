@@ -194,3 +194,91 @@ def test_generator_args_arrive_as_numpy_values_like_tensorflow(real_tf):
 
     assert run(make(nd)) == run(make(real_tf))
     assert seen["ndflow"] == seen["tensorflow"]
+
+
+def _write_files(tmp_path, sizes):
+    for k, n in enumerate(sizes):
+        rows = "".join(f"{k * 100 + i},{i * 0.5}\n" for i in range(n))
+        _write(tmp_path, f"f{k}.csv", "a,b\n" + rows)
+    return str(tmp_path / "f*.csv")
+
+
+def _bad_file(tmp_path, bad_at=150, n=200):
+    rows = [f"{i},{i * 0.5}\n" for i in range(n)]
+    rows[bad_at] = f"{bad_at},x\n"
+    return _write(tmp_path, "bad.csv", "a,b\n" + "".join(rows))
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("reads", [None, 1, 2, 3])
+@pytest.mark.parametrize("seed", [None, 4])
+def test_make_csv_dataset_over_many_files_matches_tensorflow(real_tf, tmp_path, reads, seed):
+    pattern = _write_files(tmp_path, (5, 6, 7, 0, 3))
+
+    def make(tf):
+        return tf.data.experimental.make_csv_dataset(
+            pattern,
+            4,
+            num_epochs=3,
+            shuffle=seed is not None,
+            shuffle_seed=seed,
+            shuffle_buffer_size=6,
+            num_parallel_reads=reads,
+        )
+
+    assert run(make(nd)) == run(make(real_tf))
+
+
+@pytest.mark.parity
+@pytest.mark.parametrize("buffer", [None, 20, 1000])
+def test_make_csv_dataset_bad_record_raises_when_reached_like_tensorflow(real_tf, tmp_path, buffer):
+    path = _bad_file(tmp_path)
+
+    def batches_before_error(tf):
+        ds = tf.data.experimental.make_csv_dataset(
+            path,
+            32,
+            num_epochs=1,
+            shuffle=buffer is not None,
+            shuffle_seed=3,
+            shuffle_buffer_size=buffer or 1,
+        )  # built without reading the bad record
+        it, got = iter(ds), []
+        with pytest.raises(tf.errors.InvalidArgumentError) as info:
+            while True:
+                got.append(next(it)["a"].numpy().tolist())
+        assert "Field 1 in record is not a valid float: x" in str(info.value)
+        return got
+
+    assert batches_before_error(nd) == batches_before_error(real_tf)
+
+
+@pytest.mark.parity
+def test_make_csv_dataset_ignore_errors_skips_bad_records_like_tensorflow(real_tf, tmp_path):
+    path = _bad_file(tmp_path)
+
+    def make(tf):
+        return tf.data.experimental.make_csv_dataset(
+            path, 32, num_epochs=1, shuffle=False, ignore_errors=True
+        )
+
+    assert run(make(nd)) == run(make(real_tf))
+
+
+def test_make_csv_dataset_reads_the_records_while_iterating(tmp_path):
+    path = _write(tmp_path, "grow.csv", "a,b\n1,2\n3,4\n")
+    ds = nd.data.experimental.make_csv_dataset(path, 10, num_epochs=1, shuffle=False)
+    with open(path, "a") as f:
+        f.write("5,6\n")  # written after the dataset was made: read by the iteration
+    assert [b["a"].numpy().tolist() for b in ds] == [[1, 3, 5]]
+    with open(path, "a") as f:
+        f.write("7,8\n")
+    assert [b["a"].numpy().tolist() for b in ds] == [[1, 3, 5, 7]]
+
+
+def test_csv_dataset_raises_after_the_records_before_the_bad_one(tmp_path):
+    path = _bad_file(tmp_path, bad_at=7, n=10)
+    it = iter(nd.data.experimental.CsvDataset(path, [nd.int32, nd.float32], header=True))
+    assert [int(next(it)[0]) for _ in range(7)] == list(range(7))
+    with pytest.raises(nd.errors.InvalidArgumentError, match="not a valid float: x"):
+        next(it)

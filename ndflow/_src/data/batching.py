@@ -122,6 +122,90 @@ class BatchDataset(DatasetV2):
             yield gather(np.concatenate(pending))
 
 
+class RaggedBatchDataset(DatasetV2):
+    """`ragged_batch(batch_size, drop_remainder, row_splits_dtype)`: like `batch`, but a
+    component whose static shape has unknown dimensions becomes a `RaggedTensor`, ragged up
+    to its last unknown dimension (TensorFlow's rule); other components batch densely."""
+
+    def __init__(
+        self, parent: DatasetV2, batch_size: Any, drop_remainder: bool, row_splits_dtype: Any
+    ) -> None:
+        super().__init__([parent])
+        self._n = _batch_size(batch_size)
+        self._drop = bool(drop_remainder)
+        self._splits_dtype = dtypes.as_dtype(row_splits_dtype)
+        if self._splits_dtype not in (dtypes.int32, dtypes.int64):
+            raise ValueError(f"dtype must be int32 or int64, got {self._splits_dtype.name}")
+        self._ranks = [_ragged_rank_of(s) for s in parent._flat_specs()]
+
+    def _compute_spec(self) -> Any:
+        from ndflow._src.data.structure import RaggedTensorSpec
+
+        dim = self._n if self._drop else None
+
+        def convert(spec: Any) -> Any:
+            rank = _ragged_rank_of(spec)
+            if rank is None:
+                return structure.batched_spec(spec, dim)
+            return RaggedTensorSpec(
+                [dim] + list(spec.shape._dims), spec.dtype, rank + 1, self._splits_dtype
+            )
+
+        return nest.map_structure(convert, self._inputs[0].element_spec)
+
+    def _card(self) -> int:
+        return _batched_card(self._inputs[0]._card(), self._n, self._drop)
+
+    def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
+        buf: list = []
+        for e in self._inputs[0]._iter(ctx):
+            buf.append(e)
+            if len(buf) == self._n:
+                yield self._combine(buf)
+                buf = []
+        if buf and not self._drop:
+            yield self._combine(buf)
+
+    def _combine(self, elements: list) -> tuple:
+        out = []
+        for c, rank in enumerate(self._ranks):
+            parts = [np.asarray(e[c]) for e in elements]
+            if rank is None:
+                out.append(stack_elements([(p,) for p in parts])[0])
+            else:
+                out.append(self._ragged(parts, rank + 1))
+        return tuple(out)
+
+    def _ragged(self, parts: list, levels: int) -> Any:
+        from ndflow._src.ops.ragged import RaggedTensor
+
+        splits_np = self._splits_dtype.as_numpy_dtype
+        nested = []
+        for k in range(levels):
+            lengths = [
+                np.full(int(np.prod(p.shape[:k], dtype=np.int64)), p.shape[k], np.int64)
+                for p in parts
+            ]
+            ends = np.cumsum(np.concatenate(lengths)) if lengths else np.zeros(0, np.int64)
+            nested.append(wrap(np.concatenate([[0], ends]).astype(splits_np)))
+        flat = np.concatenate(
+            [
+                p.reshape((int(np.prod(p.shape[:levels], dtype=np.int64)),) + p.shape[levels:])
+                for p in parts
+            ]
+        )
+        return RaggedTensor.from_nested_row_splits(wrap(flat), nested, validate=False)
+
+
+def _ragged_rank_of(spec: Any) -> int | None:
+    """The element-level ragged rank `ragged_batch` gives a component: its last unknown
+    axis; None when it batches densely (fully known or unknown rank, or not a tensor)."""
+    dims = getattr(getattr(spec, "shape", None), "_dims", None)
+    if not isinstance(spec, TensorSpec) or dims is None or None not in dims:
+        return None
+    return max(i for i, d in enumerate(dims) if d is None)
+
+
 def _padded_shape_list(padded_shapes: Any, spec: Any) -> list:
     if padded_shapes is None:
         for s in structure.flatten(spec):

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import collections
 import csv
+import glob
 import io
+import os
 from typing import Any
 from collections.abc import Iterator
 
@@ -19,7 +21,7 @@ from ndflow._src.core import dtypes, errors
 from ndflow._src.data import structure, tfrecord
 from ndflow._src.data.dataset_ops import DatasetV2, IndexPlan, IterCtx
 from ndflow._src.data.readers import filenames_of
-from ndflow._src.data.sources import TensorSliceDataset
+from ndflow._src.data.options import AUTOTUNE
 from ndflow._src.data.structure import TensorSpec
 
 _ALLOWED = ("int32", "int64", "float32", "float64", "string")
@@ -73,8 +75,9 @@ def _convert(text: str, col: _Column, index: int, path: str, record: int, na: st
             return v
         return float(text)
     except ValueError:
+        shown = {"float32": "float", "float64": "double"}.get(name, name)
         raise _field_error(
-            f"Field {index} in record is not a valid {name}: {text}", path, record
+            f"Field {index} in record is not a valid {shown}: {text}", path, record
         ) from None
 
 
@@ -128,7 +131,27 @@ def parse_csv_file(
     select: list | None,
     compression: Any = None,
 ) -> list:
-    """Parses one CSV file into one array per selected column."""
+    """Parses one CSV file into one array per selected column (raising on a bad record)."""
+    arrays, error = parse_csv_records(path, cols, header, delim, quote, na, select, compression)
+    if error is not None:
+        raise error
+    return arrays
+
+
+def parse_csv_records(
+    path: str,
+    cols: list,
+    header: bool,
+    delim: str,
+    quote: bool,
+    na: str,
+    select: list | None,
+    compression: Any = None,
+    skip_errors: bool = False,
+) -> tuple[list, errors.OpError | None]:
+    """One CSV file as one array per selected column, plus the error of its first bad
+    record (None if none): the arrays then hold the records before it, as a reader that
+    stops there would have produced. With `skip_errors` bad records are left out."""
     data = tfrecord.read_file_bytes(path, tfrecord._compression(compression))
     first_line = 0
     if header:
@@ -140,27 +163,39 @@ def parse_csv_file(
     if n_fields is not None:
         fast = _fast_parse(data, cols, sel, delim, n_fields)
         if fast is not None:
-            return fast
+            return fast, None
     reader = csv.reader(
         io.StringIO(data.decode("utf-8")),
         delimiter=delim,
         quoting=csv.QUOTE_MINIMAL if quote else csv.QUOTE_NONE,
     )
     out: list = [[] for _ in cols]
+    error = None
     for r, row in enumerate(reader):
         record = r + first_line
         if not row:
             continue
-        if select is None and len(row) != len(cols):
-            raise _field_error(
-                f"Expect {len(cols)} fields but have {len(row)} in record", path, record
-            )
-        if select is not None and len(row) <= max(sel):
-            raise _field_error(
-                f"Expect at least {max(sel) + 1} fields but have {len(row)} in record", path, record
-            )
-        for j, (c, i) in enumerate(zip(cols, sel)):
-            out[j].append(_convert(row[i].rstrip("\r"), c, i, path, record, na))
+        try:
+            if select is None and len(row) != len(cols):
+                raise _field_error(
+                    f"Expect {len(cols)} fields but have {len(row)} in record", path, record
+                )
+            if select is not None and len(row) <= max(sel):
+                raise _field_error(
+                    f"Expect at least {max(sel) + 1} fields but have {len(row)} in record",
+                    path,
+                    record,
+                )
+            values = [
+                _convert(row[i].rstrip("\r"), c, i, path, record, na) for c, i in zip(cols, sel)
+            ]
+        except errors.InvalidArgumentError as e:
+            if skip_errors:
+                continue
+            error = e
+            break
+        for column, v in zip(out, values):
+            column.append(v)
     arrays = []
     for c, vals in zip(cols, out):
         if c.dtype is dtypes.string:
@@ -169,11 +204,199 @@ def parse_csv_file(
         else:
             a = np.asarray(vals, c.dtype.as_numpy_dtype)
         arrays.append(a)
-    return arrays
+    return arrays, error
 
 
-class CsvDataset(DatasetV2):
-    """`tf.data.experimental.CsvDataset`: one tuple of scalars per CSV record.
+class _Columns:
+    """Append-only column arrays (capacity doubling), read with global record indices."""
+
+    def __init__(self, cols: list) -> None:
+        self._arrays = [np.zeros(0, _np_dtype(c)) for c in cols]
+        self.size = 0
+
+    def append(self, arrays: list) -> int:
+        """Adds records; returns the index of the first one."""
+        k = len(arrays[0])
+        start = self.size
+        if start + k > len(self._arrays[0]):
+            cap = max(start + k, 2 * len(self._arrays[0]))
+            grown = []
+            for a in self._arrays:
+                g = np.empty(cap, a.dtype)
+                g[:start] = a[:start]
+                grown.append(g)
+            self._arrays = grown
+        for a, new in zip(self._arrays, arrays):
+            a[start : start + k] = new
+        self.size = start + k
+        return start
+
+    def gather(self, idx: np.ndarray) -> list:
+        if (
+            len(idx)
+            and idx[-1] - idx[0] == len(idx) - 1
+            and (len(idx) < 3 or np.all(np.diff(idx) == 1))
+        ):
+            s = slice(int(idx[0]), int(idx[-1]) + 1)
+            return [a[s] for a in self._arrays]
+        return [a[idx] for a in self._arrays]
+
+
+def _np_dtype(c: _Column) -> Any:
+    return object if c.dtype is dtypes.string else c.dtype.as_numpy_dtype
+
+
+class CsvSource:
+    """CSV records read lazily: each file is parsed when an iteration reaches it (its
+    records then come out by index, so batches are gathered whole), and a bad record
+    raises when the records before it have been produced. A file parsed before is reused
+    while its size and modification time are unchanged. `cycle` > 1 interleaves the files'
+    records like `interleave(cycle_length=cycle, block_length=1)`.
+
+    `template` is the element's structure with column numbers as leaves.
+    """
+
+    _BLOCK = 4096
+
+    def __init__(
+        self,
+        files: list,
+        cols: list,
+        options: tuple,
+        select: list | None,
+        template: Any,
+        skip_errors: bool = False,
+        cycle: int = 1,
+        all_paths: list | None = None,
+    ) -> None:
+        self.files = files if isinstance(files, DatasetV2) else list(files)
+        self.all_paths = list(files) if all_paths is None else list(all_paths)
+        self.cols = cols
+        self.options = options  # (header, delim, quote, na, compression)
+        self.select = select
+        self.template = template
+        self.order = [int(i) for i in structure.flatten(template)]
+        self.skip_errors = skip_errors
+        self.cycle = max(1, int(cycle))
+        self._columns = _Columns(cols)
+        self._parsed: dict = {}  # (path, skip) -> (stat, start, count, error)
+
+    def spec(self) -> Any:
+        flat = [TensorSpec((), self.cols[j].dtype) for j in self.order]
+        return structure.pack(self.template, flat)
+
+    def _file(self, path: str, skip: bool) -> tuple[int, int, Any]:
+        """(first index, record count, error or None) of one file's records."""
+        try:
+            st = os.stat(path)
+            stamp: Any = (st.st_size, st.st_mtime_ns)
+        except OSError:
+            stamp = None
+        key = (path, skip)
+        hit = self._parsed.get(key)
+        if hit is not None and stamp is not None and hit[0] == stamp:
+            return hit[1:]
+        header, delim, quote, na, comp = self.options
+        arrays, error = parse_csv_records(
+            path, self.cols, header, delim, quote, na, self.select, comp, skip
+        )
+        start = self._columns.append(arrays)
+        self._parsed[key] = (stamp, start, len(arrays[0]), error)
+        return start, len(arrays[0]), error
+
+    def chunks(self, ctx: IterCtx) -> Iterator[np.ndarray]:
+        skip = self.skip_errors or ctx.skip_errors
+        if self.cycle == 1:
+            for path in self._paths(ctx):
+                start, count, error = self._file(path, skip)
+                if count:
+                    yield np.arange(start, start + count, dtype=np.int64)
+                if error is not None:
+                    raise error
+            return
+        yield from self._interleaved(skip, ctx)
+
+    def _paths(self, ctx: IterCtx) -> list:
+        """This pass's files: a files dataset (a shuffled file list) is iterated anew."""
+        if isinstance(self.files, DatasetV2):
+            names = [np.asarray(e[0]).item() for e in self.files._iter(ctx)]
+            return [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+        return self.files
+
+    def _interleaved(self, skip: bool, ctx: IterCtx) -> Iterator[np.ndarray]:
+        pending = iter(self._paths(ctx))
+        slots: list = [None] * self.cycle
+        out: list = []
+
+        def open_next() -> list | None:
+            for path in pending:
+                start, count, error = self._file(path, skip)
+                return [start, start + count, error]
+            return None
+
+        for i in range(self.cycle):
+            slots[i] = open_next()
+        i = 0
+        while any(s is not None for s in slots):
+            s = slots[i]
+            if s is not None:
+                if s[0] < s[1]:
+                    out.append(s[0])
+                    s[0] += 1
+                    if len(out) >= self._BLOCK:
+                        yield np.asarray(out, np.int64)
+                        out = []
+                elif s[2] is not None:
+                    if out:
+                        yield np.asarray(out, np.int64)
+                    raise s[2]
+                else:
+                    slots[i] = open_next()
+            i = (i + 1) % self.cycle
+        if out:
+            yield np.asarray(out, np.int64)
+
+    def gather(self, idx: np.ndarray) -> tuple:
+        arrays = self._columns.gather(np.asarray(idx, np.int64))
+        return tuple([arrays[j] for j in self.order])
+
+    @property
+    def n(self) -> int:
+        """The record count (reads every file; counting needs no file order)."""
+        paths = self.all_paths
+        skip = self.skip_errors
+        return sum(self._file(p, skip)[1] for p in paths)
+
+
+class CsvRecordsDataset(DatasetV2):
+    """The records of a `CsvSource`, as elements of its template's structure."""
+
+    def __init__(self, source: CsvSource) -> None:
+        files = source.files
+        super().__init__([files] if isinstance(files, DatasetV2) else [])
+        self._source = source
+
+    def _compute_spec(self) -> Any:
+        return self._source.spec()
+
+    def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
+        for c in self._source.chunks(ctx):
+            arrays = self._source.gather(c)
+            for i in range(len(c)):
+                yield tuple([a[i] for a in arrays])
+
+    def _plan(self) -> IndexPlan | None:
+        return IndexPlan(self._source, self._source.chunks, ordered=self._source.cycle == 1)
+
+    def _probe(self, k: int) -> list:
+        return [
+            tuple(np.zeros((), _np_dtype(self._source.cols[j])) for j in self._source.order)
+        ] * k
+
+
+class CsvDataset(CsvRecordsDataset):
+    """`tf.data.experimental.CsvDataset`: one tuple of scalars per CSV record, read from
+    the files as the iteration reaches them.
 
     `record_defaults` gives each column's dtype (a dtype: required) or default value.
     """
@@ -192,49 +415,18 @@ class CsvDataset(DatasetV2):
         exclude_cols: Any = None,
         name: str | None = None,
     ) -> None:
-        super().__init__()
-        self._files = filenames_of(filenames)
-        self._cols = _columns_from_defaults(list(record_defaults))
+        cols = _columns_from_defaults(list(record_defaults))
         if select_cols is not None and exclude_cols is not None:
             raise ValueError("Either select_cols or exclude_cols should be empty")
-        self._select = None if select_cols is None else [int(i) for i in select_cols]
-        if self._select is not None and len(self._select) != len(self._cols):
+        select = None if select_cols is None else [int(i) for i in select_cols]
+        if select is not None and len(select) != len(cols):
             raise ValueError("Length of select_cols and record_defaults do not match.")
         self._exclude = exclude_cols
-        self._args = (bool(header), field_delim, bool(use_quote_delim), na_value, compression_type)
-        self._parsed: TensorSliceDataset | None = None
-
-    def _compute_spec(self) -> Any:
-        return tuple(TensorSpec((), c.dtype) for c in self._cols)
-
-    def _table(self) -> TensorSliceDataset:
-        if self._parsed is None:
-            header, delim, quote, na, comp = self._args
-            per_file = [
-                parse_csv_file(f, self._cols, header, delim, quote, na, self._select, comp)
-                for f in self._files
-            ]
-            columns = [
-                np.concatenate([p[j] for p in per_file])
-                if per_file
-                else np.zeros(0, c.dtype.as_numpy_dtype)
-                for j, c in enumerate(self._cols)
-            ]
-            self._parsed = TensorSliceDataset(tuple(columns)) if columns[0].shape[0] else None
-            if self._parsed is None:
-                return _EMPTY
-        return self._parsed
-
-    def _iter(self, ctx: IterCtx) -> Iterator[tuple]:
-        t = self._table()
-        return iter(()) if t is _EMPTY else t._iter(ctx)
-
-    def _plan(self) -> IndexPlan | None:
-        t = self._table()
-        return None if t is _EMPTY else t._plan()
-
-
-_EMPTY: Any = object()
+        options = (bool(header), field_delim, bool(use_quote_delim), na_value, compression_type)
+        super().__init__(
+            CsvSource(filenames_of(filenames), cols, options, select, tuple(range(len(cols))))
+        )
+        self._cols = cols
 
 
 def _infer_type(values: list, na: str) -> tuple:
@@ -311,13 +503,16 @@ def make_csv_dataset(
     encoding: str = "utf-8",
 ) -> DatasetV2:
     """`tf.data.experimental.make_csv_dataset`: batches of (OrderedDict of columns[, label])
-    read from CSV files, with column types inferred from the first rows."""
+    read from CSV files, with column types inferred from the first rows.
+
+    Only the header and the inference rows are read here; the records are read while the
+    dataset is iterated (files in a shuffled order each epoch when `shuffle`), and a bad
+    record raises when the iteration reaches it (or is skipped with `ignore_errors`).
+    """
     from ndflow._src.data.readers import list_files
 
-    files = [
-        bytes(f).decode()
-        for f in list_files(file_pattern, shuffle=shuffle, seed=shuffle_seed).as_numpy_iterator()
-    ]
+    files_ds = list_files(file_pattern, shuffle=shuffle, seed=shuffle_seed)
+    files = sorted({f for p in filenames_of(file_pattern) for f in glob.glob(p)})
     lines = _head_lines(files[0], compression_type, num_rows_for_inference + 1, encoding)
     rows = list(csv.reader(lines[: num_rows_for_inference + 1], delimiter=field_delim))
     if column_names is None:
@@ -342,26 +537,27 @@ def make_csv_dataset(
         defaults = [_infer_type([r[i] for r in data_rows if len(r) > i], na_value) for i in idx]
     else:
         defaults = list(column_defaults)
-    csv_ds = CsvDataset(
-        files,
-        defaults,
-        compression_type=compression_type,
-        header=header,
-        field_delim=field_delim,
-        use_quote_delim=use_quote_delim,
-        na_value=na_value,
-        select_cols=idx if select_columns else None,
-    )
-    columns = (
-        [a for a in csv_ds._table().gather(np.arange(csv_ds._table().n))]
-        if csv_ds._table() is not _EMPTY
-        else [np.zeros(0, c.dtype.as_numpy_dtype) for c in csv_ds._cols]
-    )
-    features = collections.OrderedDict((n, c) for n, c in zip(names, columns) if n != label_name)
-    if label_name is not None:
-        ds: DatasetV2 = TensorSliceDataset((features, columns[names.index(label_name)]))
+    cols = _columns_from_defaults(defaults)
+    features = collections.OrderedDict((n, j) for j, n in enumerate(names) if n != label_name)
+    template: Any = features if label_name is None else (features, names.index(label_name))
+    if num_parallel_reads is None:
+        cycle = 1
+    elif int(num_parallel_reads) == AUTOTUNE:
+        cycle = os.cpu_count() or 1
     else:
-        ds = TensorSliceDataset(features)
+        cycle = int(num_parallel_reads)
+    options = (bool(header), field_delim, bool(use_quote_delim), na_value, compression_type)
+    source = CsvSource(
+        files_ds,
+        cols,
+        options,
+        idx if select_columns else None,
+        template,
+        skip_errors=bool(ignore_errors),
+        cycle=cycle,
+        all_paths=files,
+    )
+    ds: DatasetV2 = CsvRecordsDataset(source)
     if shuffle:
         ds = ds.shuffle(shuffle_buffer_size, seed=shuffle_seed)
     if num_epochs != 1:

@@ -10,6 +10,7 @@ The public methods build transformation nodes defined in the sibling modules.
 from __future__ import annotations
 
 import itertools
+import random
 from typing import Any
 from collections.abc import Callable, Iterator
 
@@ -104,6 +105,33 @@ class IndexPlan:
         self.source = source
         self.chunks = chunks
         self.ordered = ordered
+
+
+_op_seed_draws: dict[int, tuple[random.Random, list[int]]] = {}
+
+
+def _eager_op_seed(global_seed: int, k: int) -> int:
+    """The k-th op seed (from 1) TensorFlow's eager context draws after `set_seed(g)`:
+    `random.Random(g).randint(0, 2**31 - 1)`, one per random op built without a seed.
+    `get_seed` counts those ops; the count indexes this stream."""
+    rng, draws = _op_seed_draws.setdefault(global_seed, (random.Random(global_seed), []))
+    while len(draws) < k:
+        draws.append(rng.randint(0, 2**31 - 1))
+    return draws[k - 1]
+
+
+def data_seeds(seed: Any) -> tuple:
+    """A tf.data random op's (seed, seed2) as TensorFlow's `get_seed` gives them: (None,
+    None) when unseeded, both seeds reduced modulo 2**31 - 1, and (0, 0) turned into
+    (0, 2**31 - 1) (the kernels read (0, 0) as "unseeded")."""
+    s0, s1 = get_seed(None if seed is None else int(seed))
+    if s0 is None and s1 is None:
+        return s0, s1
+    if seed is None and s0 is not None and s1 is not None:
+        s1 = _eager_op_seed(int(s0), int(s1))
+    s0 = 0 if s0 is None else int(s0) % (2**31 - 1)
+    s1 = 0 if s1 is None else int(s1) % (2**31 - 1)
+    return (0, 2**31 - 1) if (s0, s1) == (0, 0) else (s0, s1)
 
 
 def invalid_argument(msg: str) -> errors.OpError:
@@ -289,7 +317,9 @@ class DatasetV2:
     ) -> DatasetV2:
         from ndflow._src.data import combinators
 
-        return combinators.SampleDataset(datasets, weights, seed, stop_on_empty_dataset)
+        return combinators.sample_from_datasets(
+            datasets, weights, seed, stop_on_empty_dataset, rerandomize_each_iteration
+        )
 
     @staticmethod
     def choose_from_datasets(
@@ -334,11 +364,13 @@ class DatasetV2:
         """Applies `map_func` to each element (unpacking tuples into arguments)."""
         from ndflow._src.data import transformations as t
 
+        self._reject_ragged("map")
         return t.MapDataset(self, map_func, num_parallel_calls)
 
     def filter(self, predicate: Callable, name: str | None = None) -> DatasetV2:
         from ndflow._src.data import transformations as t
 
+        self._reject_ragged("filter")
         return t.FilterDataset(self, predicate)
 
     def batch(
@@ -352,6 +384,7 @@ class DatasetV2:
         """Stacks consecutive elements into batches of `batch_size`."""
         from ndflow._src.data import batching
 
+        self._reject_ragged("batch")
         return batching.BatchDataset(self, batch_size, drop_remainder)
 
     def padded_batch(
@@ -364,16 +397,34 @@ class DatasetV2:
     ) -> DatasetV2:
         from ndflow._src.data import batching
 
+        self._reject_ragged("padded_batch")
         return batching.PaddedBatchDataset(
             self, batch_size, padded_shapes, padding_values, drop_remainder
         )
 
-    def ragged_batch(self, *args: Any, **kwargs: Any) -> DatasetV2:
-        raise NotImplementedError("ndflow has no RaggedTensor yet; use padded_batch.")
+    def ragged_batch(
+        self,
+        batch_size: Any,
+        drop_remainder: bool = False,
+        row_splits_dtype: Any = "int64",
+        name: str | None = None,
+    ) -> DatasetV2:
+        """Batches elements of different shapes: components with unknown dimensions
+        become `tf.RaggedTensor`s, the others batch as `batch` does.
+
+        >>> import ndflow as tf
+        >>> ds = tf.data.Dataset.range(4).map(lambda x: tf.range(x)).ragged_batch(2)
+        >>> [b.to_list() for b in ds]
+        [[[], [0]], [[0, 1], [0, 1, 2]]]
+        """
+        from ndflow._src.data import batching
+
+        return batching.RaggedBatchDataset(self, batch_size, drop_remainder, row_splits_dtype)
 
     def unbatch(self, name: str | None = None) -> DatasetV2:
         from ndflow._src.data import batching
 
+        self._reject_ragged("unbatch")
         return batching.UnbatchDataset(self)
 
     def rebatch(
@@ -381,6 +432,7 @@ class DatasetV2:
     ) -> DatasetV2:
         from ndflow._src.data import batching
 
+        self._reject_ragged("rebatch")
         return batching.RebatchDataset(self, batch_size, drop_remainder)
 
     def shuffle(
@@ -572,13 +624,25 @@ class DatasetV2:
     def random(
         seed: int | None = None, rerandomize_each_iteration: Any = None, name: str | None = None
     ) -> DatasetV2:
-        raise NotImplementedError("tf.data.Dataset.random is not implemented in ndflow.")
+        """Endless uniform int64 values in [0, 2**32): TensorFlow's exact values for a seed."""
+        from ndflow._src.data import combinators
+
+        return combinators.RandomDataset(seed, rerandomize_each_iteration)
 
     @staticmethod
     def counter(start: int = 0, step: int = 1, dtype: Any = None) -> DatasetV2:
         from ndflow._src.data import sources
 
         return sources.RangeDataset(start, np.iinfo(np.int64).max, step, dtype=dtype or "int64")
+
+    def _reject_ragged(self, what: str) -> None:
+        """ndflow's tf.data passes RaggedTensor components (from `ragged_batch`) through
+        iteration, take/skip/repeat/shuffle/prefetch only; say so instead of failing later."""
+        if any(isinstance(s, structure.RaggedTensorSpec) for s in self._flat_specs()):
+            raise NotImplementedError(
+                f"`{what}` over RaggedTensor elements (from `ragged_batch`) is not "
+                "implemented in ndflow's tf.data; apply it before `ragged_batch`."
+            )
 
     def _seed_pair(self, seed: int | None) -> tuple:
         return get_seed(seed)

@@ -86,7 +86,8 @@ def shuffle_and_repeat(
 def dense_to_ragged_batch(
     batch_size: int, drop_remainder: bool = False, row_splits_dtype: Any = None
 ) -> Callable[[DatasetV2], DatasetV2]:
-    return lambda ds: ds.ragged_batch(batch_size, drop_remainder)
+    splits = "int64" if row_splits_dtype is None else row_splits_dtype
+    return lambda ds: ds.ragged_batch(batch_size, drop_remainder, splits)
 
 
 def assert_cardinality(expected_cardinality: Any) -> Callable[[DatasetV2], DatasetV2]:

@@ -137,12 +137,19 @@ class NumpyIterator:
         self._structure = dataset.element_spec
         self._pack = structure.make_packer(self._structure)
         self._it = dataset._iter(dataset._new_ctx())
+        self._ragged = any(
+            isinstance(s, structure.RaggedTensorSpec)
+            for s in structure.flatten(dataset.element_spec)
+        )
 
     def __iter__(self) -> NumpyIterator:
         return self
 
     def __next__(self) -> Any:
-        return self._pack([a[()] if a.ndim == 0 else a for a in map(np.asarray, next(self._it))])
+        flat = next(self._it)
+        if self._ragged:  # RaggedTensors come out as TF's object arrays of rows
+            flat = [a.numpy() if hasattr(a, "nested_row_splits") else a for a in flat]
+        return self._pack([a[()] if a.ndim == 0 else a for a in map(np.asarray, flat)])
 
     def next(self) -> Any:
         return self.__next__()

@@ -18,6 +18,22 @@ _KEY_A = 0x9E3779B9
 _KEY_B = 0xBB67AE85
 
 
+def _rounds(c0, c1, c2, c3, k0, k1):
+    """The ten Philox4x32 rounds on uint64 arrays holding 32-bit words (keys may be arrays)."""
+    k0 = np.asarray(k0, np.uint64)
+    k1 = np.asarray(k1, np.uint64)
+    for r in range(10):
+        p0 = _MUL_A * c0
+        p1 = _MUL_B * c2
+        hi0, lo0 = p0 >> np.uint64(32), p0 & _M32
+        hi1, lo1 = p1 >> np.uint64(32), p1 & _M32
+        c0, c1, c2, c3 = hi1 ^ c1 ^ k0, lo1, hi0 ^ c3 ^ k1, lo0
+        if r < 9:
+            k0 = (k0 + np.uint64(_KEY_A)) & _M32
+            k1 = (k1 + np.uint64(_KEY_B)) & _M32
+    return c0, c1, c2, c3
+
+
 def philox_blocks(
     key: tuple[int, int], counter_hi: tuple[int, int], start: int, n: int
 ) -> np.ndarray:
@@ -27,22 +43,45 @@ def philox_blocks(
     c1 = idx >> np.uint64(32)
     c2 = np.full(n, counter_hi[0], np.uint64)
     c3 = np.full(n, counter_hi[1], np.uint64)
-    k0, k1 = key
-    for r in range(10):
-        p0 = _MUL_A * c0
-        p1 = _MUL_B * c2
-        hi0, lo0 = p0 >> np.uint64(32), p0 & _M32
-        hi1, lo1 = p1 >> np.uint64(32), p1 & _M32
-        c0, c1, c2, c3 = (
-            hi1 ^ c1 ^ np.uint64(k0),
-            lo1,
-            hi0 ^ c3 ^ np.uint64(k1),
-            lo0,
-        )
-        if r < 9:
-            k0 = (k0 + _KEY_A) & 0xFFFFFFFF
-            k1 = (k1 + _KEY_B) & 0xFFFFFFFF
-    return np.stack([c0, c1, c2, c3], axis=1).reshape(-1).astype(np.uint32)
+    out = _rounds(c0, c1, c2, c3, key[0], key[1])
+    return np.stack(out, axis=1).reshape(-1).astype(np.uint32)
+
+
+def stateless_first_doubles(seed0: np.ndarray, seed1: np.ndarray) -> np.ndarray:
+    """The first uniform double in [0, 1) of each stateless random op seeded [seed0, seed1].
+
+    TensorFlow's stateless ops scramble the seed pair into a Philox key and counter (one
+    Philox block of the seeds under a fixed key); a double takes two 32-bit samples, 52
+    mantissa bits. `stateless_multinomial` draws its first sample with this double.
+
+    >>> stateless_first_doubles(np.array([1]), np.array([2])).shape
+    (1,)
+    """
+    s0 = np.asarray(seed0).astype(np.int64).view(np.uint64)
+    s1 = np.asarray(seed1).astype(np.int64).view(np.uint64)
+    n = s0.shape
+    m0, m1, m2, m3 = _rounds(
+        s0 & _M32, s0 >> np.uint64(32), s1 & _M32, s1 >> np.uint64(32), 0x3EC8F720, 0x02461E29
+    )
+    zero = np.zeros(n, np.uint64)
+    x0, x1, _, _ = _rounds(zero, zero, m2, m3, m0, m1)
+    man = ((x0 & np.uint64(0xFFFFF)) << np.uint64(32)) | x1
+    bits = (np.uint64(1023) << np.uint64(52)) | man
+    return bits.view(np.float64) - 1.0
+
+
+def stateless_categorical(logits: np.ndarray, seed0: np.ndarray, seed1: np.ndarray) -> np.ndarray:
+    """One class per seed pair from a single row of `logits`, as TF's
+    `stateless_multinomial(logits[None], 1, seed=[seed0, seed1])` picks it: the first
+    double of the seed's stream, scaled by the unnormalized CDF of exp(logit - max) over
+    the finite logits, located with an upper bound."""
+    lg = np.asarray(logits)
+    finite = np.isfinite(lg)
+    top = float(lg[finite].max()) if finite.any() else float(np.finfo(lg.dtype).min)
+    p = np.where(finite, np.exp(lg.astype(np.float64) - top), 0.0)
+    cdf = np.cumsum(p)
+    u = stateless_first_doubles(seed0, seed1) * cdf[-1]
+    return np.searchsorted(cdf, u, side="right").astype(np.int64)
 
 
 class PhiloxStream:

@@ -88,6 +88,66 @@ except ImportError:  # pragma: no cover - depends on the merge state
             return f"TensorSpec(shape={self._shape}, dtype={self._dtype!r}, name={self._name!r})"
 
 
+class RaggedTensorSpec:
+    """`tf.RaggedTensorSpec`: the shape, dtype, ragged rank and row-splits dtype of the
+    `RaggedTensor` components `ragged_batch` makes.
+
+    >>> RaggedTensorSpec([None, None], "int64", 1)
+    RaggedTensorSpec(TensorShape([None, None]), tf.int64, 1, tf.int64)
+    """
+
+    __slots__ = ("_shape", "_dtype", "_ragged_rank", "_row_splits_dtype")
+
+    def __init__(
+        self,
+        shape: Any = None,
+        dtype: Any = dtypes.float32,
+        ragged_rank: int | None = None,
+        row_splits_dtype: Any = dtypes.int64,
+    ) -> None:
+        self._shape = TensorShape(shape)
+        self._dtype = dtypes.as_dtype(dtype)
+        rank = self._shape.rank
+        self._ragged_rank = int(ragged_rank) if ragged_rank is not None else (rank or 2) - 1
+        self._row_splits_dtype = dtypes.as_dtype(row_splits_dtype)
+
+    @property
+    def shape(self) -> TensorShape:
+        return self._shape
+
+    @property
+    def dtype(self) -> dtypes.DType:
+        return self._dtype
+
+    @property
+    def ragged_rank(self) -> int:
+        return self._ragged_rank
+
+    @property
+    def row_splits_dtype(self) -> dtypes.DType:
+        return self._row_splits_dtype
+
+    def _key(self) -> tuple:
+        return (self._shape._dims, self._dtype.name, self._ragged_rank, self._row_splits_dtype.name)
+
+    def __eq__(self, other: Any) -> bool:
+        return isinstance(other, RaggedTensorSpec) and self._key() == other._key()
+
+    def __ne__(self, other: Any) -> bool:
+        return not self == other
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        dims = self._shape._dims
+        shape = "None" if dims is None else "[" + ", ".join(str(d) for d in dims) + "]"
+        return (
+            f"RaggedTensorSpec(TensorShape({shape}), {self._dtype!r}, {self._ragged_rank}, "
+            f"{self._row_splits_dtype!r})"
+        )
+
+
 def _is_structure(x: Any) -> bool:
     """Tuples, namedtuples and mappings are structure; lists are leaves (one tensor)."""
     return isinstance(x, (tuple, dict, collections.abc.Mapping))
@@ -213,6 +273,9 @@ def to_numpy(structure: Any, flat: tuple) -> Any:
     """As `as_numpy_iterator` returns: scalars as NumPy scalars, strings as bytes."""
     out = []
     for a in flat:
+        if hasattr(a, "nested_row_splits"):  # a RaggedTensor (from ragged_batch)
+            out.append(a.numpy())
+            continue
         a = np.asarray(a)
         out.append(a[()] if a.ndim == 0 else a)
     if not nest.is_nested(structure):
@@ -285,7 +348,7 @@ def wrap_component(a: Any) -> Any:
     """A tensor for an array; datasets (window components) pass through."""
     if isinstance(a, np.ndarray):
         return wrap(a)
-    if hasattr(a, "_iter"):
+    if hasattr(a, "_iter") or hasattr(a, "nested_row_splits"):  # datasets, RaggedTensors
         return a
     return wrap(np.asarray(a))
 

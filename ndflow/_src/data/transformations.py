@@ -13,12 +13,12 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from ndflow._src.core import dtypes, errors, nest
-from ndflow._src.core.context import get_seed
 from ndflow._src.data import structure
 from ndflow._src.data.dataset_ops import (
     DatasetV2,
     IndexPlan,
     IterCtx,
+    data_seeds,
     invalid_argument,
     scratch_ctx,
 )
@@ -469,7 +469,7 @@ class ShuffleDataset(_PassThrough):
         if size <= 0:
             raise invalid_argument("buffer_size must be greater than zero.")
         self._size = size
-        self._seeds = get_seed(None if seed is None else int(seed))
+        self._seeds = data_seeds(seed)
         self._reshuffle = (
             True if reshuffle_each_iteration is None else bool(reshuffle_each_iteration)
         )
