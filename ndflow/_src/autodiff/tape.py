@@ -39,7 +39,13 @@ class _Record:
     __slots__ = ("opdef", "inputs", "outputs", "attrs", "skip_input_indices", "in_ids", "out_ids")
 
     def __init__(
-        self, opdef: OpDef, inputs: tuple, outputs: tuple, attrs: dict, in_ids: tuple
+        self,
+        opdef: OpDef,
+        inputs: tuple,
+        outputs: tuple,
+        attrs: dict,
+        in_ids: tuple,
+        out_ids: tuple,
     ) -> None:
         self.opdef = opdef
         self.inputs = inputs
@@ -47,7 +53,7 @@ class _Record:
         self.attrs = attrs
         self.skip_input_indices = ()
         self.in_ids = in_ids
-        self.out_ids = tuple(map(id, outputs))
+        self.out_ids = out_ids
 
     @property
     def type(self) -> str:
@@ -173,7 +179,14 @@ class GradientTape:
     def record(self, opdef: OpDef, inputs: Any, outputs: Any, attrs: dict) -> None:
         """Called by execute() for every differentiable op while this tape is active."""
         watched = self._watched
-        in_ids = tuple(map(id, inputs))
+        # Unrolled for one and two inputs: tuple(map(id, ...)) costs twice as much.
+        n = len(inputs)
+        if n == 2:
+            in_ids = (id(inputs[0]), id(inputs[1]))
+        elif n == 1:
+            in_ids = (id(inputs[0]),)
+        else:
+            in_ids = tuple(map(id, inputs))
         if opdef.name == "ReadVariableOp":
             if in_ids[0] not in watched:
                 var = inputs[0]._value.var
@@ -182,10 +195,15 @@ class GradientTape:
                 self._watch_variable(var)
         elif watched.isdisjoint(in_ids):
             return
-        outs = outputs if type(outputs) is tuple else (outputs,)
-        rec = _Record(opdef, tuple(inputs), outs, attrs, in_ids)
-        self._records.append(rec)
-        watched.update(rec.out_ids)
+        if type(outputs) is tuple:
+            out_ids = tuple(map(id, outputs))
+            watched.update(out_ids)
+        else:
+            out_id = id(outputs)
+            out_ids = (out_id,)
+            outputs = (outputs,)
+            watched.add(out_id)
+        self._records.append(_Record(opdef, tuple(inputs), outputs, attrs, in_ids, out_ids))
 
     # ------------------------------------------------------------------ gradients
     def gradient(
@@ -280,9 +298,9 @@ class GradientTape:
                 g = convert_to_tensor(g, dtype=t.dtype)
             _accumulate(grads, id(t), g)
         for rec in reversed(relevant):
-            outs = rec.outputs
-            if len(outs) == 1:
-                oid = rec.out_ids[0]
+            out_ids = rec.out_ids
+            if len(out_ids) == 1:
+                oid = out_ids[0]
                 og = grads.get(oid)
                 if og is None:
                     continue
@@ -290,12 +308,12 @@ class GradientTape:
                     del grads[oid]
                 out_grads_list = (og,)
             else:
-                out_grads_list = tuple(grads.get(o) for o in rec.out_ids)
+                out_grads_list = tuple(grads.get(o) for o in out_ids)
                 if all(g is None for g in out_grads_list):
                     continue
                 out_grads_list = tuple(
                     math_ops.zeros_like(o) if g is None and _is_differentiable(o.dtype) else g
-                    for o, g in zip(outs, out_grads_list)
+                    for o, g in zip(rec.outputs, out_grads_list)
                 )
             in_ids = rec.in_ids
             if needed.issuperset(in_ids):
@@ -310,8 +328,13 @@ class GradientTape:
             for x, xid, g in zip(rec.inputs, in_ids, in_grads):
                 if g is None or xid not in needed:
                     continue
-                if x._dtype is not _RESOURCE and not _same_shape(g, x):
-                    g = math_ops.reduce_to_like(g, x)
+                if x._dtype is not _RESOURCE:
+                    # Inlined _same_shape for eager tensors (the common case).
+                    if type(g) is Tensor and type(x) is Tensor:
+                        if g._value.shape != x._value.shape:
+                            g = math_ops.reduce_to_like(g, x)
+                    elif not _same_shape(g, x):
+                        g = math_ops.reduce_to_like(g, x)
                 prev = grads.get(xid)
                 grads[xid] = g if prev is None else math_ops.add(prev, g)
         return [

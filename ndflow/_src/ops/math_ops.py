@@ -715,6 +715,11 @@ def _mean_kernel(x, axis, keepdims):
         return (np.trunc(s / n)).astype(x.dtype)
     if _is_half(x.dtype):
         return np.mean(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
+    if axis is None and not keepdims and x.size and x.dtype.kind == "f":
+        # Fast path for the full mean of a loss (np.mean's Python wrapper costs ~2.5 us):
+        # the same pairwise sum np.mean does, then one correctly rounded division, which
+        # equals np.mean's division done in float64 and rounded back.
+        return np.add.reduce(x, axis=None, dtype=x.dtype) / x.size
     return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
@@ -750,6 +755,12 @@ def _broadcast_like_kernel(g, like, axis, keepdims, mean):
     if mean:
         count = like.size // max(g.size, 1)
         g = np.true_divide(g, count, dtype=g.dtype) if count else g
+    if g.size == 1 and g.dtype.kind in "fc":
+        # Fast path for a scalar spread over a shape (the gradient of a full reduction):
+        # the same read-only zero-stride view np.broadcast_to builds, ~1.2 us cheaper.
+        out = np.ndarray(like.shape, g.dtype, g, 0, (0,) * like.ndim)
+        out.flags.writeable = False
+        return out
     return np.broadcast_to(g, like.shape)
 
 
