@@ -320,9 +320,12 @@ class GradientTape:
                 rec.skip_input_indices = ()
             else:
                 rec.skip_input_indices = tuple(
-                    i for i, xid in enumerate(in_ids) if xid not in needed
+                    [i for i, xid in enumerate(in_ids) if xid not in needed]
                 )
-            in_grads = rec.opdef.grad(rec, *out_grads_list)
+            if len(out_grads_list) == 1:
+                in_grads = rec.opdef.grad(rec, out_grads_list[0])
+            else:
+                in_grads = rec.opdef.grad(rec, *out_grads_list)
             if not isinstance(in_grads, (tuple, list)):
                 in_grads = (in_grads,)
             for x, xid, g in zip(rec.inputs, in_ids, in_grads):
@@ -373,7 +376,9 @@ class GradientTape:
 def _ones_like(t: Tensor) -> Tensor:
     if type(t) is Tensor:  # eager: skip the op, nothing records the seed gradient
         v = t._value
-        return wrap_with_dtype(np.ones(v.shape, v.dtype), t._dtype)
+        ones = np.empty(v.shape, v.dtype)
+        ones.fill(1)  # np.ones' own Python wrapper costs more than the fill
+        return wrap_with_dtype(ones, t._dtype)
     return math_ops.ones_like(t)
 
 

@@ -130,6 +130,10 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.add(tf.constant([1, 2]), 3)
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 5], dtype=int32)>
     """
+    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
+        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
+        if x._dtype in ADD_TYPES.set:
+            return execute("AddV2", (x, y))
     x, y = binary_operands(x, y, "AddV2")
     check_type(x, ADD_TYPES, "AddV2")
     return execute("AddV2", (x, y))
@@ -144,6 +148,10 @@ register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad)
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.subtract`: x - y, element-wise with broadcasting."""
+    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
+        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
+        if x._dtype in NUMERIC_TYPES.set:
+            return execute("Sub", (x, y))
     x, y = binary_operands(x, y, "Sub")
     check_type(x, NUMERIC_TYPES, "Sub")
     return execute("Sub", (x, y))
@@ -162,6 +170,10 @@ register_op("Mul", np.multiply, binary_shape("Mul"), holomorphic(_mul_grad))
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.multiply`: x * y, element-wise with broadcasting."""
+    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
+        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
+        if x._dtype in NUMERIC_TYPES.set:
+            return execute("Mul", (x, y))
     x, y = binary_operands(x, y, "Mul")
     check_type(x, NUMERIC_TYPES, "Mul")
     return execute("Mul", (x, y))
@@ -245,6 +257,10 @@ def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 
 def _pow_kernel(x, y):
+    if x.dtype.kind == "f" and y.ndim == 0 and y.item() == 2.0:
+        # Fast path for x**2: squaring a float can neither divide by zero nor be invalid,
+        # so it needs no np.errstate (~0.9 us); the same np.power call as below.
+        return np.power(x, y)
     if x.dtype.kind in "iu" and np.any(y < 0):
         raise ValueError("Integers to negative integer powers are not allowed.")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -306,6 +322,10 @@ register_op("Square", np.square, unary_shape(), holomorphic(_square_grad))
 
 
 def _square_grad_kernel(x, g):
+    if x.dtype.kind != "c":
+        # x + x is exactly x * 2 for reals, and skips converting the Python 2 (~0.4 us).
+        # Not for complex: x * (2+0j) turns infinite parts into nan where x + x does not.
+        return np.multiply(np.add(x, x), g)
     return np.multiply(np.multiply(x, 2, dtype=x.dtype), g)
 
 
@@ -846,7 +866,9 @@ def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:
 def _binary_operator(fn, reflected: bool = False):
     if reflected:
         return lambda self, other: fn(other, self)
-    return lambda self, other: fn(self, other)
+    # The public function itself (its first two parameters are self and other): one call
+    # less on every `a * b` than a forwarding lambda.
+    return fn
 
 
 for _name, _fn in (

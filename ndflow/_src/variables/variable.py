@@ -212,8 +212,14 @@ class Variable(VariableBase):
 
     # ------------------------------------------------------------------ writes
     def _write(self, op_type: str, value: Any, read_value: bool) -> Any:
-        v = convert_to_tensor(value, dtype=self._dtype)
-        dims = v.shape._dims
+        if type(value) is Tensor and value._dtype is self._dtype:
+            # Fast path for an eager tensor of the right dtype (every optimizer update):
+            # no conversion, and its shape straight from the array, not a TensorShape.
+            v = value
+            dims = value._value.shape
+        else:
+            v = convert_to_tensor(value, dtype=self._dtype)
+            dims = v.shape._dims
         if not self._dynamic_shape and dims is not None and None not in dims:
             _check_assign_shape(self, dims)  # TF never broadcasts into a variable
         execute(op_type, (self.handle, v))
