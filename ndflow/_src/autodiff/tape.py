@@ -66,11 +66,18 @@ class _Record:
 _RESOURCE = dtypes.resource
 
 
+# variant: TensorArray values inside graphs carry lists of gradients, as in TF. Kept as
+# enums: a set lookup by int is cheaper than DType's properties (Python) on the hot path.
+_DIFFERENTIABLE = frozenset(
+    d._enum
+    for d in vars(dtypes).values()
+    if isinstance(d, dtypes.DType)
+    and (d.is_floating or d.is_complex or d is dtypes.resource or d is dtypes.variant)
+)
+
+
 def _is_differentiable(dtype: dtypes.DType) -> bool:
-    # variant: TensorArray values inside graphs carry lists of gradients, as in TF.
-    return (
-        dtype.is_floating or dtype.is_complex or dtype is dtypes.resource or dtype is dtypes.variant
-    )
+    return dtype._enum in _DIFFERENTIABLE
 
 
 def _eager(t: Any) -> bool:
@@ -301,11 +308,11 @@ class GradientTape:
             out_ids = rec.out_ids
             if len(out_ids) == 1:
                 oid = out_ids[0]
-                og = grads.get(oid)
+                # A gradient is consumed by the op that produced its tensor, unless that
+                # tensor is also a source whose gradient we return.
+                og = grads.get(oid) if oid in keep else grads.pop(oid, None)
                 if og is None:
                     continue
-                if oid not in keep:
-                    del grads[oid]
                 out_grads_list = (og,)
             else:
                 out_grads_list = tuple(grads.get(o) for o in out_ids)

@@ -57,6 +57,9 @@ class TypeList(tuple):
     def __new__(cls, items) -> TypeList:
         obj = super().__new__(cls, tuple(d for d in items if d is not None))
         obj.set = frozenset(obj)
+        # The same set by enum: DType.__hash__ is Python code, an int's hash is not, which
+        # makes this membership test ~80 ns cheaper on every checked op.
+        obj.enums = frozenset(d._enum for d in obj)
         return obj
 
     def __add__(self, other) -> TypeList:
@@ -94,13 +97,17 @@ def _public_name(doc: str) -> str:
 
 def check_type(x: Tensor, allowed: tuple, op_type: str) -> None:
     """Raises TensorFlow's InvalidArgumentError when `x`'s dtype is not in `allowed`."""
-    if x._dtype not in (allowed.set if type(allowed) is TypeList else allowed):
-        names = ", ".join(op_util.cpp_name(d) for d in allowed)
-        raise op_util.invalid(
-            op_type,
-            f"Value for attr 'T' of {op_util.cpp_name(x._dtype)} is not in the list of "
-            f"allowed values: {names}",
-        )
+    if type(allowed) is TypeList:
+        if x._dtype._enum in allowed.enums:
+            return
+    elif x._dtype in allowed:
+        return
+    names = ", ".join(op_util.cpp_name(d) for d in allowed)
+    raise op_util.invalid(
+        op_type,
+        f"Value for attr 'T' of {op_util.cpp_name(x._dtype)} is not in the list of "
+        f"allowed values: {names}",
+    )
 
 
 def check_bool(x: Tensor, op_type: str, index: int = 0) -> None:
@@ -132,7 +139,7 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
     """
     if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
         # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
-        if x._dtype in ADD_TYPES.set:
+        if x._dtype._enum in ADD_TYPES.enums:
             return execute("AddV2", (x, y))
     x, y = binary_operands(x, y, "AddV2")
     check_type(x, ADD_TYPES, "AddV2")
@@ -150,7 +157,7 @@ def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.subtract`: x - y, element-wise with broadcasting."""
     if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
         # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
-        if x._dtype in NUMERIC_TYPES.set:
+        if x._dtype._enum in NUMERIC_TYPES.enums:
             return execute("Sub", (x, y))
     x, y = binary_operands(x, y, "Sub")
     check_type(x, NUMERIC_TYPES, "Sub")
@@ -172,7 +179,7 @@ def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.multiply`: x * y, element-wise with broadcasting."""
     if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
         # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
-        if x._dtype in NUMERIC_TYPES.set:
+        if x._dtype._enum in NUMERIC_TYPES.enums:
             return execute("Mul", (x, y))
     x, y = binary_operands(x, y, "Mul")
     check_type(x, NUMERIC_TYPES, "Mul")
@@ -768,7 +775,7 @@ def reduce_mean(
 def _broadcast_like_kernel(g, like, axis, keepdims, mean):
     if not keepdims:
         if axis is None:
-            g = np.reshape(g, (1,) * like.ndim)
+            g = g.reshape((1,) * like.ndim)  # the method: np.reshape's wrapper costs ~0.5 us
         elif like.ndim:
             for a in sorted(a % like.ndim for a in axis):
                 g = np.expand_dims(g, a)
