@@ -128,7 +128,11 @@ class GradientTape:
             self._pop()
 
     def _pop(self) -> None:
-        ctx.tapes = [t for t in ctx.tapes if t is not self]
+        tapes = ctx.tapes
+        if tapes and tapes[-1] is self:  # the usual case: this tape is the innermost
+            ctx.tapes = tapes[:-1]
+        else:
+            ctx.tapes = [t for t in tapes if t is not self]
         self._recording = False
 
     @contextlib.contextmanager

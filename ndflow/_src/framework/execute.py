@@ -14,9 +14,10 @@ import numpy as np
 from ndflow._src.core import errors
 from ndflow._src.core.context import ctx
 from ndflow._src.framework.op_registry import _OPS, OpDef
-from ndflow._src.framework.tensor import Tensor, wrap
+from ndflow._src.framework.tensor import _NP_TO_DTYPE, Tensor, wrap
 
 _EMPTY: dict = {}
+_new = object.__new__
 _KERNEL_ERRORS = (ValueError, IndexError, TypeError, np.linalg.LinAlgError, ZeroDivisionError)
 
 
@@ -43,7 +44,13 @@ def execute(op_type: str, inputs: Sequence[Tensor], attrs: dict = _EMPTY) -> Any
         except _KERNEL_ERRORS as e:
             raise kernel_error(opdef, inputs, attrs, e) from None
         if opdef.num_outputs == 1:
-            outputs = wrap(out)
+            # wrap(out) inlined: one Python call less on every eager op.
+            if type(out) is not np.ndarray:
+                out = np.asarray(out)
+            outputs = _new(Tensor)
+            outputs._value = out
+            dtype = _NP_TO_DTYPE.get(out.dtype)
+            outputs._dtype = dtype if dtype is not None else wrap(out)._dtype
         elif opdef.num_outputs == 0:
             outputs = ()
         else:

@@ -41,13 +41,16 @@ def holomorphic(grad):
     one dtype check."""
 
     def wrapped(op, *grads):
-        if not op.inputs[0]._dtype.is_complex:
+        if op.inputs[0]._dtype._enum not in _COMPLEX_ENUMS:  # not the property: hot path
             return grad(op, *grads)
         out = grad(op, *[None if g is None else _conj(g) for g in grads])
         return tuple(None if r is None else _conj(r) for r in out)
 
     wrapped.__name__ = getattr(grad, "__name__", "grad")
     return wrapped
+
+
+_COMPLEX_ENUMS = frozenset((dtypes.complex64._enum, dtypes.complex128._enum))
 
 
 class TypeList(tuple):
@@ -166,9 +169,10 @@ def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 def _mul_grad(op, g):
     x, y = op.inputs
+    skip = op.skip_input_indices  # read once, not through _skip: every model's hot path
     return (
-        None if _skip(op, 0) else multiply(g, y),
-        None if _skip(op, 1) else multiply(x, g),
+        None if 0 in skip else multiply(g, y),
+        None if 1 in skip else multiply(x, g),
     )
 
 

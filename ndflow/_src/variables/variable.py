@@ -72,7 +72,12 @@ def _assign_kernel(r: _Resource, value: np.ndarray) -> np.ndarray:
 def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
     new = np.add(var._array, delta, dtype=var._array.dtype)
-    _check_assign_shape(var, new.shape)
+    if type(new) is not np.ndarray:
+        # A 0-d result is a NumPy scalar: store it as an array once, so that every
+        # read does not convert it again.
+        new = np.asarray(new)
+    if new.shape != var._array.shape:
+        _check_assign_shape(var, new.shape)
     var._array = new
     return new
 
@@ -80,7 +85,12 @@ def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
 def _assign_sub_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
     new = np.subtract(var._array, delta, dtype=var._array.dtype)
-    _check_assign_shape(var, new.shape)
+    if type(new) is not np.ndarray:
+        # A 0-d result is a NumPy scalar: store it as an array once, so that every
+        # read does not convert it again.
+        new = np.asarray(new)
+    if new.shape != var._array.shape:
+        _check_assign_shape(var, new.shape)
     var._array = new
     return new
 
@@ -220,7 +230,12 @@ class Variable(VariableBase):
         else:
             v = convert_to_tensor(value, dtype=self._dtype)
             dims = v.shape._dims
-        if not self._dynamic_shape and dims is not None and None not in dims:
+        if (
+            dims != self._array.shape
+            and not self._dynamic_shape
+            and dims is not None
+            and None not in dims
+        ):
             _check_assign_shape(self, dims)  # TF never broadcasts into a variable
         execute(op_type, (self.handle, v))
         return self if read_value else None
