@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from ndflow._src.core import dtypes, nest
 from ndflow._src.core.context import ctx
-from ndflow._src.framework.op_registry import OpDef
+from ndflow._src.framework.op_registry import OpDef, identity_grad
 import numpy as np
 
 from ndflow._src.framework.tensor import Tensor, wrap_with_dtype
@@ -327,18 +327,22 @@ class GradientTape:
                     for o, g in zip(rec.outputs, out_grads_list)
                 )
             in_ids = rec.in_ids
-            if needed.issuperset(in_ids):
-                rec.skip_input_indices = ()
+            grad_fn = rec.opdef.grad
+            if grad_fn is identity_grad:  # a variable read: its gradient is g itself
+                in_grads = out_grads_list
             else:
-                rec.skip_input_indices = tuple(
-                    [i for i, xid in enumerate(in_ids) if xid not in needed]
-                )
-            if len(out_grads_list) == 1:
-                in_grads = rec.opdef.grad(rec, out_grads_list[0])
-            else:
-                in_grads = rec.opdef.grad(rec, *out_grads_list)
-            if not isinstance(in_grads, (tuple, list)):
-                in_grads = (in_grads,)
+                if needed.issuperset(in_ids):
+                    rec.skip_input_indices = ()
+                else:
+                    rec.skip_input_indices = tuple(
+                        [i for i, xid in enumerate(in_ids) if xid not in needed]
+                    )
+                if len(out_grads_list) == 1:
+                    in_grads = grad_fn(rec, out_grads_list[0])
+                else:
+                    in_grads = grad_fn(rec, *out_grads_list)
+                if not isinstance(in_grads, (tuple, list)):
+                    in_grads = (in_grads,)
             for x, xid, g in zip(rec.inputs, in_ids, in_grads):
                 if g is None or xid not in needed:
                     continue

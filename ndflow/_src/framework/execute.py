@@ -32,7 +32,12 @@ def execute(op_type: str, inputs: Sequence[Tensor], attrs: dict = _EMPTY) -> Any
         try:
             # Unrolled for the common arities and no attrs: `**{}` alone costs ~50 ns.
             if attrs:
-                out = opdef.kernel(*[t._value for t in inputs], **attrs)
+                if len(inputs) == 1:
+                    out = opdef.kernel(inputs[0]._value, **attrs)
+                elif len(inputs) == 2:
+                    out = opdef.kernel(inputs[0]._value, inputs[1]._value, **attrs)
+                else:
+                    out = opdef.kernel(*[t._value for t in inputs], **attrs)
             elif len(inputs) == 2:
                 out = opdef.kernel(inputs[0]._value, inputs[1]._value)
             elif len(inputs) == 1:

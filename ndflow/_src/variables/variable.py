@@ -18,7 +18,7 @@ from ndflow._src.core.context import ctx, eager_scope
 from ndflow._src.core.tensor_shape import TensorShape
 from ndflow._src.framework.constant import convert_to_tensor, register_tensor_conversion_function
 from ndflow._src.framework.execute import execute
-from ndflow._src.framework.op_registry import register_op
+from ndflow._src.framework.op_registry import identity_grad, register_op
 from ndflow._src.framework.tensor import (
     Reference,
     Tensor,
@@ -50,7 +50,7 @@ def _read_kernel(r: _Resource) -> np.ndarray:
     return r.var._array
 
 
-register_op("ReadVariableOp", _read_kernel, _resource_rule, lambda op, g: (g,), stateful=True)
+register_op("ReadVariableOp", _read_kernel, _resource_rule, identity_grad, stateful=True)
 
 
 def _check_assign_shape(var: Variable, shape: tuple) -> None:
