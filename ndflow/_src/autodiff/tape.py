@@ -214,7 +214,9 @@ class GradientTape:
             out_ids = (out_id,)
             outputs = (outputs,)
             watched.add(out_id)
-        self._records.append(_Record(opdef, tuple(inputs), outputs, attrs, in_ids, out_ids))
+        if type(inputs) is not tuple:
+            inputs = tuple(inputs)
+        self._records.append(_Record(opdef, inputs, outputs, attrs, in_ids, out_ids))
 
     # ------------------------------------------------------------------ gradients
     def gradient(
@@ -289,7 +291,7 @@ class GradientTape:
         # Forward: which records lie downstream of a source.
         needed = set(source_ids)
         relevant = []
-        for rec in list(self._records):
+        for rec in self._records:  # gradient functions record nothing before this loop ends
             if not needed.isdisjoint(rec.in_ids):
                 relevant.append(rec)
                 needed.update(rec.out_ids)
@@ -307,7 +309,8 @@ class GradientTape:
                 from ndflow._src.framework.constant import convert_to_tensor
 
                 g = convert_to_tensor(g, dtype=t.dtype)
-            _accumulate(grads, id(t), g)
+            prev = grads.get(id(t))
+            grads[id(t)] = g if prev is None else math_ops.add(prev, g)
         for rec in reversed(relevant):
             out_ids = rec.out_ids
             if len(out_ids) == 1:
@@ -395,11 +398,6 @@ def _ones_like(t: Tensor) -> Tensor:
         ones.fill(1)  # np.ones' own Python wrapper costs more than the fill
         return wrap_with_dtype(ones, t._dtype)
     return math_ops.ones_like(t)
-
-
-def _accumulate(grads: dict, key: int, g: Tensor) -> None:
-    prev = grads.get(key)
-    grads[key] = g if prev is None else math_ops.add(prev, g)
 
 
 def _zeros_for(s: Any) -> Tensor:

@@ -150,7 +150,7 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 
 def _sub_grad(op, g):
-    return g, None if _skip(op, 1) else negative(g)
+    return g, None if 1 in op.skip_input_indices else negative(g)
 
 
 register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad)
@@ -737,7 +737,13 @@ def reduce_sum(
 
 
 def _mean_kernel(x, axis, keepdims):
-    if x.dtype.kind in "iu":
+    dt = x.dtype
+    if axis is None and not keepdims and dt.kind == "f" and dt.itemsize > 2 and x.size:
+        # Fast path for the full mean of a float32/64 loss (np.mean's Python wrapper costs
+        # ~2.5 us): the same pairwise sum np.mean does, then one correctly rounded
+        # division, which equals np.mean's division done in float64 and rounded back.
+        return dt.type(np.add.reduce(x, None, dt) / x.size)
+    if dt.kind in "iu":
         # Integer mean truncates toward zero, as TensorFlow's does.
         s = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
         n = x.size // max(s.size, 1) if x.size else 0
@@ -746,11 +752,6 @@ def _mean_kernel(x, axis, keepdims):
         return (np.trunc(s / n)).astype(x.dtype)
     if _is_half(x.dtype):
         return np.mean(x, axis=axis, keepdims=keepdims, dtype=np.float32).astype(x.dtype)
-    if axis is None and not keepdims and x.size and x.dtype.kind == "f":
-        # Fast path for the full mean of a loss (np.mean's Python wrapper costs ~2.5 us):
-        # the same pairwise sum np.mean does, then one correctly rounded division, which
-        # equals np.mean's division done in float64 and rounded back.
-        return np.add.reduce(x, axis=None, dtype=x.dtype) / x.size
     return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
@@ -821,7 +822,7 @@ def _reduce_to_like_kernel(g, like):
     if g.shape == shape:
         return g
     if not shape:
-        return np.add.reduce(g, axis=None, dtype=g.dtype)
+        return np.add.reduce(g, None, g.dtype)  # positional: measurably cheaper here
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, d in enumerate(shape) if d == 1 and g.shape[i + lead] != 1

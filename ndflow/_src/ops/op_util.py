@@ -63,7 +63,8 @@ def binary_operands(x: Any, y: Any, op_type: str) -> tuple[Tensor, Tensor]:
     dtype of the tensor one; two tensors of different dtypes are an error."""
     if not isinstance(x, Tensor):
         if isinstance(y, Tensor) or hasattr(y, "_as_tensor_hook"):
-            y = to_tensor(y)
+            if type(y) is not Tensor:  # to_tensor's own test, without the call
+                y = to_tensor(y)
             x = (
                 _scalar_as(x, y._dtype)
                 if type(x) in (int, float)
