@@ -244,7 +244,7 @@ class GradientTape:
         flat_targets = nest.flatten(target)
         flat_sources = nest.flatten(sources)
         for t in flat_targets:
-            if isinstance(t, Tensor) and not _is_differentiable(t.dtype):
+            if isinstance(t, Tensor) and t._dtype._enum not in _DIFFERENTIABLE:
                 _logger.warning(
                     "The dtype of the target tensor must be floating (e.g. tf.float32) when "
                     "calling GradientTape.gradient, got %r",
@@ -259,12 +259,9 @@ class GradientTape:
             # optimizers update variable buffers in place without a defensive copy.
             self._records = []
             self._keep = []
-        out = []
-        for s, g in zip(flat_sources, results):
-            if g is None and unconnected_gradients == UnconnectedGradients.ZERO:
-                g = _zeros_for(s)
-            out.append(g)
-        return nest.pack_sequence_as(sources, out)
+        if unconnected_gradients == UnconnectedGradients.ZERO:
+            results = [_zeros_for(s) if g is None else g for s, g in zip(flat_sources, results)]
+        return nest.pack_sequence_as(sources, results)
 
     def _backward(self, targets: list, sources: list, out_grads: list | None) -> list:
         source_ids = []
@@ -359,7 +356,7 @@ class GradientTape:
                 prev = grads.get(xid)
                 grads[xid] = g if prev is None else math_ops.add(prev, g)
         return [
-            grads.get(sid) if _is_differentiable(s.dtype) else None
+            grads.get(sid) if s.dtype._enum in _DIFFERENTIABLE else None
             for s, sid in zip(sources, source_ids)
         ]
 
