@@ -16,7 +16,7 @@ from typing import Any, Iterator
 
 from ndflow._src.core import dtypes, nest
 from ndflow._src.core.context import ctx
-from ndflow._src.framework.op_registry import OpDef
+from ndflow._src.framework.op_registry import OpDef, identity_grad
 import numpy as np
 
 from ndflow._src.framework.tensor import Tensor, wrap_with_dtype
@@ -39,7 +39,13 @@ class _Record:
     __slots__ = ("opdef", "inputs", "outputs", "attrs", "skip_input_indices", "in_ids", "out_ids")
 
     def __init__(
-        self, opdef: OpDef, inputs: tuple, outputs: tuple, attrs: dict, in_ids: tuple
+        self,
+        opdef: OpDef,
+        inputs: tuple,
+        outputs: tuple,
+        attrs: dict,
+        in_ids: tuple,
+        out_ids: tuple,
     ) -> None:
         self.opdef = opdef
         self.inputs = inputs
@@ -47,7 +53,7 @@ class _Record:
         self.attrs = attrs
         self.skip_input_indices = ()
         self.in_ids = in_ids
-        self.out_ids = tuple(map(id, outputs))
+        self.out_ids = out_ids
 
     @property
     def type(self) -> str:
@@ -60,11 +66,18 @@ class _Record:
 _RESOURCE = dtypes.resource
 
 
+# variant: TensorArray values inside graphs carry lists of gradients, as in TF. Kept as
+# enums: a set lookup by int is cheaper than DType's properties (Python) on the hot path.
+_DIFFERENTIABLE = frozenset(
+    d._enum
+    for d in vars(dtypes).values()
+    if isinstance(d, dtypes.DType)
+    and (d.is_floating or d.is_complex or d is dtypes.resource or d is dtypes.variant)
+)
+
+
 def _is_differentiable(dtype: dtypes.DType) -> bool:
-    # variant: TensorArray values inside graphs carry lists of gradients, as in TF.
-    return (
-        dtype.is_floating or dtype.is_complex or dtype is dtypes.resource or dtype is dtypes.variant
-    )
+    return dtype._enum in _DIFFERENTIABLE
 
 
 def _eager(t: Any) -> bool:
@@ -115,7 +128,11 @@ class GradientTape:
             self._pop()
 
     def _pop(self) -> None:
-        ctx.tapes = [t for t in ctx.tapes if t is not self]
+        tapes = ctx.tapes
+        if tapes and tapes[-1] is self:  # the usual case: this tape is the innermost
+            ctx.tapes = tapes[:-1]
+        else:
+            ctx.tapes = [t for t in tapes if t is not self]
         self._recording = False
 
     @contextlib.contextmanager
@@ -173,7 +190,14 @@ class GradientTape:
     def record(self, opdef: OpDef, inputs: Any, outputs: Any, attrs: dict) -> None:
         """Called by execute() for every differentiable op while this tape is active."""
         watched = self._watched
-        in_ids = tuple(map(id, inputs))
+        # Unrolled for one and two inputs: tuple(map(id, ...)) costs twice as much.
+        n = len(inputs)
+        if n == 2:
+            in_ids = (id(inputs[0]), id(inputs[1]))
+        elif n == 1:
+            in_ids = (id(inputs[0]),)
+        else:
+            in_ids = tuple(map(id, inputs))
         if opdef.name == "ReadVariableOp":
             if in_ids[0] not in watched:
                 var = inputs[0]._value.var
@@ -182,10 +206,17 @@ class GradientTape:
                 self._watch_variable(var)
         elif watched.isdisjoint(in_ids):
             return
-        outs = outputs if type(outputs) is tuple else (outputs,)
-        rec = _Record(opdef, tuple(inputs), outs, attrs, in_ids)
-        self._records.append(rec)
-        watched.update(rec.out_ids)
+        if type(outputs) is tuple:
+            out_ids = tuple(map(id, outputs))
+            watched.update(out_ids)
+        else:
+            out_id = id(outputs)
+            out_ids = (out_id,)
+            outputs = (outputs,)
+            watched.add(out_id)
+        if type(inputs) is not tuple:
+            inputs = tuple(inputs)
+        self._records.append(_Record(opdef, inputs, outputs, attrs, in_ids, out_ids))
 
     # ------------------------------------------------------------------ gradients
     def gradient(
@@ -213,7 +244,7 @@ class GradientTape:
         flat_targets = nest.flatten(target)
         flat_sources = nest.flatten(sources)
         for t in flat_targets:
-            if isinstance(t, Tensor) and not _is_differentiable(t.dtype):
+            if isinstance(t, Tensor) and t._dtype._enum not in _DIFFERENTIABLE:
                 _logger.warning(
                     "The dtype of the target tensor must be floating (e.g. tf.float32) when "
                     "calling GradientTape.gradient, got %r",
@@ -228,12 +259,9 @@ class GradientTape:
             # optimizers update variable buffers in place without a defensive copy.
             self._records = []
             self._keep = []
-        out = []
-        for s, g in zip(flat_sources, results):
-            if g is None and unconnected_gradients == UnconnectedGradients.ZERO:
-                g = _zeros_for(s)
-            out.append(g)
-        return nest.pack_sequence_as(sources, out)
+        if unconnected_gradients == UnconnectedGradients.ZERO:
+            results = [_zeros_for(s) if g is None else g for s, g in zip(flat_sources, results)]
+        return nest.pack_sequence_as(sources, results)
 
     def _backward(self, targets: list, sources: list, out_grads: list | None) -> list:
         source_ids = []
@@ -260,7 +288,7 @@ class GradientTape:
         # Forward: which records lie downstream of a source.
         needed = set(source_ids)
         relevant = []
-        for rec in list(self._records):
+        for rec in self._records:  # gradient functions record nothing before this loop ends
             if not needed.isdisjoint(rec.in_ids):
                 relevant.append(rec)
                 needed.update(rec.out_ids)
@@ -278,44 +306,57 @@ class GradientTape:
                 from ndflow._src.framework.constant import convert_to_tensor
 
                 g = convert_to_tensor(g, dtype=t.dtype)
-            _accumulate(grads, id(t), g)
+            prev = grads.get(id(t))
+            grads[id(t)] = g if prev is None else math_ops.add(prev, g)
         for rec in reversed(relevant):
-            outs = rec.outputs
-            if len(outs) == 1:
-                oid = rec.out_ids[0]
-                og = grads.get(oid)
+            out_ids = rec.out_ids
+            if len(out_ids) == 1:
+                oid = out_ids[0]
+                # A gradient is consumed by the op that produced its tensor, unless that
+                # tensor is also a source whose gradient we return.
+                og = grads.get(oid) if oid in keep else grads.pop(oid, None)
                 if og is None:
                     continue
-                if oid not in keep:
-                    del grads[oid]
                 out_grads_list = (og,)
             else:
-                out_grads_list = tuple(grads.get(o) for o in rec.out_ids)
+                out_grads_list = tuple(grads.get(o) for o in out_ids)
                 if all(g is None for g in out_grads_list):
                     continue
                 out_grads_list = tuple(
                     _zero_grad(o) if g is None and _is_differentiable(o.dtype) else g
-                    for o, g in zip(outs, out_grads_list)
+                    for o, g in zip(rec.outputs, out_grads_list)
                 )
             in_ids = rec.in_ids
-            if needed.issuperset(in_ids):
-                rec.skip_input_indices = ()
+            grad_fn = rec.opdef.grad
+            if grad_fn is identity_grad:  # a variable read: its gradient is g itself
+                in_grads = out_grads_list
             else:
-                rec.skip_input_indices = tuple(
-                    i for i, xid in enumerate(in_ids) if xid not in needed
-                )
-            in_grads = rec.opdef.grad(rec, *out_grads_list)
-            if not isinstance(in_grads, (tuple, list)):
-                in_grads = (in_grads,)
+                if needed.issuperset(in_ids):
+                    rec.skip_input_indices = ()
+                else:
+                    rec.skip_input_indices = tuple(
+                        [i for i, xid in enumerate(in_ids) if xid not in needed]
+                    )
+                if len(out_grads_list) == 1:
+                    in_grads = grad_fn(rec, out_grads_list[0])
+                else:
+                    in_grads = grad_fn(rec, *out_grads_list)
+                if not isinstance(in_grads, (tuple, list)):
+                    in_grads = (in_grads,)
             for x, xid, g in zip(rec.inputs, in_ids, in_grads):
                 if g is None or xid not in needed:
                     continue
-                if x._dtype is not _RESOURCE and not _same_shape(g, x):
-                    g = math_ops.reduce_to_like(g, x)
+                if x._dtype is not _RESOURCE:
+                    # Inlined _same_shape for eager tensors (the common case).
+                    if type(g) is Tensor and type(x) is Tensor:
+                        if g._value.shape != x._value.shape:
+                            g = math_ops.reduce_to_like(g, x)
+                    elif not _same_shape(g, x):
+                        g = math_ops.reduce_to_like(g, x)
                 prev = grads.get(xid)
                 grads[xid] = g if prev is None else math_ops.add(prev, g)
         return [
-            grads.get(sid) if _is_differentiable(s.dtype) else None
+            grads.get(sid) if s.dtype._enum in _DIFFERENTIABLE else None
             for s, sid in zip(sources, source_ids)
         ]
 
@@ -360,13 +401,10 @@ def _zero_grad(o: Tensor) -> Tensor:
 def _ones_like(t: Tensor) -> Tensor:
     if type(t) is Tensor:  # eager: skip the op, nothing records the seed gradient
         v = t._value
-        return wrap_with_dtype(np.ones(v.shape, v.dtype), t._dtype)
+        ones = np.empty(v.shape, v.dtype)
+        ones.fill(1)  # np.ones' own Python wrapper costs more than the fill
+        return wrap_with_dtype(ones, t._dtype)
     return math_ops.ones_like(t)
-
-
-def _accumulate(grads: dict, key: int, g: Tensor) -> None:
-    prev = grads.get(key)
-    grads[key] = g if prev is None else math_ops.add(prev, g)
 
 
 def _zeros_for(s: Any) -> Tensor:

@@ -41,13 +41,16 @@ def holomorphic(grad):
     one dtype check."""
 
     def wrapped(op, *grads):
-        if not op.inputs[0]._dtype.is_complex:
+        if op.inputs[0]._dtype._enum not in _COMPLEX_ENUMS:  # not the property: hot path
             return grad(op, *grads)
         out = grad(op, *[None if g is None else _conj(g) for g in grads])
         return tuple(None if r is None else _conj(r) for r in out)
 
     wrapped.__name__ = getattr(grad, "__name__", "grad")
     return wrapped
+
+
+_COMPLEX_ENUMS = frozenset((dtypes.complex64._enum, dtypes.complex128._enum))
 
 
 class TypeList(tuple):
@@ -57,6 +60,9 @@ class TypeList(tuple):
     def __new__(cls, items) -> TypeList:
         obj = super().__new__(cls, tuple(d for d in items if d is not None))
         obj.set = frozenset(obj)
+        # The same set by enum: DType.__hash__ is Python code, an int's hash is not, which
+        # makes this membership test ~80 ns cheaper on every checked op.
+        obj.enums = frozenset(d._enum for d in obj)
         return obj
 
     def __add__(self, other) -> TypeList:
@@ -94,13 +100,17 @@ def _public_name(doc: str) -> str:
 
 def check_type(x: Tensor, allowed: tuple, op_type: str) -> None:
     """Raises TensorFlow's InvalidArgumentError when `x`'s dtype is not in `allowed`."""
-    if x._dtype not in (allowed.set if type(allowed) is TypeList else allowed):
-        names = ", ".join(op_util.cpp_name(d) for d in allowed)
-        raise op_util.invalid(
-            op_type,
-            f"Value for attr 'T' of {op_util.cpp_name(x._dtype)} is not in the list of "
-            f"allowed values: {names}",
-        )
+    if type(allowed) is TypeList:
+        if x._dtype._enum in allowed.enums:
+            return
+    elif x._dtype in allowed:
+        return
+    names = ", ".join(op_util.cpp_name(d) for d in allowed)
+    raise op_util.invalid(
+        op_type,
+        f"Value for attr 'T' of {op_util.cpp_name(x._dtype)} is not in the list of "
+        f"allowed values: {names}",
+    )
 
 
 def check_bool(x: Tensor, op_type: str, index: int = 0) -> None:
@@ -130,13 +140,17 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.add(tf.constant([1, 2]), 3)
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 5], dtype=int32)>
     """
+    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
+        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
+        if x._dtype._enum in ADD_TYPES.enums:
+            return execute("AddV2", (x, y))
     x, y = binary_operands(x, y, "AddV2")
     check_type(x, ADD_TYPES, "AddV2")
     return execute("AddV2", (x, y))
 
 
 def _sub_grad(op, g):
-    return g, None if _skip(op, 1) else negative(g)
+    return g, None if 1 in op.skip_input_indices else negative(g)
 
 
 register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad)
@@ -144,6 +158,10 @@ register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad)
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.subtract`: x - y, element-wise with broadcasting."""
+    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
+        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
+        if x._dtype._enum in NUMERIC_TYPES.enums:
+            return execute("Sub", (x, y))
     x, y = binary_operands(x, y, "Sub")
     check_type(x, NUMERIC_TYPES, "Sub")
     return execute("Sub", (x, y))
@@ -151,9 +169,10 @@ def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 def _mul_grad(op, g):
     x, y = op.inputs
+    skip = op.skip_input_indices  # read once, not through _skip: every model's hot path
     return (
-        None if _skip(op, 0) else multiply(g, y),
-        None if _skip(op, 1) else multiply(x, g),
+        None if 0 in skip else multiply(g, y),
+        None if 1 in skip else multiply(x, g),
     )
 
 
@@ -162,6 +181,10 @@ register_op("Mul", np.multiply, binary_shape("Mul"), holomorphic(_mul_grad))
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.multiply`: x * y, element-wise with broadcasting."""
+    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
+        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
+        if x._dtype._enum in NUMERIC_TYPES.enums:
+            return execute("Mul", (x, y))
     x, y = binary_operands(x, y, "Mul")
     check_type(x, NUMERIC_TYPES, "Mul")
     return execute("Mul", (x, y))
@@ -245,6 +268,10 @@ def divide(x: Any, y: Any, name: str | None = None) -> Tensor:
 
 
 def _pow_kernel(x, y):
+    if x.dtype.kind == "f" and y.ndim == 0 and y.item() == 2.0:
+        # Fast path for x**2: squaring a float can neither divide by zero nor be invalid,
+        # so it needs no np.errstate (~0.9 us); the same np.power call as below.
+        return np.power(x, y)
     if x.dtype.kind in "iu" and np.any(y < 0):
         raise ValueError("Integers to negative integer powers are not allowed.")
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -306,6 +333,10 @@ register_op("Square", np.square, unary_shape(), holomorphic(_square_grad))
 
 
 def _square_grad_kernel(x, g):
+    if x.dtype.kind != "c":
+        # x + x is exactly x * 2 for reals, and skips converting the Python 2 (~0.4 us).
+        # Not for complex: x * (2+0j) turns infinite parts into nan where x + x does not.
+        return np.multiply(np.add(x, x), g)
     return np.multiply(np.multiply(x, 2, dtype=x.dtype), g)
 
 
@@ -706,7 +737,13 @@ def reduce_sum(
 
 
 def _mean_kernel(x, axis, keepdims):
-    if x.dtype.kind in "iu":
+    dt = x.dtype
+    if axis is None and not keepdims and dt.kind == "f" and dt.itemsize > 2 and x.size:
+        # Fast path for the full mean of a float32/64 loss (np.mean's Python wrapper costs
+        # ~2.5 us): the same pairwise sum np.mean does, then one correctly rounded
+        # division, which equals np.mean's division done in float64 and rounded back.
+        return dt.type(np.add.reduce(x, None, dt) / x.size)
+    if dt.kind in "iu":
         # Integer mean truncates toward zero, as TensorFlow's does.
         s = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
         n = x.size // max(s.size, 1) if x.size else 0
@@ -743,13 +780,19 @@ def reduce_mean(
 def _broadcast_like_kernel(g, like, axis, keepdims, mean):
     if not keepdims:
         if axis is None:
-            g = np.reshape(g, (1,) * like.ndim)
+            g = g.reshape((1,) * like.ndim)  # the method: np.reshape's wrapper costs ~0.5 us
         elif like.ndim:
             for a in sorted(a % like.ndim for a in axis):
                 g = np.expand_dims(g, a)
     if mean:
         count = like.size // max(g.size, 1)
         g = np.true_divide(g, count, dtype=g.dtype) if count else g
+    if g.size == 1 and g.dtype.kind in "fc":
+        # Fast path for a scalar spread over a shape (the gradient of a full reduction):
+        # the same read-only zero-stride view np.broadcast_to builds, ~1.2 us cheaper.
+        out = np.ndarray(like.shape, g.dtype, g, 0, (0,) * like.ndim)
+        out.flags.writeable = False
+        return out
     return np.broadcast_to(g, like.shape)
 
 
@@ -779,7 +822,7 @@ def _reduce_to_like_kernel(g, like):
     if g.shape == shape:
         return g
     if not shape:
-        return np.add.reduce(g, axis=None, dtype=g.dtype)
+        return np.add.reduce(g, None, g.dtype)  # positional: measurably cheaper here
     lead = g.ndim - len(shape)
     axes = tuple(range(lead)) + tuple(
         i + lead for i, d in enumerate(shape) if d == 1 and g.shape[i + lead] != 1
@@ -835,7 +878,9 @@ def ones_like(input: Any, dtype: Any = None, name: str | None = None) -> Tensor:
 def _binary_operator(fn, reflected: bool = False):
     if reflected:
         return lambda self, other: fn(other, self)
-    return lambda self, other: fn(self, other)
+    # The public function itself (its first two parameters are self and other): one call
+    # less on every `a * b` than a forwarding lambda.
+    return fn
 
 
 for _name, _fn in (

@@ -13,7 +13,7 @@ import numpy as np
 from ndflow._src.core import dtypes, errors
 from ndflow._src.core.dtypes import DType
 from ndflow._src.framework.constant import convert_to_tensor
-from ndflow._src.framework.tensor import Tensor, wrap_with_dtype
+from ndflow._src.framework.tensor import Tensor, VariableBase, wrap_with_dtype
 
 Dims = tuple | None  # a static shape: a tuple of ints/None, or None for unknown rank
 
@@ -41,9 +41,17 @@ def to_tensor(x: Any, dtype: Any = None) -> Tensor:
     return x if type(x) is Tensor else convert_to_tensor(x, dtype=dtype)
 
 
+# Checked by enum: DType's is_integer / is_bool are Python properties (hot path below).
+_INT_OR_BOOL = frozenset(
+    d._enum
+    for d in vars(dtypes).values()
+    if isinstance(d, dtypes.DType) and (d.is_integer or d.is_bool)
+)
+
+
 def _scalar_as(value: Any, dtype: DType) -> Tensor:
     """A Python scalar converted to `dtype`, the fast path of binary operators."""
-    if type(value) is float and (dtype.is_integer or dtype.is_bool):
+    if type(value) is float and dtype._enum in _INT_OR_BOOL:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     if dtype is dtypes.string:
         return convert_to_tensor(value, dtype=dtype)
@@ -55,7 +63,8 @@ def binary_operands(x: Any, y: Any, op_type: str) -> tuple[Tensor, Tensor]:
     dtype of the tensor one; two tensors of different dtypes are an error."""
     if not isinstance(x, Tensor):
         if isinstance(y, Tensor) or hasattr(y, "_as_tensor_hook"):
-            y = to_tensor(y)
+            if type(y) is not Tensor:  # to_tensor's own test, without the call
+                y = to_tensor(y)
             x = (
                 _scalar_as(x, y._dtype)
                 if type(x) in (int, float)
@@ -64,11 +73,14 @@ def binary_operands(x: Any, y: Any, op_type: str) -> tuple[Tensor, Tensor]:
         else:
             x = convert_to_tensor(x)
     if not isinstance(y, Tensor):
-        y = (
-            _scalar_as(y, x._dtype)
-            if type(y) in (int, float)
-            else convert_to_tensor(y, dtype=x._dtype)
-        )
+        if type(y) in (int, float):
+            y = _scalar_as(y, x._dtype)
+        elif isinstance(y, VariableBase) and y.dtype is x._dtype:
+            # Fast path for `t + v`: what Variable's registered conversion does for a
+            # matching dtype, without the registry lookup and dtype parsing.
+            y = y.value()
+        else:
+            y = convert_to_tensor(y, dtype=x._dtype)
     if x._dtype is not y._dtype:
         raise invalid(
             op_type,

@@ -18,7 +18,7 @@ from ndflow._src.core.context import ctx, eager_scope
 from ndflow._src.core.tensor_shape import TensorShape
 from ndflow._src.framework.constant import convert_to_tensor, register_tensor_conversion_function
 from ndflow._src.framework.execute import execute
-from ndflow._src.framework.op_registry import register_op
+from ndflow._src.framework.op_registry import identity_grad, register_op
 from ndflow._src.framework.tensor import (
     Reference,
     Tensor,
@@ -50,7 +50,7 @@ def _read_kernel(r: _Resource) -> np.ndarray:
     return r.var._array
 
 
-register_op("ReadVariableOp", _read_kernel, _resource_rule, lambda op, g: (g,), stateful=True)
+register_op("ReadVariableOp", _read_kernel, _resource_rule, identity_grad, stateful=True)
 
 
 def _check_assign_shape(var: Variable, shape: tuple) -> None:
@@ -72,7 +72,12 @@ def _assign_kernel(r: _Resource, value: np.ndarray) -> np.ndarray:
 def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
     new = np.add(var._array, delta, dtype=var._array.dtype)
-    _check_assign_shape(var, new.shape)
+    if type(new) is not np.ndarray:
+        # A 0-d result is a NumPy scalar: store it as an array once, so that every
+        # read does not convert it again.
+        new = np.asarray(new)
+    if new.shape != var._array.shape:
+        _check_assign_shape(var, new.shape)
     var._array = new
     return new
 
@@ -80,7 +85,12 @@ def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
 def _assign_sub_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
     new = np.subtract(var._array, delta, dtype=var._array.dtype)
-    _check_assign_shape(var, new.shape)
+    if type(new) is not np.ndarray:
+        # A 0-d result is a NumPy scalar: store it as an array once, so that every
+        # read does not convert it again.
+        new = np.asarray(new)
+    if new.shape != var._array.shape:
+        _check_assign_shape(var, new.shape)
     var._array = new
     return new
 
@@ -212,9 +222,20 @@ class Variable(VariableBase):
 
     # ------------------------------------------------------------------ writes
     def _write(self, op_type: str, value: Any, read_value: bool) -> Any:
-        v = convert_to_tensor(value, dtype=self._dtype)
-        dims = v.shape._dims
-        if not self._dynamic_shape and dims is not None and None not in dims:
+        if type(value) is Tensor and value._dtype is self._dtype:
+            # Fast path for an eager tensor of the right dtype (every optimizer update):
+            # no conversion, and its shape straight from the array, not a TensorShape.
+            v = value
+            dims = value._value.shape
+        else:
+            v = convert_to_tensor(value, dtype=self._dtype)
+            dims = v.shape._dims
+        if (
+            dims != self._array.shape
+            and not self._dynamic_shape
+            and dims is not None
+            and None not in dims
+        ):
             _check_assign_shape(self, dims)  # TF never broadcasts into a variable
         execute(op_type, (self.handle, v))
         return self if read_value else None

@@ -19,11 +19,11 @@ def set_random_seed(seed: int) -> None:
             f"Expected `seed` argument to be an integer. Received: seed={seed} (of type "
             f"{type(seed)})"
         )
-    import ndflow.random as tf_random
+    from ndflow._src.ops import random_ops
 
     random.seed(seed)
     np.random.seed(seed)
-    tf_random.set_seed(seed)
+    random_ops.set_seed(seed)
 
 
 def to_categorical(x: Any, num_classes: int | None = None) -> np.ndarray:
