@@ -18,6 +18,10 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 def measure_in_subprocess(script: str, lib: str) -> dict:
     """Runs `script --lib LIB` and returns the JSON dict it prints on its last line."""
     env = dict(os.environ, PYTHONPATH=ROOT, TF_CPP_MIN_LOG_LEVEL="3")
+    if lib == "ndflow":
+        # What `ndflow run` and `import ndflow` before NumPy set (core/process_settings.py);
+        # the benchmark scripts import NumPy first. TensorFlow's kernels do not use OpenBLAS.
+        env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
     out = subprocess.run(
         [sys.executable, script, "--lib", lib], capture_output=True, text=True, env=env
     )

@@ -1,6 +1,8 @@
-"""ndflow's implementation. Importing it tunes the C allocator once (see
-`core/allocator.py`): NumPy arrays would otherwise page-fault on every training step."""
+"""ndflow's implementation. Importing it first adjusts the process for NumPy-based
+training (see `core/process_settings.py`): OpenBLAS threads that sleep instead of spinning
+after each call, and a C allocator that keeps freed arrays for reuse."""
 
-from ndflow._src.core import allocator as _allocator
+from ndflow._src.core import process_settings as _process_settings
 
-_allocator.tune_malloc()
+_process_settings.quiet_blas_threads()
+_process_settings.tune_malloc()
