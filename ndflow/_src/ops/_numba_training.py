@@ -12,20 +12,22 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 from numba import njit
 
 
 @njit(cache=True, nogil=True)
-def adam(fv, fm, fs, fg, lr_t, beta1, beta2, epsilon, lo, hi):  # pragma: no cover - jitted
-    one_b1 = 1.0 - beta1
-    one_b2 = 1.0 - beta2
+def adam(fv, fm, fs, fg, lr_t, one_b1, one_b2, epsilon, lo, hi):  # pragma: no cover - jitted
+    # The scalars come in the arrays' dtype and np.sqrt keeps it: with Python floats or
+    # math.sqrt every float32 element was computed in float64 (1.6x slower), unlike the
+    # NumPy twin.
     for i in range(lo, hi):
         gi = fg[i]
         mi = fm[i] + (gi - fm[i]) * one_b1
         vi = fs[i] + (gi * gi - fs[i]) * one_b2
         fm[i] = mi
         fs[i] = vi
-        fv[i] -= lr_t * mi / (math.sqrt(vi) + epsilon)
+        fv[i] -= lr_t * mi / (np.sqrt(vi) + epsilon)
 
 
 @njit(cache=True, nogil=True)

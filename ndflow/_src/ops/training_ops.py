@@ -130,8 +130,9 @@ def _apply_momentum_kernel(r, a, lr, grad, momentum, use_nesterov):
     acc = _writable(accum)
     k = _numba_kernels()
     if k is not None and w.dtype in (np.float32, np.float64):
+        dt = w.dtype.type  # scalars in the arrays' dtype: float32 math stays float32
         flat = (w.reshape(-1), acc.reshape(-1), np.ascontiguousarray(grad).reshape(-1))
-        _run_split(k.momentum, flat, (float(lr), float(momentum), bool(use_nesterov)))
+        _run_split(k.momentum, flat, (dt(lr), dt(momentum), bool(use_nesterov)))
         return
     acc *= momentum
     acc -= lr * grad
@@ -169,12 +170,13 @@ def _apply_adam_kernel(r, mr, vr, beta1_power, beta2_power, lr, beta1, beta2, ep
     v = _writable(v_var)
     lr_t = float(lr) * np.sqrt(1.0 - float(beta2_power)) / (1.0 - float(beta1_power))
     k = _numba_kernels()
+    dt = w.dtype.type
     if k is not None and w.dtype in (np.float32, np.float64):
         g = np.ascontiguousarray(grad).reshape(-1)
         flat = (w.reshape(-1), m.reshape(-1), v.reshape(-1), g)
-        _run_split(k.adam, flat, (lr_t, float(beta1), float(beta2), float(epsilon)))
+        scalars = (dt(lr_t), dt(1.0 - beta1), dt(1.0 - beta2), dt(epsilon))
+        _run_split(k.adam, flat, scalars)
         return
-    dt = w.dtype.type
     m += (grad - m) * dt(1.0 - beta1)
     v += (np.square(grad) - v) * dt(1.0 - beta2)
     w -= dt(lr_t) * m / (np.sqrt(v) + dt(epsilon))
