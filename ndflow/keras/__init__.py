@@ -5,6 +5,7 @@ This package only re-exports; the implementation lives in `ndflow._src.keras`.
 
 # ruff: noqa: F401
 # --- utils (ndflow/_src/keras/utils) ------------------------------------------------------
+from ndflow.keras import backend as backend
 from ndflow.keras import utils as utils
 
 # --- layers, activations, initializers, regularizers, constraints -------------------------

@@ -34,6 +34,16 @@ def unique_name(prefix: str) -> str:
     return prefix if n == 0 else f"{prefix}_{n}"
 
 
+def epsilon() -> float:
+    """`keras.backend.epsilon`: the fuzz factor Keras adds to avoid division by zero."""
+    return 1e-7
+
+
+def image_data_format() -> str:
+    """`keras.backend.image_data_format`: channels last, the layout TF's CPU kernels use."""
+    return "channels_last"
+
+
 def clear_session() -> None:
     """`keras.backend.clear_session`: resets automatic names."""
     _uids.clear()

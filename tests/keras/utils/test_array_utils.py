@@ -53,3 +53,16 @@ def test_set_random_seed_repeats_initializers_and_numpy():
 def test_pad_sequences_rejects_bad_padding():
     with pytest.raises(ValueError, match='Padding type "middle" not understood'):
         tf.keras.utils.pad_sequences([[1]], padding="middle")
+
+
+@pytest.mark.parity
+def test_clear_session_restarts_layer_names_like_keras(real_tf):
+    for lib in (tf, real_tf):
+        lib.keras.backend.clear_session()
+        first = lib.keras.layers.Dense(1).name
+        second = lib.keras.layers.Dense(1).name
+        lib.keras.backend.clear_session()
+        assert (first, second, lib.keras.layers.Dense(1).name) == ("dense", "dense_1", "dense")
+    assert tf.keras.backend.floatx() == real_tf.keras.backend.floatx()
+    assert tf.keras.backend.epsilon() == real_tf.keras.backend.epsilon()
+    assert tf.keras.backend.image_data_format() == real_tf.keras.backend.image_data_format()
