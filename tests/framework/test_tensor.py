@@ -126,3 +126,18 @@ def test_strings_keep_trailing_nul_bytes_and_non_strings_are_rejected():
     assert tf.convert_to_tensor([b"a\x00", "é"]).numpy().tolist() == [b"a\x00", "é".encode()]
     with pytest.raises(TypeError, match="Cannot convert 3 to EagerTensor of dtype string"):
         tf.convert_to_tensor(3, dtype=tf.string)
+
+
+def test_numpy_views_of_tensors_are_read_only_and_of_variables_are_copies():
+    t = tf.constant([1.0, 2.0])
+    a = np.asarray(t)
+    with pytest.raises(ValueError, match="read-only"):
+        a += 1
+    b = t.numpy()
+    b += 1
+    assert t.numpy().tolist() == [1.0, 2.0]
+    v = tf.Variable([1.0, 2.0])
+    c = np.asarray(v)
+    c += 1
+    assert v.numpy().tolist() == [1.0, 2.0]
+    assert np.asarray(t, dtype=np.float64).dtype == np.float64

@@ -85,9 +85,15 @@ class Tensor:
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         v = self._value
-        if dtype is not None:
-            return np.asarray(v, dtype=dtype)
-        return v.copy() if copy else v
+        if dtype is not None and np.dtype(dtype) != v.dtype:
+            return v.astype(dtype)
+        if copy:
+            return v.copy()
+        # A read-only view, as TensorFlow gives: writing through np.asarray(t) would
+        # change an immutable tensor (and any tensor sharing its buffer).
+        view = v.view()
+        view.flags.writeable = False
+        return view
 
     def __len__(self) -> int:
         shape = self._value.shape

@@ -218,7 +218,8 @@ class Variable(VariableBase):
         return a[()] if a.ndim == 0 else a.copy()
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
-        return np.asarray(self._array, dtype=dtype)
+        # A copy, as TensorFlow gives: the buffer is the variable's own state.
+        return np.array(self._array, dtype=dtype, copy=True)
 
     # ------------------------------------------------------------------ writes
     def _write(self, op_type: str, value: Any, read_value: bool) -> Any:
