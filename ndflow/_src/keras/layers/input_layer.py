@@ -57,6 +57,76 @@ class KerasTensor:
     def __bool__(self) -> bool:
         raise TypeError("A symbolic KerasTensor cannot be used as a Python `bool`.")
 
+    # Arithmetic on KerasTensors (`inputs / 255.0`) records an operation node in the
+    # functional graph, as Keras 3 does: shown by summary(), not listed in model.layers.
+    def __add__(self, other: Any) -> Any:
+        return _operation("Add", lambda a, b: a + b, self, other)
+
+    def __radd__(self, other: Any) -> Any:
+        return _operation("Add", lambda a, b: a + b, other, self)
+
+    def __sub__(self, other: Any) -> Any:
+        return _operation("Subtract", lambda a, b: a - b, self, other)
+
+    def __rsub__(self, other: Any) -> Any:
+        return _operation("Subtract", lambda a, b: a - b, other, self)
+
+    def __mul__(self, other: Any) -> Any:
+        return _operation("Multiply", lambda a, b: a * b, self, other)
+
+    def __rmul__(self, other: Any) -> Any:
+        return _operation("Multiply", lambda a, b: a * b, other, self)
+
+    def __truediv__(self, other: Any) -> Any:
+        return _operation("TrueDivide", lambda a, b: a / b, self, other)
+
+    def __rtruediv__(self, other: Any) -> Any:
+        return _operation("TrueDivide", lambda a, b: a / b, other, self)
+
+    def __pow__(self, other: Any) -> Any:
+        return _operation("Power", lambda a, b: a**b, self, other)
+
+    def __neg__(self) -> Any:
+        return _operation("Negative", lambda a: -a, self)
+
+
+class KerasOperation(Layer):
+    """An operation applied to KerasTensors, recorded as a node of the functional graph.
+
+    `fn` takes the KerasTensor operands' values (constants are bound in); it has no
+    weights and is not listed in `model.layers`, as Keras 3's operations are not."""
+
+    _is_keras_operation = True
+
+    def __init__(self, fn: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._fn = fn
+
+    def call(self, inputs: Any) -> Any:
+        return self._fn(*inputs) if isinstance(inputs, list) else self._fn(inputs)
+
+
+_OPERATION_CLASSES: dict[str, type] = {}
+
+
+def _operation(op_name: str, fn: Any, *operands: Any) -> Any:
+    """Applies `fn` to operands, of which the KerasTensors become the node's inputs."""
+    cls = _OPERATION_CLASSES.get(op_name)
+    if cls is None:  # a class per operation, so summary() shows "true_divide (TrueDivide)"
+        cls = type(op_name, (KerasOperation,), {})
+        _OPERATION_CLASSES[op_name] = cls
+    symbolic = [i for i, x in enumerate(operands) if isinstance(x, KerasTensor)]
+
+    def bound(*values: Any) -> Any:
+        args = list(operands)
+        for i, v in zip(symbolic, values):
+            args[i] = v
+        return fn(*args)
+
+    layer = cls(bound, name=backend.unique_name(backend.to_snake_case(op_name)))
+    tensors = [operands[i] for i in symbolic]
+    return layer(tensors if len(tensors) > 1 else tensors[0])
+
 
 class InputLayer(Layer):
     """The layer behind `keras.Input`: holds the batch shape and dtype of a model input."""

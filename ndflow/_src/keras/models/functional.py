@@ -159,7 +159,8 @@ class Functional(Model):
 
     @property
     def _layers(self) -> list:
-        return list(self.__dict__.get("_functional_layers", []))
+        layers = self.__dict__.get("_functional_layers", [])
+        return [layer for layer in layers if not getattr(layer, "_is_keras_operation", False)]
 
     @property
     def input(self) -> Any:
@@ -315,6 +316,17 @@ class Functional(Model):
     def get_config(self) -> dict:
         """Keras 3's functional config: every layer with its inbound nodes, then the
         model's input and output references."""
+        ops = [
+            layer.name
+            for layer in self.__dict__.get("_functional_layers", [])
+            if getattr(layer, "_is_keras_operation", False)
+        ]
+        if ops:
+            raise NotImplementedError(
+                f"Model {self.name!r} applies arithmetic to KerasTensors ({', '.join(ops)}), "
+                "which ndflow cannot serialize yet. Wrap it in a keras.layers.Lambda layer "
+                "to get a config."
+            )
 
         def tensor_config(x: Any) -> Any:
             if isinstance(x, KerasTensor):

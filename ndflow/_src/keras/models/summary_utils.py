@@ -237,7 +237,9 @@ def print_summary(
     layer_range: Any = None,
 ) -> None:
     """Prints `model`'s summary as Keras 3 does (see `Model.summary`)."""
-    layers = list(model.layers)
+    # A functional model's rows include its operation nodes (`inputs / 255.0`), which
+    # `model.layers` leaves out, as in Keras 3.
+    layers = list(model.__dict__.get("_functional_layers") or model.layers)
     sequential_like = _is_sequential_like(model)
     if sequential_like:
         default_length = 88
