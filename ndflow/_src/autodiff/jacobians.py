@@ -23,24 +23,13 @@ def _static_dims(t: Any, what: str) -> tuple:
     return dims
 
 
-def _prepare(tape: Any) -> None:
-    if tape._used and not tape._persistent:
-        raise RuntimeError(
-            "A non-persistent GradientTape can only be used to compute one set of "
-            "gradients (or jacobians)"
-        )
-    if tape._recording and not tape._persistent:
-        tape._pop()
-    tape._used = True
-
-
 def _zeros(source: Any, lead: tuple) -> Tensor:
     dims = _static_dims(source, "source")
     return convert_to_tensor(np.zeros(lead + dims, dtype=source.dtype.as_numpy_dtype))
 
 
 def jacobian(tape: Any, target: Any, sources: Any, unconnected: str) -> Any:
-    _prepare(tape)
+    tape._begin_backward()
     flat_sources = nest.flatten(sources)
     target = target.value() if isinstance(target, VariableBase) else target
     t_dims = _static_dims(target, "target")
@@ -64,7 +53,7 @@ def jacobian(tape: Any, target: Any, sources: Any, unconnected: str) -> Any:
 
 
 def batch_jacobian(tape: Any, target: Any, source: Any, unconnected: str) -> Any:
-    _prepare(tape)
+    tape._begin_backward()
     t_dims = _static_dims(target, "target")
     s_dims = _static_dims(source, "source")
     if t_dims[0] != s_dims[0]:

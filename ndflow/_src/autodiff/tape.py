@@ -231,14 +231,7 @@ class GradientTape:
         Raises:
             RuntimeError: on a second call to a non-persistent tape.
         """
-        if self._used and not self._persistent:
-            raise RuntimeError(
-                "A non-persistent GradientTape can only be used to compute one set of "
-                "gradients (or jacobians)"
-            )
-        if self._recording and not self._persistent:
-            self._pop()
-        self._used = True
+        self._begin_backward()
         if unconnected_gradients not in (UnconnectedGradients.NONE, UnconnectedGradients.ZERO):
             raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
         flat_targets = nest.flatten(target)
@@ -262,6 +255,18 @@ class GradientTape:
         if unconnected_gradients == UnconnectedGradients.ZERO:
             results = [_zeros_for(s) if g is None else g for s, g in zip(flat_sources, results)]
         return nest.pack_sequence_as(sources, results)
+
+    def _begin_backward(self) -> None:
+        """Every gradient or jacobian call starts here: a non-persistent tape allows one
+        and stops recording (TF pops it), a persistent one keeps recording."""
+        if self._used and not self._persistent:
+            raise RuntimeError(
+                "A non-persistent GradientTape can only be used to compute one set of "
+                "gradients (or jacobians)"
+            )
+        if self._recording and not self._persistent:
+            self._pop()
+        self._used = True
 
     def _backward(self, targets: list, sources: list, out_grads: list | None) -> list:
         source_ids = []

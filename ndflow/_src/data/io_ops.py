@@ -19,11 +19,6 @@ from ndflow._src.framework.tensor import Tensor, wrap
 from ndflow._src.ops import script_ops
 
 
-def is_symbolic(x: Any) -> bool:
-    """True for a graph tensor (its value exists only when the graph runs)."""
-    return isinstance(x, Tensor) and type(x) is not Tensor
-
-
 def _strings(value: Any) -> np.ndarray:
     arr = np.asarray(structure.normalize(value))
     if arr.dtype.kind != "O":
@@ -60,7 +55,7 @@ def decode_csv(
     [[1, 2], [b'x', b'y']]
     """
     cols = [_column_of(d) for d in record_defaults]
-    if is_symbolic(records):
+    if structure.is_symbolic(records):
         # Inside a traced function (a Dataset.map): parse when the op runs.
         outs = script_ops.py_function(
             lambda r: decode_csv(

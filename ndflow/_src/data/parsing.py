@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from ndflow._src.core import dtypes, errors
+from ndflow._src.data import structure
 from ndflow._src.data.example_proto import DecodeError, decode_example_features
 from ndflow._src.framework.tensor import Tensor, wrap
 
@@ -207,7 +208,7 @@ def parse_example(
     >>> parse_example([ex.SerializeToString()], {"x": FixedLenFeature([], "int64")})["x"]
     <tf.Tensor: shape=(1,), dtype=int64, numpy=array([7])>
     """
-    if _is_symbolic(serialized):
+    if structure.is_symbolic(serialized):
         return _parse_when_run(parse_example, serialized, features, batched=True)
     records, shape = _records(serialized)
     if len(shape) != 1:
@@ -220,7 +221,7 @@ def parse_single_example(
     serialized: Any, features: dict, example_names: Any = None, name: str | None = None
 ) -> dict:
     """Parses one serialized Example (a scalar string)."""
-    if _is_symbolic(serialized):
+    if structure.is_symbolic(serialized):
         return _parse_when_run(parse_single_example, serialized, features, batched=False)
     records, shape = _records(serialized)
     if len(shape) != 0:
@@ -234,10 +235,6 @@ def parse_single_example(
         else:
             out[k] = wrap(v[0])
     return out
-
-
-def _is_symbolic(x: Any) -> bool:
-    return isinstance(x, Tensor) and type(x) is not Tensor
 
 
 def _parse_when_run(parse: Any, serialized: Any, features: dict, batched: bool) -> dict:

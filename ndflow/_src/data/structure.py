@@ -393,3 +393,9 @@ def _rebuild_mapping(kind: type, order: list, subs: dict, flat: Any) -> Any:
         return kind((k, subs[k](flat)) for k in order)
     except TypeError:
         return {k: subs[k](flat) for k in order}
+
+
+def is_symbolic(x: Any) -> bool:
+    """True for a graph tensor (its value exists only when the graph runs): parsers
+    that need concrete values then run as a py_function op."""
+    return isinstance(x, Tensor) and type(x) is not Tensor
