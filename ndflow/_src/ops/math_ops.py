@@ -17,14 +17,9 @@ from ndflow._src.framework.tensor import (
     Tensor,
     register_operator,
     static_value,
-    wrap_with_dtype,
 )
 from ndflow._src.ops import op_util
 from ndflow._src.ops.op_util import binary_operands, binary_shape, dims_of, to_tensor, unary_shape
-
-
-def _scalar_like(value: Any, x: Tensor) -> Tensor:
-    return wrap_with_dtype(np.asarray(value, x.dtype.as_numpy_dtype), x.dtype)
 
 
 def _skip(op: Any, i: int) -> bool:
@@ -342,7 +337,7 @@ def _square_grad_kernel(x, g):
 
 def _square_grad_grad(op, dz):
     x, g = op.inputs
-    two = _scalar_like(2, x)
+    two = op_util._scalar_as(2, x.dtype)
     return multiply(multiply(dz, g), two), multiply(multiply(dz, x), two)
 
 
