@@ -165,6 +165,81 @@ class Model(Trainer, Layer):
                 "available in this build."
             ) from e
 
+    def get_compile_config(self) -> dict:
+        """The arguments of `compile` in Keras 3's serialized form ({} when not compiled);
+        `.keras` files store it so `load_model` can recompile."""
+        from ndflow._src.keras.saving import saving_lib, serialization_lib
+
+        saving_lib.register_training_families()
+        if not self.__dict__.get("compiled") or "_compile_args" not in self.__dict__:
+            return {}
+        args = self.__dict__["_compile_args"]
+        ser = serialization_lib.serialize_keras_object
+        return {
+            "optimizer": ser(self.optimizer),
+            "loss": ser(args["loss"]),
+            "loss_weights": ser(args["loss_weights"]),
+            "metrics": ser(args["metrics"]),
+            "weighted_metrics": ser(args["weighted_metrics"]),
+            "run_eagerly": bool(args["run_eagerly"]),
+            "steps_per_execution": args["steps_per_execution"],
+            "jit_compile": bool(self.__dict__.get("jit_compile", False)),
+        }
+
+    def compile_from_config(self, config: dict) -> None:
+        """Compiles with `get_compile_config()`'s dict and builds the optimizer's
+        variables (so a saved optimizer state can be loaded into them)."""
+        from ndflow._src.keras.saving import saving_lib, serialization_lib
+        from ndflow._src.keras.trainers.trainer import Trainer
+
+        saving_lib.register_training_families()
+        if type(self).compile is not Trainer.compile:
+            warnings.warn(
+                "`compile()` was not called as part of model loading because the model's "
+                "`compile()` method is custom. All subclassed Models that have `compile()` "
+                "overridden should also override `get_compile_config()` and "
+                "`compile_from_config(config)`. Alternatively, you can call `compile()` "
+                "manually after loading.",
+                stacklevel=2,
+            )
+            return
+        config = serialization_lib.deserialize_keras_object(config)
+        self.compile(**config)
+        if self.built and self.optimizer is not None and hasattr(self.optimizer, "build"):
+            self.optimizer.build(self.trainable_variables)
+
+    def build_from_config(self, config: dict) -> None:
+        """Builds from `{"input_shape": ...}`. A subclassed model is called once on zeros
+        of that shape (batch size 1 for unknown sizes) so its layers create their
+        weights, which Keras does by tracing `call` symbolically."""
+        shape = (config or {}).get("input_shape")
+        if self.built or shape is None or type(self).call is Model.call:
+            Layer.build_from_config(self, config)
+            return
+        import ndflow as tf
+
+        def is_shape(x: Any) -> bool:
+            return isinstance(x, (list, tuple)) and all(
+                d is None or isinstance(d, int) for d in x
+            )
+
+        def zeros(s: Any) -> Any:
+            if is_shape(s):
+                return tf.zeros([1 if d is None else d for d in s], tf.float32)
+            if isinstance(s, dict):
+                return {k: zeros(v) for k, v in s.items()}
+            return [zeros(v) for v in s]
+
+        try:
+            self(zeros(shape))
+        except Exception:  # noqa: BLE001 - fall back to marking it built, with a warning
+            warnings.warn(
+                f"Model '{self.name}' could not be built from its build config "
+                f"(input_shape={shape}); its weights may be missing.",
+                stacklevel=2,
+            )
+            Layer.build_from_config(self, config)
+
     def save(self, filepath: Any, overwrite: bool = True, **kwargs: Any) -> None:
         """Saves the model (`.keras` zip) via `keras.saving.save_model`."""
         self._saving_api().save_model(self, filepath, overwrite=overwrite, **kwargs)

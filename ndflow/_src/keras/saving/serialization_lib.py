@@ -337,6 +337,15 @@ def deserialize_keras_object(
         fn = get_registered_object(inner, custom_objects, module_objects)
         if fn is None:
             fn = _BUILTIN_FUNCTIONS.get(inner)
+        if fn is None:  # built-in loss or metric functions ("mean_squared_error")
+            fn = next(
+                (
+                    v
+                    for (m, k), v in _BUILTINS.items()
+                    if k == inner and callable(v) and not inspect.isclass(v)
+                ),
+                None,
+            )
         if fn is None:
             raise _not_found(inner, config)
         return fn
