@@ -60,71 +60,100 @@ class KerasTensor:
     # Arithmetic on KerasTensors (`inputs / 255.0`) records an operation node in the
     # functional graph, as Keras 3 does: shown by summary(), not listed in model.layers.
     def __add__(self, other: Any) -> Any:
-        return _operation("Add", lambda a, b: a + b, self, other)
+        return _operation("Add", self, other)
 
     def __radd__(self, other: Any) -> Any:
-        return _operation("Add", lambda a, b: a + b, other, self)
+        return _operation("Add", other, self)
 
     def __sub__(self, other: Any) -> Any:
-        return _operation("Subtract", lambda a, b: a - b, self, other)
+        return _operation("Subtract", self, other)
 
     def __rsub__(self, other: Any) -> Any:
-        return _operation("Subtract", lambda a, b: a - b, other, self)
+        return _operation("Subtract", other, self)
 
     def __mul__(self, other: Any) -> Any:
-        return _operation("Multiply", lambda a, b: a * b, self, other)
+        return _operation("Multiply", self, other)
 
     def __rmul__(self, other: Any) -> Any:
-        return _operation("Multiply", lambda a, b: a * b, other, self)
+        return _operation("Multiply", other, self)
 
     def __truediv__(self, other: Any) -> Any:
-        return _operation("TrueDivide", lambda a, b: a / b, self, other)
+        return _operation("TrueDivide", self, other)
 
     def __rtruediv__(self, other: Any) -> Any:
-        return _operation("TrueDivide", lambda a, b: a / b, other, self)
+        return _operation("TrueDivide", other, self)
 
     def __pow__(self, other: Any) -> Any:
-        return _operation("Power", lambda a, b: a**b, self, other)
+        return _operation("Power", self, other)
 
     def __neg__(self) -> Any:
-        return _operation("Negative", lambda a: -a, self)
+        return _operation("Negative", self)
+
+
+# Keras 3's operation classes (keras.src.ops.numpy) behind KerasTensor arithmetic.
+OPERATIONS: dict[str, Any] = {
+    "Add": lambda a, b: a + b,
+    "Subtract": lambda a, b: a - b,
+    "Multiply": lambda a, b: a * b,
+    "TrueDivide": lambda a, b: a / b,
+    "Power": lambda a, b: a**b,
+    "Negative": lambda a: -a,
+}
+OPERATIONS_MODULE = "keras.src.ops.numpy"
 
 
 class KerasOperation(Layer):
     """An operation applied to KerasTensors, recorded as a node of the functional graph.
 
-    `fn` takes the KerasTensor operands' values (constants are bound in); it has no
-    weights and is not listed in `model.layers`, as Keras 3's operations are not."""
+    `operands` are the call's arguments as written (KerasTensors and constants, e.g.
+    `(x, 255.0)`); the layer is called on the KerasTensors among them and fills the
+    constants back in. It has no weights and is not listed in `model.layers`, as Keras
+    3's operations are not. Its config is Keras 3's: `{"name": ...}` with the operands
+    as the node's arguments."""
 
     _is_keras_operation = True
 
-    def __init__(self, fn: Any, **kwargs: Any) -> None:
+    def __init__(self, operands: tuple = (), **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self._fn = fn
+        self.__dict__["_operands"] = tuple(operands)
+
+    @property
+    def operands(self) -> tuple:
+        return self.__dict__["_operands"]
 
     def call(self, inputs: Any) -> Any:
-        return self._fn(*inputs) if isinstance(inputs, list) else self._fn(inputs)
+        values = list(inputs) if isinstance(inputs, list) else [inputs]
+        args = [values.pop(0) if isinstance(x, KerasTensor) else x for x in self.operands]
+        return OPERATIONS[type(self).__name__](*args)
+
+    def get_config(self) -> dict:
+        return {"name": self.name}
 
 
 _OPERATION_CLASSES: dict[str, type] = {}
 
 
-def _operation(op_name: str, fn: Any, *operands: Any) -> Any:
-    """Applies `fn` to operands, of which the KerasTensors become the node's inputs."""
+def operation_class(op_name: str) -> type:
+    """The KerasOperation subclass for `op_name` ("TrueDivide"), so summary() shows
+    "true_divide (TrueDivide)"; raises ValueError for operations ndflow lacks."""
+    if op_name not in OPERATIONS:
+        raise ValueError(
+            f"Unsupported Keras operation '{op_name}' in a functional model config. "
+            f"ndflow supports: {sorted(OPERATIONS)}."
+        )
     cls = _OPERATION_CLASSES.get(op_name)
-    if cls is None:  # a class per operation, so summary() shows "true_divide (TrueDivide)"
-        cls = type(op_name, (KerasOperation,), {})
+    if cls is None:
+        cls = type(op_name, (KerasOperation,), {"_keras_module": OPERATIONS_MODULE})
         _OPERATION_CLASSES[op_name] = cls
-    symbolic = [i for i, x in enumerate(operands) if isinstance(x, KerasTensor)]
+    return cls
 
-    def bound(*values: Any) -> Any:
-        args = list(operands)
-        for i, v in zip(symbolic, values):
-            args[i] = v
-        return fn(*args)
 
-    layer = cls(bound, name=backend.unique_name(backend.to_snake_case(op_name)))
-    tensors = [operands[i] for i in symbolic]
+def _operation(op_name: str, *operands: Any, name: str | None = None) -> Any:
+    """Applies operation `op_name` to `operands`, of which the KerasTensors become the
+    node's inputs."""
+    cls = operation_class(op_name)
+    layer = cls(operands, name=name or backend.unique_name(backend.to_snake_case(op_name)))
+    tensors = [x for x in operands if isinstance(x, KerasTensor)]
     return layer(tensors if len(tensors) > 1 else tensors[0])
 
 

@@ -20,6 +20,7 @@ from ndflow._src.core import nest
 from ndflow._src.framework.tensor import Tensor, VariableBase
 from ndflow._src.keras import backend
 from ndflow._src.keras.saving import serialization_lib
+from ndflow._src.keras.layers import input_layer
 from ndflow._src.keras.layers.input_layer import InputLayer, KerasTensor
 from ndflow._src.keras.models.model import Model
 
@@ -314,19 +315,9 @@ class Functional(Model):
         raise ValueError(f"Tensor {t} is not part of model '{self.name}'.")
 
     def get_config(self) -> dict:
-        """Keras 3's functional config: every layer with its inbound nodes, then the
-        model's input and output references."""
-        ops = [
-            layer.name
-            for layer in self.__dict__.get("_functional_layers", [])
-            if getattr(layer, "_is_keras_operation", False)
-        ]
-        if ops:
-            raise NotImplementedError(
-                f"Model {self.name!r} applies arithmetic to KerasTensors ({', '.join(ops)}), "
-                "which ndflow cannot serialize yet. Wrap it in a keras.layers.Lambda layer "
-                "to get a config."
-            )
+        """Keras 3's functional config: every layer (and operation, such as the
+        `TrueDivide` of `inputs / 255.0`) with its inbound nodes, then the model's input
+        and output references."""
 
         def tensor_config(x: Any) -> Any:
             if isinstance(x, KerasTensor):
@@ -341,18 +332,26 @@ class Functional(Model):
             return serialization_lib.serialize_keras_object(x)
 
         layers = []
-        for layer in self.layers:
+        for layer in self.__dict__.get("_functional_layers", []):
+            is_op = getattr(layer, "_is_keras_operation", False)
             entry = serialization_lib.serialize_keras_object(layer)
+            if is_op:  # Keras names operations by their class in `registered_name`
+                entry["registered_name"] = type(layer).__name__
+                entry.pop("build_config", None)
             entry["name"] = layer.name
             nodes = []
             for node in self._nodes:
-                if node.layer is layer:
-                    args = [nest.map_structure(tensor_config, node.first)]
-                    args += [nest.map_structure(tensor_config, a) for a in node.args]
-                    kwargs = {
-                        k: nest.map_structure(tensor_config, v) for k, v in node.kwargs.items()
-                    }
-                    nodes.append({"args": args, "kwargs": kwargs})
+                if node.layer is not layer:
+                    continue
+                if is_op:
+                    nodes.append(
+                        {"args": [tensor_config(x) for x in layer.operands], "kwargs": {}}
+                    )
+                    continue
+                args = [nest.map_structure(tensor_config, node.first)]
+                args += [nest.map_structure(tensor_config, a) for a in node.args]
+                kwargs = {k: nest.map_structure(tensor_config, v) for k, v in node.kwargs.items()}
+                nodes.append({"args": args, "kwargs": kwargs})
             entry["inbound_nodes"] = nodes
             layers.append(entry)
 
@@ -369,6 +368,10 @@ class Functional(Model):
             "output_layers": refs(self._outputs_struct),
         }
 
+    def get_build_config(self) -> dict:
+        """A functional model is built by construction: Keras writes no input shape."""
+        return {"input_shape": None}
+
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Functional:
         """Rebuilds the layers and replays their calls to recover the graph."""
@@ -377,6 +380,13 @@ class Functional(Model):
         pending = []
         for entry in config["layers"]:
             layer_config = {k: v for k, v in entry.items() if k not in ("inbound_nodes", "name")}
+            if _is_operation_config(entry):
+                # An operation on KerasTensors (`x / 255.0`): replayed on the resolved
+                # arguments, as Keras 3 does.
+                created[entry["name"]] = _OperationReplay(entry["class_name"], entry["name"])
+                for index, node in enumerate(entry.get("inbound_nodes", [])):
+                    pending.append((entry["name"], index, node))
+                continue
             layer = serialization_lib.deserialize_keras_object(
                 layer_config, custom_objects=custom_objects
             )
@@ -451,4 +461,32 @@ class Functional(Model):
         return cls(inputs, outs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
+def _is_operation_config(entry: dict) -> bool:
+    module = entry.get("module") or ""
+    return module.startswith("keras.src.ops") or (
+        module == "" and entry.get("class_name") in input_layer.OPERATIONS
+    )
+
+
+class _OperationReplay:
+    """Stands in for an operation while `from_config` replays the graph."""
+
+    def __init__(self, op_name: str, name: str) -> None:
+        input_layer.operation_class(op_name)  # unsupported operations fail early
+        self.op_name = op_name
+        self.name = name
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if kwargs:
+            raise ValueError(
+                f"Operation '{self.op_name}' ({self.name}) got unsupported keyword "
+                f"arguments {sorted(kwargs)} in the model config."
+            )
+        return input_layer._operation(self.op_name, *args, name=self.name)
+
+
+# Keras 3 writes functional models as module "keras.src.models.functional" with
+# registered_name "Functional"; ndflow files from before read back through "keras".
 serialization_lib.register_builtin("keras", Functional)
+serialization_lib.register_builtin("keras.src.models.functional", Functional)
+Functional._keras_registered_name = "Functional"

@@ -234,6 +234,8 @@ def serialize_keras_object(obj: Any) -> Any:
         }
         if registered is not None:
             out["module"] = None
+        elif "_keras_registered_name" in _own(cls):
+            out["registered_name"] = cls._keras_registered_name  # Keras' "Functional"
         build_config = getattr(obj, "get_build_config", None)
         if build_config is not None:
             bc = build_config()
