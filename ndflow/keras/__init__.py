@@ -24,6 +24,9 @@ from ndflow._src.keras.models.model import Model as Model
 from ndflow._src.keras.models.sequential import Sequential as Sequential
 from ndflow.keras import models as models
 
+# --- saving (ndflow/_src/keras/saving) ----------------------------------------------------
+from ndflow.keras import saving as saving
+
 # --- losses, metrics, optimizers, callbacks -----------------------------------------------
 from ndflow.keras import callbacks as callbacks
 from ndflow.keras import losses as losses

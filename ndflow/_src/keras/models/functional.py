@@ -344,9 +344,7 @@ class Functional(Model):
                 if node.layer is not layer:
                     continue
                 if is_op:
-                    nodes.append(
-                        {"args": [tensor_config(x) for x in layer.operands], "kwargs": {}}
-                    )
+                    nodes.append({"args": [tensor_config(x) for x in layer.operands], "kwargs": {}})
                     continue
                 args = [nest.map_structure(tensor_config, node.first)]
                 args += [nest.map_structure(tensor_config, a) for a in node.args]

@@ -165,6 +165,17 @@ class Model(Trainer, Layer):
                 "available in this build."
             ) from e
 
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Model:
+        """A functional config (`layers`, `input_layers`, `output_layers`) rebuilds a
+        functional model, as `keras.Model.from_config` does; otherwise `cls(**config)`."""
+        functional_keys = {"name", "layers", "input_layers", "output_layers"}
+        if cls is Model and functional_keys.issubset(config):
+            from ndflow._src.keras.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return super().from_config(config)
+
     def get_compile_config(self) -> dict:
         """The arguments of `compile` in Keras 3's serialized form ({} when not compiled);
         `.keras` files store it so `load_model` can recompile."""
@@ -219,9 +230,7 @@ class Model(Trainer, Layer):
         import ndflow as tf
 
         def is_shape(x: Any) -> bool:
-            return isinstance(x, (list, tuple)) and all(
-                d is None or isinstance(d, int) for d in x
-            )
+            return isinstance(x, (list, tuple)) and all(d is None or isinstance(d, int) for d in x)
 
         def zeros(s: Any) -> Any:
             if is_shape(s):

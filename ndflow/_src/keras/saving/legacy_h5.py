@@ -41,23 +41,30 @@ def _layer_weights(layer: Any) -> list:
     return list(layer.trainable_weights) + list(layer.non_trainable_weights)
 
 
+def _name_array(names: list[str]) -> np.ndarray:
+    # Keras writes an empty float array when a layer has no weights.
+    return np.array([n.encode("utf8") for n in names]) if names else np.array([], "float64")
+
+
 def _write_group(group: Any, names: list[str], values: list) -> None:
-    group.attrs["weight_names"] = np.array([n.encode("utf8") for n in names], dtype=object)
-    used: set[str] = set()
-    for name, value in zip(names, values):
-        key = name
-        n = 1
-        while key in used or (key in group and not isinstance(group[key], type(group))):
+    """One dataset per weight; repeated names get a `_1`, `_2` suffix so that
+    `weight_names` always lists distinct datasets."""
+    keys: list[str] = []
+    for name in names:
+        key, n = name, 1
+        while key in keys:
             key = f"{name}_{n}"
             n += 1
-        used.add(key)
+        keys.append(key)
+    group.attrs["weight_names"] = _name_array(keys)
+    for key, value in zip(keys, values):
         group.create_dataset(key, data=np.asarray(value))
 
 
 def save_weights_to_hdf5_group(f: Any, model: Any) -> None:
     """Keras' legacy per-layer weights layout under `f` (the `model_weights` group)."""
     layers = list(model.layers)
-    f.attrs["layer_names"] = np.array([x.name.encode("utf8") for x in layers], dtype=object)
+    f.attrs["layer_names"] = _name_array([x.name for x in layers])
     f.attrs["backend"] = "tensorflow"
     f.attrs["keras_version"] = saving_lib.KERAS_VERSION
     for layer in layers:
@@ -165,7 +172,9 @@ def _load_group(model: Any, f: Any, filepath: str, skip_mismatch: bool) -> None:
                     break
         if problem:
             if skip_mismatch:
-                warnings.warn(f"Skipping loading weights for layer '{layer.name}': {problem}")
+                warnings.warn(
+                    f"Skipping loading weights for layer '{layer.name}': {problem}", stacklevel=2
+                )
                 continue
             raise ValueError(problem)
         for w, v in zip(weights, values):

@@ -77,8 +77,7 @@ def save_model(
         )
     if zipped is False and path.endswith(".keras"):
         raise ValueError(
-            "ndflow only writes zipped `.keras` files. Received: zipped=False, "
-            f"filepath={path}"
+            f"ndflow only writes zipped `.keras` files. Received: zipped=False, filepath={path}"
         )
     if is_h5:
         warnings.warn(

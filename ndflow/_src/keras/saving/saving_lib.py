@@ -86,7 +86,9 @@ def write_atomically(filepath: str, write: Callable[[str], None]) -> None:
     into place; if `write` raises, the temporary file is removed and `filepath` is left
     as it was."""
     directory = os.path.dirname(os.path.abspath(filepath))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(filepath)}.", suffix=".tmp", dir=directory)
+    fd, tmp = tempfile.mkstemp(
+        prefix=f".{os.path.basename(filepath)}.", suffix=".tmp", dir=directory
+    )
     os.close(fd)
     try:
         write(tmp)

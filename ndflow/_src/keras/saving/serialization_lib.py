@@ -303,6 +303,11 @@ def deserialize_keras_object(
         TypeError: the class or function cannot be found (Keras' wording).
         ValueError: a serialized `lambda` while `safe_mode` is True.
     """
+    # An enclosing deserialization (load_model(safe_mode=False)) decides for the nested
+    # calls that layers such as Functional make without passing safe_mode, as in Keras.
+    scoped = in_safe_mode()
+    if scoped is not None:
+        safe_mode = scoped
     if config is None or isinstance(config, (bool, int, float)):
         return config
     if isinstance(config, str):
