@@ -472,6 +472,8 @@ class Trainer:
         self._in_fit = True
         try:
             cbs.on_train_begin()
+            # BackupAndRestore sets the epoch to resume from in on_train_begin (Keras 3).
+            initial_epoch = self.__dict__.pop("_initial_epoch", None) or initial_epoch
             logs: dict = {}
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
