@@ -58,12 +58,30 @@ def h5py() -> Any:
     return module
 
 
+_REGISTERING_MODULES = (
+    "layers.convolutional",
+    "layers.core",
+    "layers.input_layer",
+    "layers.merging",
+    "layers.normalization",
+    "layers.pooling",
+    "layers.regularization",
+    "layers.reshaping",
+    "models.functional",
+    "models.sequential",
+)
+
+
 def register_training_families() -> None:
     """Makes optimizers, losses and metrics known to `serialization_lib` under their
     public Keras modules, so compile configs serialize as Keras writes them
     (`"module": "keras.optimizers"`) and deserialize by class name."""
-    import ndflow.keras  # noqa: F401 - registers every built-in layer and model class
+    import importlib
+
     from ndflow._src.keras import losses, metrics, optimizers
+
+    for name in _REGISTERING_MODULES:  # built-in layers and models register on import
+        importlib.import_module(f"ndflow._src.keras.{name}")
 
     for module, family in (
         ("keras.optimizers", optimizers),
