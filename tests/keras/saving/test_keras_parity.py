@@ -164,3 +164,56 @@ def test_legacy_h5_moves_both_ways(real_tf, tmp_path):
         from_kr = tf.keras.models.load_model(str(tmp_path / "k.h5"))
     np.testing.assert_allclose(np.asarray(nd(x)), np.asarray(from_nd(x)), rtol=1e-5)
     np.testing.assert_allclose(np.asarray(kr(x)), np.asarray(from_kr(x)), rtol=1e-5)
+
+
+@pytest.mark.parametrize(
+    "name, kwargs",
+    [
+        ("SGD", {"momentum": 0.9}),
+        ("RMSprop", {"momentum": 0.5, "centered": True}),
+        ("Adagrad", {}),
+        ("Adadelta", {"learning_rate": 1.0}),
+        ("Adamax", {}),
+        ("Nadam", {}),
+        ("Ftrl", {}),
+        ("Lion", {"learning_rate": 0.001}),
+        ("AdamW", {}),
+        ("Adam", {"amsgrad": True}),
+    ],
+)
+def test_optimizer_state_order_matches_keras(real_tf, tmp_path, name, kwargs):
+    """Keras continues training from an ndflow file exactly as ndflow does, so every
+    slot (momentum vs velocity, ...) landed in the variable Keras expects."""
+    x = RNG.rand(16, 4).astype("float32")
+    y = RNG.rand(16, 1).astype("float32")
+    tf.keras.utils.set_random_seed(3)
+    nd = tf.keras.Sequential(
+        [
+            tf.keras.Input((4,)),
+            tf.keras.layers.Dense(6, activation="tanh"),
+            tf.keras.layers.Dense(1),
+        ]
+    )
+    nd.compile(optimizer=getattr(tf.keras.optimizers, name)(**kwargs), loss="mse")
+    nd.fit(x, y, epochs=2, batch_size=8, shuffle=False, verbose=0)
+    nd.save(str(tmp_path / "nd.keras"))
+    kr = real_tf.keras.models.load_model(str(tmp_path / "nd.keras"))
+    assert [tuple(v.shape) for v in kr.optimizer.variables] == [
+        tuple(v.shape) for v in saving_order_variables(nd)
+    ]
+    back = tf.keras.models.load_model(str(tmp_path / "nd.keras"))
+    nd.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    back.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(nd.get_weights(), back.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        kr.fit(x, y, epochs=1, batch_size=8, shuffle=False, verbose=0)
+    for a, b in zip(kr.get_weights(), nd.get_weights()):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def saving_order_variables(model):
+    from ndflow._src.keras.saving import saving_lib
+
+    return saving_lib.optimizer_variables(model.optimizer)

@@ -251,7 +251,7 @@ def optimizer_variables(opt: Any) -> list:
     if getattr(opt, "use_ema", False):
         head += n
     slots = variables[head:]
-    if len(slots) < 2 * n or len(slots) % n:
+    if len(slots) < 2 * n:  # trailing extras (Nadam's u_product) keep their place
         return variables
     first, second = slots[:n], slots[n : 2 * n]
     mixed = [v for pair in zip(first, second) for v in pair]
@@ -307,16 +307,18 @@ def _load_own(obj: Any, store: Any) -> None:
     if _overrides(obj, "load_own_variables"):
         obj.load_own_variables(store)
         return
-    if isinstance(obj, Optimizer) and len(store.keys()) != len(obj.variables):
-        msg = (
-            f"Skipping variable loading for optimizer '{obj.name}', because it has "
-            f"{len(obj.variables)} variables whereas the saved optimizer has "
-            f"{len(store.keys())} variables. "
-        )
-        if len(obj.variables) <= 2 and not obj.built:
-            msg += "This is likely because the optimizer has not been called/built yet."
-        warnings.warn(msg, stacklevel=3)
-        return
+    if isinstance(obj, Optimizer):
+        count = len(_own_variables(obj))
+        if len(store.keys()) != count:
+            msg = (
+                f"Skipping variable loading for optimizer '{obj.name}', because it has "
+                f"{count} variables whereas the saved optimizer has "
+                f"{len(store.keys())} variables. "
+            )
+            if not obj.built:
+                msg += "This is likely because the optimizer has not been called/built yet."
+            warnings.warn(msg, stacklevel=3)
+            return
     _check_count(obj, store)
     for i, v in enumerate(_own_variables(obj)):
         value = np.asarray(store[str(i)])
