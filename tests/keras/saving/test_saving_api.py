@@ -511,3 +511,20 @@ def test_legacy_h5_round_trip_with_compile_state(tmp_path):
     fresh = _compiled(seed=3)
     fresh.load_weights(path)
     _assert_same_outputs(model, fresh, x)
+
+
+def _my_loss(y_true, y_pred):
+    return tf.reduce_mean(tf.abs(y_true - y_pred))
+
+
+def test_custom_loss_function_needs_custom_objects(tmp_path):
+    model = keras.Sequential([keras.Input((4,)), keras.layers.Dense(1)])
+    model.compile(optimizer="sgd", loss=_my_loss)
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    with pytest.raises(TypeError, match="Could not locate function '_my_loss'"):
+        keras.models.load_model(path)
+    loaded = keras.models.load_model(path, custom_objects={"_my_loss": _my_loss})
+    assert loaded.compiled
+    loaded.fit(X4, np.zeros((8, 1), "float32"), epochs=1, verbose=0)
+    assert keras.models.load_model(path, compile=False) is not None

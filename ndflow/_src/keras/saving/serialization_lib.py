@@ -258,9 +258,9 @@ _LAMBDA_ERROR = (
 )
 
 
-def _not_found(class_name: str, config: Any) -> TypeError:
+def _not_found(class_name: str, config: Any, obj_type: str = "class") -> TypeError:
     return TypeError(
-        f"Could not locate class '{class_name}'. Make sure custom classes and functions are "
+        f"Could not locate {obj_type} '{class_name}'. Make sure custom classes and functions are "
         "decorated with `@keras.saving.register_keras_serializable()`. If they are already "
         "decorated, make sure they are all imported so that the decorator is run before "
         f"trying to load them. Full object config: {config}"
@@ -354,7 +354,7 @@ def deserialize_keras_object(
                 None,
             )
         if fn is None:
-            raise _not_found(inner, config)
+            raise _not_found(inner, config, "function")
         return fn
     cls = _lookup(module, class_name, registered, custom_objects, module_objects)
     if cls is None:
