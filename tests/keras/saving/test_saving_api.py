@@ -440,10 +440,32 @@ def test_interrupted_save_leaves_previous_file_intact(name, tmp_path, monkeypatc
     def fail_midway(*args, **kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr(saving_lib, "_save_own", fail_midway)
+    # Fail after part of the new file has been written: the zip's third member, the
+    # HDF5 writers' per-object datasets.
+    real_writestr = zipfile.ZipFile.writestr
+
+    def writestr(self, name, data, *args, **kwargs):
+        if name == "model.weights.h5":
+            raise OSError("disk full")
+        return real_writestr(self, name, data, *args, **kwargs)
+
+    written = []
+
+    def fail_after_first(obj, store):
+        if written:
+            raise OSError("disk full")
+        written.append(obj)
+        real_save_own(obj, store)
+
+    real_save_own = saving_lib._save_own
     from ndflow._src.keras.saving import legacy_h5
 
-    monkeypatch.setattr(legacy_h5, "_write_group", fail_midway)
+    if name == "m.keras":
+        monkeypatch.setattr(zipfile.ZipFile, "writestr", writestr)
+    elif name == "m.weights.h5":
+        monkeypatch.setattr(saving_lib, "_save_own", fail_after_first)
+    else:
+        monkeypatch.setattr(legacy_h5, "_write_group", fail_midway)
     second = _sequential()
     with pytest.raises(OSError, match="disk full"):
         if name.endswith(".weights.h5"):
