@@ -217,3 +217,31 @@ def saving_order_variables(model):
     from ndflow._src.keras.saving import saving_lib
 
     return saving_lib.optimizer_variables(model.optimizer)
+
+
+def _subclassed(k):
+    class Sub(k.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.zeta = k.layers.Dense(2)
+            self.blocks = [k.layers.Dense(3), [k.layers.Dense(3)]]
+            self.alpha = k.layers.BatchNormalization()
+            self._hidden = k.layers.Dense(3)
+
+        def call(self, x):
+            x = self.blocks[1][0](self.blocks[0](x))
+            return self.zeta(self.alpha(self._hidden(x)))
+
+    model = Sub()
+    model(np.ones((2, 4), "float32"))
+    return model
+
+
+def test_subclassed_model_weights_layout_matches_keras(real_tf, tmp_path):
+    """Attribute names, containers ("blocks/container/dense"), private attributes last
+    and `layers` for what is left: the same object paths as Keras 3."""
+    _subclassed(tf.keras).save_weights(str(tmp_path / "nd.weights.h5"))
+    _subclassed(real_tf.keras).save_weights(str(tmp_path / "k.weights.h5"))
+    ours = _h5_layout(str(tmp_path / "nd.weights.h5"))
+    assert ours == _h5_layout(str(tmp_path / "k.weights.h5"))
+    assert "blocks/container/dense/vars/0" in ours and "layers/dense/vars/0" in ours
