@@ -550,3 +550,68 @@ def test_custom_loss_function_needs_custom_objects(tmp_path):
     assert loaded.compiled
     loaded.fit(X4, np.zeros((8, 1), "float32"), epochs=1, verbose=0)
     assert keras.models.load_model(path, compile=False) is not None
+
+
+def test_keras2_legacy_h5_file_loads(tmp_path):
+    """tf.keras 2.x wrote nodes as `[[layer, node, tensor, kwargs]]`, class names without
+    modules and `weight_names` ending in ":0"."""
+    import h5py
+
+    config = {
+        "class_name": "Functional",
+        "config": {
+            "name": "model",
+            "layers": [
+                {
+                    "class_name": "InputLayer",
+                    "config": {"batch_input_shape": [None, 3], "dtype": "float32", "name": "in"},
+                    "name": "in",
+                    "inbound_nodes": [],
+                },
+                {
+                    "class_name": "Dense",
+                    "config": {
+                        "name": "d1",
+                        "units": 2,
+                        "activation": "relu",
+                        "kernel_initializer": {"class_name": "GlorotUniform", "config": {}},
+                    },
+                    "name": "d1",
+                    "inbound_nodes": [[["in", 0, 0, {}]]],
+                },
+                {
+                    "class_name": "Dense",
+                    "config": {"name": "d2", "units": 2},
+                    "name": "d2",
+                    "inbound_nodes": [[["in", 0, 0, {}]]],
+                },
+                {
+                    "class_name": "Add",
+                    "config": {"name": "add"},
+                    "name": "add",
+                    "inbound_nodes": [[["d1", 0, 0, {}], ["d2", 0, 0, {}]]],
+                },
+            ],
+            "input_layers": [["in", 0, 0]],
+            "output_layers": [["add", 0, 0]],
+        },
+    }
+    k1, b1 = RNG.rand(3, 2).astype("float32"), RNG.rand(2).astype("float32")
+    k2, b2 = RNG.rand(3, 2).astype("float32"), RNG.rand(2).astype("float32")
+    path = str(tmp_path / "keras2.h5")
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = "2.15.0"
+        f.attrs["backend"] = "tensorflow"
+        f.attrs["model_config"] = json.dumps(config)
+        weights = f.create_group("model_weights")
+        weights.attrs["layer_names"] = [b"in", b"d1", b"d2", b"add"]
+        for name, values in (("in", []), ("d1", [k1, b1]), ("d2", [k2, b2]), ("add", [])):
+            g = weights.create_group(name)
+            names = [f"{name}/{w}:0".encode() for w in ("kernel", "bias")[: len(values)]]
+            g.attrs["weight_names"] = names if names else np.array([], "float64")
+            for n, v in zip(names, values):
+                g.create_dataset(n.decode(), data=v)
+    model = keras.models.load_model(path)
+    x = RNG.rand(4, 3).astype("float32")
+    expected = np.maximum(x @ k1 + b1, 0) + x @ k2 + b2
+    np.testing.assert_allclose(np.asarray(model(x)), expected, rtol=1e-5)

@@ -392,7 +392,7 @@ class Functional(Model):
             if isinstance(layer, InputLayer):
                 outputs[(layer.name, 0)] = [layer.output]
             for index, node in enumerate(entry.get("inbound_nodes", [])):
-                pending.append((entry["name"], index, node))
+                pending.append((entry["name"], index, _keras2_node(node)))
 
         def is_ref(x: Any) -> bool:
             return isinstance(x, dict) and x.get("class_name") == "__keras_tensor__"
@@ -459,11 +459,25 @@ class Functional(Model):
         return cls(inputs, outs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
+def _keras2_node(node: Any) -> Any:
+    """Keras 2 (tf.keras 2.x) wrote a node as a list of `[layer, node_index,
+    tensor_index, kwargs]` inputs; Keras 3 as `{"args", "kwargs"}`. Converts the former."""
+    if isinstance(node, dict):
+        return node
+    if not isinstance(node, list) or not all(isinstance(x, list) for x in node):
+        raise ValueError(f"Unrecognized inbound node in a functional config: {node}")
+
+    def ref(x: list) -> dict:
+        return {"class_name": "__keras_tensor__", "config": {"keras_history": list(x[:3])}}
+
+    refs = [ref(x) for x in node]
+    kwargs = node[0][3] if node and len(node[0]) > 3 and isinstance(node[0][3], dict) else {}
+    return {"args": [refs[0] if len(refs) == 1 else refs], "kwargs": dict(kwargs)}
+
+
 def _is_operation_config(entry: dict) -> bool:
-    module = entry.get("module") or ""
-    return module.startswith("keras.src.ops") or (
-        module == "" and entry.get("class_name") in input_layer.OPERATIONS
-    )
+    # Keras 3 writes operations with their module; a bare "Add" is Keras 2's merge layer.
+    return (entry.get("module") or "").startswith("keras.src.ops")
 
 
 class _OperationReplay:
