@@ -245,3 +245,45 @@ def test_subclassed_model_weights_layout_matches_keras(real_tf, tmp_path):
     ours = _h5_layout(str(tmp_path / "nd.weights.h5"))
     assert ours == _h5_layout(str(tmp_path / "k.weights.h5"))
     assert "blocks/container/dense/vars/0" in ours and "layers/dense/vars/0" in ours
+
+
+def test_adapted_normalization_moves_to_keras(real_tf, tmp_path):
+    data = (RNG.rand(20, 4) * 5).astype("float32")
+    nd_norm = tf.keras.layers.Normalization()
+    nd_norm.adapt(data)
+    nd = tf.keras.Sequential([tf.keras.Input((4,)), nd_norm, tf.keras.layers.Dense(2)])
+    kr = real_tf.keras.Sequential(
+        [
+            real_tf.keras.Input((4,)),
+            real_tf.keras.layers.Normalization(),
+            real_tf.keras.layers.Dense(2),
+        ]
+    )
+    nd.save_weights(str(tmp_path / "nd.weights.h5"))
+    kr.save_weights(str(tmp_path / "k.weights.h5"))
+    assert _h5_layout(str(tmp_path / "nd.weights.h5")) == _h5_layout(str(tmp_path / "k.weights.h5"))
+    nd.save(str(tmp_path / "nd.keras"))
+    loaded = real_tf.keras.models.load_model(str(tmp_path / "nd.keras"))
+    np.testing.assert_allclose(np.asarray(loaded(data)), np.asarray(nd(data)), rtol=1e-5, atol=1e-5)
+
+
+def _ops_model(k, constant):
+    inputs = k.Input((4,), name="x")
+    w = constant(np.arange(8, dtype="float32").reshape(4, 2) / 10)
+    y = abs(inputs // 2.0 % 3.0) @ w
+    return k.Model(inputs, k.layers.Dense(2, name="head")(y - 1.0))
+
+
+@pytest.mark.parametrize("writer", ["ndflow", "keras"])
+def test_operation_models_move_both_ways(real_tf, tmp_path, writer):
+    nd = _ops_model(tf.keras, tf.constant)
+    kr = _ops_model(real_tf.keras, real_tf.constant)
+    kr.set_weights(nd.get_weights())
+    assert nd.get_config()["input_layers"] == list(kr.get_config()["input_layers"])
+    source = nd if writer == "ndflow" else kr
+    path = str(tmp_path / "ops.keras")
+    source.save(path)
+    x = np.arange(12, dtype="float32").reshape(3, 4)
+    expected = np.asarray(source(x))
+    for load in (tf.keras.models.load_model, real_tf.keras.models.load_model):
+        np.testing.assert_allclose(np.asarray(load(path)(x)), expected, rtol=1e-5, atol=1e-6)

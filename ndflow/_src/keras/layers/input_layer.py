@@ -89,17 +89,48 @@ class KerasTensor:
     def __neg__(self) -> Any:
         return _operation("Negative", self)
 
+    def __floordiv__(self, other: Any) -> Any:
+        return _operation("FloorDivide", self, other)
 
-# Keras 3's operation classes (keras.src.ops.numpy) behind KerasTensor arithmetic.
-OPERATIONS: dict[str, Any] = {
-    "Add": lambda a, b: a + b,
-    "Subtract": lambda a, b: a - b,
-    "Multiply": lambda a, b: a * b,
-    "TrueDivide": lambda a, b: a / b,
-    "Power": lambda a, b: a**b,
-    "Negative": lambda a: -a,
+    def __rfloordiv__(self, other: Any) -> Any:
+        return _operation("FloorDivide", other, self)
+
+    def __mod__(self, other: Any) -> Any:
+        return _operation("Mod", self, other)
+
+    def __rmod__(self, other: Any) -> Any:
+        return _operation("Mod", other, self)
+
+    def __abs__(self) -> Any:
+        return _operation("Absolute", self)
+
+    def __matmul__(self, other: Any) -> Any:
+        return _operation("Matmul", self, other)
+
+    def __rmatmul__(self, other: Any) -> Any:
+        return _operation("Matmul", other, self)
+
+
+# Keras 3's operation classes behind KerasTensor arithmetic (keras.src.ops.numpy), plus
+# a few `keras.ops` functions Keras files may hold: name -> (module, function). Extra
+# entries of an operation's config (Cast's dtype) are passed as keyword arguments.
+OPERATIONS: dict[str, tuple[str, Any]] = {
+    "Add": ("keras.src.ops.numpy", lambda a, b: a + b),
+    "Subtract": ("keras.src.ops.numpy", lambda a, b: a - b),
+    "Multiply": ("keras.src.ops.numpy", lambda a, b: a * b),
+    "TrueDivide": ("keras.src.ops.numpy", lambda a, b: a / b),
+    "FloorDivide": ("keras.src.ops.numpy", lambda a, b: a // b),
+    "Mod": ("keras.src.ops.numpy", lambda a, b: a % b),
+    "Power": ("keras.src.ops.numpy", lambda a, b: a**b),
+    "Negative": ("keras.src.ops.numpy", lambda a: -a),
+    "Absolute": ("keras.src.ops.numpy", lambda a: tf.abs(a)),
+    "Matmul": ("keras.src.ops.numpy", lambda a, b: tf.matmul(a, b)),
+    "Exp": ("keras.src.ops.numpy", lambda a: tf.exp(a)),
+    "Log": ("keras.src.ops.numpy", lambda a: tf.math.log(a)),
+    "Sqrt": ("keras.src.ops.numpy", lambda a: tf.sqrt(a)),
+    "Square": ("keras.src.ops.numpy", lambda a: tf.square(a)),
+    "Cast": ("keras.src.ops.core", lambda a, dtype: tf.cast(a, dtype)),
 }
-OPERATIONS_MODULE = "keras.src.ops.numpy"
 
 
 class KerasOperation(Layer):
@@ -113,9 +144,10 @@ class KerasOperation(Layer):
 
     _is_keras_operation = True
 
-    def __init__(self, operands: tuple = (), **kwargs: Any) -> None:
+    def __init__(self, operands: tuple = (), op_kwargs: dict | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.__dict__["_operands"] = tuple(operands)
+        self.__dict__["_op_kwargs"] = dict(op_kwargs or {})
 
     @property
     def operands(self) -> tuple:
@@ -124,10 +156,10 @@ class KerasOperation(Layer):
     def call(self, inputs: Any) -> Any:
         values = list(inputs) if isinstance(inputs, list) else [inputs]
         args = [values.pop(0) if isinstance(x, KerasTensor) else x for x in self.operands]
-        return OPERATIONS[type(self).__name__](*args)
+        return OPERATIONS[type(self).__name__][1](*args, **self.__dict__["_op_kwargs"])
 
     def get_config(self) -> dict:
-        return {"name": self.name}
+        return {"name": self.name, **self.__dict__["_op_kwargs"]}
 
 
 _OPERATION_CLASSES: dict[str, type] = {}
@@ -143,16 +175,18 @@ def operation_class(op_name: str) -> type:
         )
     cls = _OPERATION_CLASSES.get(op_name)
     if cls is None:
-        cls = type(op_name, (KerasOperation,), {"_keras_module": OPERATIONS_MODULE})
+        module = OPERATIONS[op_name][0]
+        cls = type(op_name, (KerasOperation,), {"_keras_module": module})
         _OPERATION_CLASSES[op_name] = cls
     return cls
 
 
-def _operation(op_name: str, *operands: Any, name: str | None = None) -> Any:
+def _operation(op_name: str, *operands: Any, name: str | None = None, **op_kwargs: Any) -> Any:
     """Applies operation `op_name` to `operands`, of which the KerasTensors become the
     node's inputs."""
     cls = operation_class(op_name)
-    layer = cls(operands, name=name or backend.unique_name(backend.to_snake_case(op_name)))
+    name = name or backend.unique_name(backend.to_snake_case(op_name))
+    layer = cls(operands, op_kwargs, name=name)
     tensors = [x for x in operands if isinstance(x, KerasTensor)]
     return layer(tensors if len(tensors) > 1 else tensors[0])
 

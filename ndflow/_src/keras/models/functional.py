@@ -354,8 +354,8 @@ class Functional(Model):
             layers.append(entry)
 
         def refs(struct: Any) -> Any:
-            if isinstance(struct, KerasTensor):
-                return [self._tensor_ref(struct)]
+            if isinstance(struct, KerasTensor):  # one tensor: a flat ref, as Keras 3 writes
+                return self._tensor_ref(struct)
             return nest.map_structure(self._tensor_ref, struct)
 
         return {
@@ -381,7 +381,9 @@ class Functional(Model):
             if _is_operation_config(entry):
                 # An operation on KerasTensors (`x / 255.0`): replayed on the resolved
                 # arguments, as Keras 3 does.
-                created[entry["name"]] = _OperationReplay(entry["class_name"], entry["name"])
+                created[entry["name"]] = _OperationReplay(
+                    entry["class_name"], entry["name"], entry.get("config") or {}
+                )
                 for index, node in enumerate(entry.get("inbound_nodes", [])):
                     pending.append((entry["name"], index, node))
                 continue
@@ -419,6 +421,9 @@ class Functional(Model):
             if is_ref(x):
                 name, node_index, tensor_index = x["config"]["keras_history"]
                 return outputs[(name, node_index)][tensor_index]
+            if isinstance(x, dict) and "class_name" in x and "config" in x:
+                # A serialized constant argument ("__tensor__", "__numpy__", ...).
+                return serialization_lib.deserialize_keras_object(x, custom_objects)
             if isinstance(x, dict):
                 return {k: resolve(v) for k, v in x.items()}
             if isinstance(x, list):
@@ -483,10 +488,11 @@ def _is_operation_config(entry: dict) -> bool:
 class _OperationReplay:
     """Stands in for an operation while `from_config` replays the graph."""
 
-    def __init__(self, op_name: str, name: str) -> None:
+    def __init__(self, op_name: str, name: str, config: dict) -> None:
         input_layer.operation_class(op_name)  # unsupported operations fail early
         self.op_name = op_name
         self.name = name
+        self.op_kwargs = {k: v for k, v in config.items() if k != "name"}
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if kwargs:
@@ -494,7 +500,7 @@ class _OperationReplay:
                 f"Operation '{self.op_name}' ({self.name}) got unsupported keyword "
                 f"arguments {sorted(kwargs)} in the model config."
             )
-        return input_layer._operation(self.op_name, *args, name=self.name)
+        return input_layer._operation(self.op_name, *args, name=self.name, **self.op_kwargs)
 
 
 # Keras 3 writes functional models as module "keras.src.models.functional" with

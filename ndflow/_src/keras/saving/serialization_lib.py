@@ -199,7 +199,15 @@ def serialize_keras_object(obj: Any) -> Any:
     if hasattr(obj, "dtype") and hasattr(obj, "tolist") and not hasattr(obj, "get_config"):
         return obj.tolist()  # NumPy arrays and scalars
     if hasattr(obj, "numpy") and not hasattr(obj, "get_config"):
-        return serialize_keras_object(obj.numpy())
+        # Tensors (e.g. a constant operand of `x @ w`), as Keras writes them.
+        value = obj.numpy()
+        return {
+            "class_name": "__tensor__",
+            "config": {
+                "value": value.tolist(),
+                "dtype": getattr(obj.dtype, "name", str(value.dtype)),
+            },
+        }
     if _is_lambda(obj):
         return _serialize_lambda(obj)
     if isinstance(obj, types.FunctionType) or (callable(obj) and not hasattr(obj, "get_config")):
@@ -334,6 +342,12 @@ def deserialize_keras_object(
         import numpy as np
 
         return np.array(inner["value"], dtype=inner.get("dtype"))
+    if class_name == "__tensor__":
+        import numpy as np
+
+        from ndflow._src.framework import constant
+
+        return constant.constant(np.array(inner["value"], dtype=inner.get("dtype")))
     if class_name == "__lambda__":
         if safe_mode:
             raise ValueError(_LAMBDA_ERROR)
