@@ -110,11 +110,21 @@ def write_atomically(filepath: str, write: Callable[[str], None]) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, _file_mode(filepath))  # mkstemp's 0600 would hide the file from others
         os.replace(tmp, filepath)
     except BaseException:
         if os.path.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _file_mode(filepath: str) -> int:
+    """The replaced file's permissions, or those a plain `open(path, "w")` would give."""
+    if os.path.exists(filepath):
+        return os.stat(filepath).st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
 
 
 # ------------------------------------------------------------------ object paths
@@ -361,9 +371,6 @@ class _H5Store:
             raise ValueError(f"Invalid H5 file, expected Group but received {type(node)}")
         return _H5Reader(node)
 
-    def has_path(self, path: str) -> bool:
-        return path in self.f
-
 
 class _H5Writer(dict):
     def __init__(self, group: Any) -> None:
@@ -401,7 +408,7 @@ def save_state(root: Any, f: Any) -> None:
         _save_own(obj, store.make(path, name if isinstance(name, str) else None))
 
 
-def load_state(root: Any, f: Any, skip_mismatch: bool = False, what: str = "") -> None:
+def load_state(root: Any, f: Any, skip_mismatch: bool = False) -> None:
     """Assigns the variables stored in the h5py file `f` to `root`'s objects (matched by
     Keras 3 object path). Failures are collected and raised together, as Keras does;
     with `skip_mismatch` they are warnings."""
