@@ -287,3 +287,32 @@ def test_operation_models_move_both_ways(real_tf, tmp_path, writer):
     expected = np.asarray(source(x))
     for load in (tf.keras.models.load_model, real_tf.keras.models.load_model):
         np.testing.assert_allclose(np.asarray(load(path)(x)), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_multi_output_compile_config_with_objects_moves_to_keras(real_tf, tmp_path):
+    """Loss and metric objects, per-output dicts and loss weights survive the trip."""
+    k = tf.keras
+    inputs = k.Input((4,), name="x")
+    a = k.layers.Dense(1, name="a")(inputs)
+    b = k.layers.Dense(3, activation="softmax", name="b")(inputs)
+    model = k.Model(inputs, {"a": a, "b": b})
+    model.compile(
+        optimizer=k.optimizers.SGD(0.1, momentum=0.9),
+        loss={"a": k.losses.MeanSquaredError(), "b": "sparse_categorical_crossentropy"},
+        loss_weights={"a": 1.0, "b": 0.5},
+        metrics={"a": [k.metrics.MeanAbsoluteError()], "b": ["accuracy"]},
+    )
+    x = RNG.rand(8, 4).astype("float32")
+    y = {"a": RNG.rand(8, 1).astype("float32"), "b": RNG.randint(0, 3, 8)}
+    model.fit(x, y, epochs=1, verbose=0)
+    path = str(tmp_path / "multi.keras")
+    model.save(path)
+    expected = model.evaluate(x, y, verbose=0, return_dict=True)
+    ours = tf.keras.models.load_model(path).evaluate(x, y, verbose=0, return_dict=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = real_tf.keras.models.load_model(path).evaluate(x, y, verbose=0, return_dict=True)
+    assert sorted(ours) == sorted(expected) == sorted(theirs)
+    for key in expected:
+        assert ours[key] == pytest.approx(expected[key], rel=1e-6)
+        assert theirs[key] == pytest.approx(expected[key], rel=1e-5)
