@@ -216,6 +216,12 @@ def max_pool_grad_grad(x, out, gg, kh, kw, sh, sw, pt, pl):  # pragma: no cover 
     return res
 
 
+# Elementwise kernels come in two forms: one writing a new array, and an in-place one for
+# buffers the graph executor donates. Passing the input as `out` instead would not
+# vectorize: LLVM's runtime overlap check fails for aliased arrays and takes the scalar
+# loop (3-4x slower).
+
+
 @njit(cache=True, nogil=True)
 def relu(x):  # pragma: no cover - jitted
     """max(x, 0) in one pass over a flat contiguous array; NaN stays NaN, as in TF."""
@@ -227,12 +233,73 @@ def relu(x):  # pragma: no cover - jitted
 
 
 @njit(cache=True, nogil=True)
+def relu_inplace(x):  # pragma: no cover - jitted
+    for i in range(x.size):
+        v = x[i]
+        x[i] = 0 if v < 0 else v
+
+
+@njit(cache=True, nogil=True)
 def relu_grad(g, y):  # pragma: no cover - jitted
     """g * (y > 0) in one pass (flat, same-shaped contiguous arrays)."""
     out = np.empty_like(g)
     for i in range(g.size):
         out[i] = g[i] * (y[i] > 0)
     return out
+
+
+@njit(cache=True, nogil=True)
+def relu_grad_inplace(g, y):  # pragma: no cover - jitted
+    for i in range(g.size):
+        g[i] = g[i] * (y[i] > 0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bias_add(x, b):  # pragma: no cover - jitted
+    """x + b for a contiguous (rows, channels) x in one pass, where NumPy's broadcast loop
+    restarts every `channels` elements (2.6x slower for 32 channels)."""
+    rows, c = x.shape
+    out = np.empty_like(x)
+    for r in range(rows):
+        xr = x[r]
+        orow = out[r]
+        for j in range(c):
+            orow[j] = xr[j] + b[j]
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bias_add_inplace(x, b):  # pragma: no cover - jitted
+    rows, c = x.shape
+    for r in range(rows):
+        xr = x[r]
+        for j in range(c):
+            xr[j] = xr[j] + b[j]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bias_add_relu(x, b):  # pragma: no cover - jitted
+    """relu(x + b) for a contiguous (rows, channels) x in one pass: the fused BiasAdd ->
+    Relu of conv and dense layers."""
+    rows, c = x.shape
+    out = np.empty_like(x)
+    for r in range(rows):
+        xr = x[r]
+        orow = out[r]
+        for j in range(c):
+            v = xr[j] + b[j]
+            orow[j] = 0 if v < 0 else v
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bias_add_relu_inplace(x, b):  # pragma: no cover - jitted
+    rows, c = x.shape
+    for r in range(rows):
+        xr = x[r]
+        for j in range(c):
+            v = xr[j] + b[j]
+            xr[j] = 0 if v < 0 else v
 
 
 @njit(cache=True, nogil=True)
