@@ -596,3 +596,30 @@ def test_max_pool_grad_with_and_without_the_recorded_argmax(kernels, xs, k, s, p
 def test_pool_generic_parity(real_tf, kind, xs, window, strides, padding):
     x = _rng(23).standard_normal(xs).astype(np.float32)
     compare_op(nd, real_tf, "nn.pool", [x, window, kind], {"strides": strides, "padding": padding})
+
+
+@pytest.mark.parametrize(
+    "xshape, k, strides, padding, dil",
+    [
+        ((2, 13, 13, 32), (3, 3), (1, 1), "VALID", (1, 1)),
+        ((2, 9, 8, 5), (3, 2), (2, 1), "SAME", (1, 1)),
+        ((1, 11, 10, 3), (3, 3), (1, 1), "SAME", (2, 2)),
+        ((1, 7, 7, 4), (2, 2), (3, 3), "VALID", (1, 1)),
+    ],
+)
+def test_col2im_numba_matches_the_numpy_twin_bit_for_bit(
+    monkeypatch, xshape, k, strides, padding, dil
+):
+    from ndflow._src.ops import conv_ops
+
+    if conv_ops.numba_kernels(np.float32) is None:
+        pytest.skip("numba is not installed")
+    attrs = conv_ops._A(strides, padding, (), dil)
+    oh, ow, _, _ = conv_ops._geometry(xshape, k[0], k[1], attrs)
+    dcols = _rng(4).standard_normal((xshape[0] * oh * ow, k[0] * k[1] * xshape[3]))
+    dcols = dcols.astype(np.float32)
+    fast = conv_ops._col2im(dcols, xshape, k[0], k[1], attrs)
+    monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    slow = conv_ops._col2im(dcols, xshape, k[0], k[1], attrs)
+    assert fast.shape == slow.shape == xshape
+    np.testing.assert_array_equal(fast, slow)

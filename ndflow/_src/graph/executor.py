@@ -42,11 +42,12 @@ from ndflow._src.graph.graph import Graph, Node, SymbolicTensor, foldable
 # normal use (the fast loop is taken).
 step_hooks: list[Callable[[Node, list], None]] = []
 
-# Switches for plans compiled from now on (tests compare both ways): fusing producer/
-# consumer pairs (nn_ops.FUSED_KERNELS), and running in-place kernels on donated buffers
-# (nn_ops.INPLACE_KERNELS).
+# Switches for plans compiled from now on (tests and benchmarks compare both ways): fusing
+# producer/consumer pairs (nn_ops.FUSED_KERNELS), running in-place kernels on donated
+# buffers (nn_ops.INPLACE_KERNELS), folding ops whose inputs are known up to SHAPE_ONLY_INPUTS.
 fusion_enabled = True
 donation_enabled = True
+shape_folding_enabled = True
 
 
 def _registry() -> tuple[dict, dict]:
@@ -312,7 +313,7 @@ class Plan:
             if s in constants:
                 args.append(constants[s])
                 continue
-            stand_in = _shape_stand_in(node.opdef.name, k, t)
+            stand_in = _shape_stand_in(node.opdef.name, k, t) if shape_folding_enabled else None
             if stand_in is None:
                 return None
             args.append(stand_in)
