@@ -12,6 +12,7 @@ With the `fast` extra the loops are numba kernels, compiled on first use; withou
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 from typing import Any
@@ -165,19 +166,19 @@ def apply_keras_momentum(
 
 
 def _apply_adam_kernel(r, mr, vr, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
-    var, m_var, v_var = r.var, mr.var, vr.var
+    var = r.var
     _check_grad(var, grad, "ResourceApplyAdam")
     w = _writable(var)
-    m = _writable(m_var)
-    v = _writable(v_var)
-    lr_t = float(lr) * np.sqrt(1.0 - float(beta2_power)) / (1.0 - float(beta1_power))
-    k = _numba_kernels()
+    m = _writable(mr.var)
+    v = _writable(vr.var)
+    lr_t = float(lr) * math.sqrt(1.0 - float(beta2_power)) / (1.0 - float(beta1_power))
+    k = _kernels_cache[0] if _kernels_cache else _numba_kernels()
     dt = w.dtype.type
-    if k is not None and w.dtype in (np.float32, np.float64):
-        g = np.ascontiguousarray(grad).reshape(-1)
+    if k is not None and (dt is np.float32 or dt is np.float64):
+        g = grad.reshape(-1) if grad.flags.c_contiguous else np.ascontiguousarray(grad).reshape(-1)
         flat = (w.reshape(-1), m.reshape(-1), v.reshape(-1), g)
-        scalars = (dt(lr_t), dt(1.0 - beta1), dt(1.0 - beta2), dt(epsilon))
-        _run_split(k.adam, flat, scalars)
+        scalars = np.array([lr_t, 1.0 - beta1, 1.0 - beta2, epsilon], dt)
+        _run_split(k.adam, flat, (scalars,))
         return
     m += (grad - m) * dt(1.0 - beta1)
     v += (np.square(grad) - v) * dt(1.0 - beta2)
