@@ -295,10 +295,17 @@ def bias_add_relu_inplace(x, b):  # pragma: no cover - jitted
 
 @njit(cache=True, nogil=True)
 def sparse_xent(logits, labels):  # pragma: no cover - jitted
-    """Per row of (batch, classes) logits: the loss and softmax - one_hot, in one pass."""
+    """Per row of (batch, classes) logits: the loss and softmax - one_hot, in one pass.
+
+    Returns (loss, back, bad): `bad` is the index of the first label outside [0, classes)
+    (the outputs are then undefined), or -1; checking here saves NumPy's three passes.
+    """
     b, k = logits.shape
     loss = np.empty(b, logits.dtype)
     back = np.empty_like(logits)
+    for r in range(b):
+        if labels[r] < 0 or labels[r] >= k:
+            return loss, back, r
     for r in range(b):
         m = logits[r, 0]
         for j in range(1, k):
@@ -315,7 +322,7 @@ def sparse_xent(logits, labels):  # pragma: no cover - jitted
         lab = labels[r]
         loss[r] = math.log(s) - (logits[r, lab] - m)
         back[r, lab] -= 1.0
-    return loss, back
+    return loss, back, -1
 
 
 @njit(cache=True, nogil=True)

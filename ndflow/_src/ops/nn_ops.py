@@ -781,23 +781,28 @@ def softmax_cross_entropy_with_logits(
     return loss
 
 
+def _bad_label(lab: np.ndarray, i: int, k: int) -> Exception:
+    return errors.op_error(
+        errors.InvalidArgumentError,
+        "SparseSoftmaxCrossEntropyWithLogits",
+        f"Received a label value of {int(lab[i])} which is outside the valid range of "
+        f"[0, {k}).  Label values: {' '.join(str(int(t)) for t in lab)}",
+    )
+
+
 def _sparse_xent_kernel(logits, labels):
     k = logits.shape[-1]
     flat = logits.reshape(-1, k)
     lab = labels.reshape(-1)
-    bad = (lab < 0) | (lab >= k)
-    if np.any(bad):
-        v = int(lab[np.argmax(bad)])
-        raise errors.op_error(
-            errors.InvalidArgumentError,
-            "SparseSoftmaxCrossEntropyWithLogits",
-            f"Received a label value of {v} which is outside the valid range of [0, {k}).  "
-            f"Label values: {' '.join(str(int(t)) for t in lab)}",
-        )
     nb = numba_kernels(flat.dtype)
     if nb is not None and flat.size and flat.dtype.kind == "f" and flat.dtype.itemsize >= 4:
-        loss, back = nb.sparse_xent(np.ascontiguousarray(flat), lab)
+        loss, back, bad = nb.sparse_xent(np.ascontiguousarray(flat), lab)
+        if bad >= 0:
+            raise _bad_label(lab, bad, k)
     else:
+        bad = (lab < 0) | (lab >= k)
+        if np.any(bad):
+            raise _bad_label(lab, int(np.argmax(bad)), k)
         rows = np.arange(flat.shape[0])
         shifted = flat - np.max(flat, axis=1, keepdims=True) if k else flat.copy()
         back = np.exp(shifted)
