@@ -290,6 +290,9 @@ POOL_CASES = [
     ((2, 7, 5, 2), (3, 3), (2, 1), "VALID"),
     ((1, 11, 11, 2), (2, 2), (2, 2), "VALID"),  # odd size: the last row is dropped
     ((1, 2, 2, 1), (3, 3), (1, 1), "VALID"),  # window larger than the input: empty
+    # Odd size, SAME: the padding is all at the bottom/right, the last windows overhang
+    # (the numba gradient once wrote past the array here).
+    ((2, 7, 7, 3), (2, 2), (2, 2), "SAME"),
 ]
 
 

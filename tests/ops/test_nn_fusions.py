@@ -104,3 +104,27 @@ def test_inplace_kernels_fall_back_when_they_cannot_write_in_place(kernels):
     g, y = np.ones((2, 3), np.float32), np.array([1.0, -1.0, 2.0], np.float32)
     got = nn_ops._relu_grad_inplace(g, y)
     _same(got, nn_ops._relu_grad_kernel(g, y))
+
+
+@pytest.mark.parametrize(
+    "xshape, k, s, padding",
+    [
+        ((2, 26, 26, 32), (2, 2), (2, 2), "VALID"),  # the CNN's pooling (numba, argmax path)
+        ((2, 7, 7, 3), (2, 2), (2, 2), "SAME"),
+        ((1, 9, 9, 4), (2, 2), (3, 3), "VALID"),  # gaps between windows
+        ((1, 9, 9, 4), (3, 3), (2, 2), "SAME"),  # overlapping: runs unfused
+    ],
+)
+def test_max_pool_grad_relu_fusion_matches_the_two_ops(kernels, xshape, k, s, padding):
+    from ndflow._src.ops import conv_ops
+
+    rng = np.random.default_rng(3)
+    h = np.maximum(rng.standard_normal(xshape).astype(np.float32), 0)  # a ReLU's output
+    h[0, :3, :3, 0] = 0.0  # a window of zeros: its maximum is 0, its mask 0
+    attrs = {"ksize": k, "strides": s, "padding": padding}
+    out = conv_ops._max_pool_kernel(h, **attrs)
+    g = rng.standard_normal(out.shape).astype(np.float32)
+    name, fused, pattern = nn_ops.FUSED_KERNELS[("MaxPoolGrad", "ReluGrad")]
+    assert pattern == ("out", 0)
+    expected = nn_ops._relu_grad_kernel(conv_ops._max_pool_grad_kernel(h, out, g, **attrs), h)
+    _same(fused(h, out, g, **attrs), expected)

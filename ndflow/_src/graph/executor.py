@@ -269,7 +269,9 @@ class Plan:
 
     def _fuse(self, steps: list, keep: set) -> list:
         """Replaces a producer/consumer pair with one fused step where the producer's only
-        output feeds only the consumer (nn_ops.FUSED_KERNELS, e.g. BiasAdd -> Relu)."""
+        output feeds only the consumer (nn_ops.FUSED_KERNELS, e.g. BiasAdd -> Relu), whose
+        inputs are what the fusion's pattern says: the producer's output ("out") or one of
+        the producer's own inputs (its index)."""
         fusions = _registry()[1] if fusion_enabled else {}
         if not fusions:
             return steps
@@ -288,9 +290,13 @@ class Plan:
             j = use[0]
             nxt = steps[j]
             fused = fusions.get((st[7], nxt[7]))
-            if fused is None or nxt[1] != (out,) or nxt[3] or not nxt[6] or j in dropped:
+            if fused is None or nxt[3] or not nxt[6] or j in dropped:
                 continue
-            name, kernel = fused
+            name, kernel = fused[:2]
+            pattern = fused[2] if len(fused) > 2 else ("out",)
+            wanted = tuple(out if r == "out" else st[1][r] for r in pattern)
+            if nxt[1] != wanted:
+                continue
             steps[i] = [kernel, st[1], nxt[2], st[3], (), st[5], True, name]
             dropped.add(j)
             self.stats["fused"] += 1

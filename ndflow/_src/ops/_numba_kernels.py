@@ -120,7 +120,9 @@ def max_pool_grad_from_argmax(arg, g, h, w, kh, kw, sh, sw, pt, pl):  # pragma: 
     write every cell once, so the result needs no zero fill first.
     """
     n, oh, ow, c = g.shape
-    if kh == sh and kw == sw and pt == 0 and pl == 0:
+    # (With SAME padding all of it may sit at the bottom/right: pt == pl == 0 but the last
+    # windows hang over the edge, so the tiling loop would write past the array.)
+    if kh == sh and kw == sw and pt == 0 and pl == 0 and oh * sh <= h and ow * sw <= w:
         dx = np.empty((n, h, w, c), g.dtype)
         for b in range(n):
             for y in range(oh):

@@ -646,9 +646,11 @@ INPLACE_KERNELS = {
     "BiasAdd+Relu": _bias_add_relu_inplace,
 }
 # Fusions: (producer, consumer) op types -> (fused name, kernel taking the producer's
-# arguments and attrs), used when the producer's only output feeds only the consumer,
-# whose only input it is and which has no attrs.
-FUSED_KERNELS = {("BiasAdd", "Relu"): ("BiasAdd+Relu", _bias_add_relu_kernel)}
+# arguments and attrs[, pattern]), used when the producer's only output feeds only the
+# consumer, which has no attrs and whose inputs are given by the pattern: "out" for the
+# producer's output, an int i for the producer's input i; by default ("out",). conv_ops
+# adds MaxPoolGrad -> ReluGrad.
+FUSED_KERNELS: dict = {("BiasAdd", "Relu"): ("BiasAdd+Relu", _bias_add_relu_kernel)}
 register_op(
     "BiasAddGrad",
     _bias_add_grad_kernel,
