@@ -36,6 +36,7 @@ import numpy as np
 from ndflow._src.core import dtypes, errors
 from ndflow._src.framework.execute import _KERNEL_ERRORS, kernel_error
 from ndflow._src.framework.tensor import wrap_with_dtype
+from ndflow._src.graph.blas_threads import adapt as adapt_blas_threads
 from ndflow._src.graph.graph import Graph, Node, SymbolicTensor, foldable
 
 # Test hooks: called as hook(node, slots) after each step of every plan run. Empty in
@@ -336,6 +337,7 @@ class Plan:
 
     def run(self, args: Sequence[Any]) -> list:
         """Runs the plan on input arrays; returns the output arrays."""
+        adapt_blas_threads()
         slots = list(self._template)
         for s, a in zip(self._input_slots, args):
             if slots[s] is None:
