@@ -626,3 +626,19 @@ def test_col2im_numba_matches_the_numpy_twin_bit_for_bit(
     slow = conv_ops._col2im(dcols, xshape, k[0], k[1], attrs)
     assert fast.shape == slow.shape == xshape
     np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("xshape", [(2, 26, 26, 32), (1, 7, 6, 3), (1, 2, 2, 1)])
+def test_max_pool_2x2_kernel_matches_the_general_one(xshape):
+    from ndflow._src.ops import conv_ops
+
+    nb = conv_ops.numba_kernels(np.float32)
+    if nb is None:
+        pytest.skip("numba is not installed")
+    x = np.maximum(_rng(5).standard_normal(xshape).astype(np.float32), 0)  # ties at 0
+    x.flat[::11] = np.nan
+    oh, ow = xshape[1] // 2, xshape[2] // 2
+    fast = nb.max_pool_2x2_argmax(x, oh, ow)
+    general = nb.max_pool_argmax(x, oh, ow, 2, 2, 2, 2, 0, 0)
+    for a, b in zip(fast, general):
+        np.testing.assert_array_equal(a, b)
