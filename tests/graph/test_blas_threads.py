@@ -48,6 +48,13 @@ def test_threads_drop_while_others_run_and_come_back(monkeypatch, tmp_path):
         assert calls == [1, 2]
         run(9, 6)  # never fewer than one thread
         assert calls[-1] == 1
+        run(1, 6)
+        assert calls[-1] == 2
+        # Runnable threads of this process (spinning BLAS workers) are not competition.
+        monkeypatch.setattr(blas_threads, "_own_running", lambda: 3)
+        calls.clear()
+        run(3, 6)
+        assert calls == []
     finally:
         os.close(fd)
 
@@ -62,3 +69,7 @@ def test_a_thread_count_the_user_chose_is_left_alone(monkeypatch):
     monkeypatch.setenv("NDFLOW_BLAS_ADAPT", "0")
     blas_threads.adapt()
     assert blas_threads.current_threads() is None
+
+
+def test_own_running_counts_this_thread():
+    assert blas_threads._own_running() >= 1

@@ -7,9 +7,10 @@ step took 17-27 ms with 2 BLAS threads and 5-7.5 ms with 1 (and 3.5-4.5 ms idle 
 TensorFlow's work-stealing pool degrades gracefully; this gives ndflow the same property.
 
 `adapt()` runs at the start of every graph run and, at most every `_INTERVAL` seconds,
-reads the number of runnable tasks from /proc/loadavg (a ~1 us pread): the cores not
-taken by others (smoothed over a few readings) become OpenBLAS's thread count, never more
-than it started with. Nothing happens when the user chose a thread count
+reads the number of runnable tasks from /proc/loadavg (a ~1 us pread), less this
+process's own running threads (read from /proc/self/task only when others may be
+running): the cores not taken by others (smoothed over a few readings) become OpenBLAS's
+thread count, never more than it started with. Nothing happens when the user chose a thread count
 (OPENBLAS_NUM_THREADS, OMP_NUM_THREADS), when NDFLOW_BLAS_ADAPT=0, off Linux, or when
 NumPy's BLAS is not OpenBLAS.
 
@@ -100,13 +101,34 @@ def adapt() -> None:
     except (OSError, ValueError, IndexError):
         st["active"] = False
         return
-    others = max(runnable - 1, 0)  # this thread is running
+    # Runnable tasks of this process (this thread, OpenBLAS workers still spinning after
+    # the last matmul, data threads) are not competition: count only when needed.
+    others = max(runnable - _own_running(), 0) if runnable > 1 else 0
     st["busy"] += _SMOOTHING * (others - st["busy"])
     free = (st["cores"] or st["most"]) - int(st["busy"] + 0.5)
     want = max(1, min(st["most"], free))
     if want != st["current"]:
         st["set"](want)
         st["current"] = want
+
+
+def _own_running() -> int:
+    """How many of this process's threads are running or runnable (at least 1: this one)."""
+    n = 0
+    try:
+        tids = os.listdir("/proc/self/task")
+    except OSError:
+        return 1
+    for tid in tids:
+        try:
+            with open(f"/proc/self/task/{tid}/stat", "rb") as f:
+                stat = f.read()
+        except OSError:
+            continue
+        # The state follows the parenthesised command name, which may contain spaces.
+        if stat[stat.rfind(b")") + 2 : stat.rfind(b")") + 3] == b"R":
+            n += 1
+    return max(n, 1)
 
 
 def current_threads() -> int | None:
