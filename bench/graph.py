@@ -6,6 +6,7 @@ another issue): forward, `GradientTape`, and one fused Adam update per variable
 Targets (graphs issue): MLP step <= 0.5x TensorFlow's time, CNN step <= 1.0x.
 
 Run: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python bench/graph.py
+(OPENBLAS_NUM_THREADS=1 or NDFLOW_BLAS_ADAPT=0 fix ndflow's BLAS thread count for A/B runs.)
 """
 
 from __future__ import annotations
@@ -129,6 +130,10 @@ def measure(lib_name: str) -> dict:
         y = rng.integers(0, 10, shape[0]).astype(np.int32)
         step = make_step(tf, apply_adam, forward, params(np.random.default_rng(1)))
         results[name] = time_steps(step, x, y)
+    if lib_name == "ndflow":
+        from ndflow._src.graph.blas_threads import current_threads
+
+        results["blas_threads"] = current_threads()
     return results
 
 
@@ -148,6 +153,9 @@ def main() -> None:
             f"{name:<30}{t_nd * 1e3:>8.2f}ms{t_tf * 1e3:>10.2f}ms{t_nd / t_tf:>8.2f}"
             f"{target:>8.1f}   (loss after warmup: {loss_nd:.4f} vs {loss_tf:.4f})"
         )
+    # ndflow lowers its BLAS thread count while other processes hold cores
+    # (graph/blas_threads.py): a 1 here means the machine was busy.
+    print(f"ndflow BLAS threads at the end: {ours.get('blas_threads')} (None: not adapted)")
 
 
 if __name__ == "__main__":

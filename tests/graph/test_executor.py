@@ -201,3 +201,163 @@ def test_random_ops_are_never_folded_or_merged_even_if_registered_stateless():
     a2, _ = f()
     assert a1.numpy()[0] != b1.numpy()[0]
     assert a2.numpy()[0] != a1.numpy()[0]
+
+
+# ---------------------------------------------------------------------------- fusion and
+# buffer donation (nn_ops.FUSED_KERNELS / INPLACE_KERNELS)
+
+
+def _conv_net_grads(x0, w0, b0, v0):
+    """A small conv layer + dense head with its gradients, as one plan's outputs."""
+    g = Graph("net")
+    with graph_scope(g):
+        x = g.add_input(tf.float32, x0.shape, "x")
+        w = g.add_input(tf.float32, w0.shape, "w")
+        b = g.add_input(tf.float32, b0.shape, "b")
+        v = g.add_input(tf.float32, v0.shape, "v")
+        with tf.GradientTape() as tape:
+            tape.watch([w, b, v])
+            h = tf.nn.relu(tf.nn.bias_add(tf.nn.conv2d(x, w, 1, "VALID"), b))
+            h = tf.nn.max_pool2d(h, 2, 2, "VALID")
+            logits = tf.matmul(tf.reshape(h, [x0.shape[0], -1]), v)
+            loss = tf.reduce_mean(tf.nn.relu(logits) ** 2)
+        grads = tape.gradient(loss, [w, b, v])
+    plan = Plan(g, [x, w, b, v], [loss, *grads])
+    return plan, plan.run([x0, w0, b0, v0])
+
+
+def _conv_net_inputs():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((2, 18, 18, 3)).astype(np.float32)  # 16x16x16 activations:
+    # big enough for the numba kernels
+    w = rng.standard_normal((3, 3, 3, 16)).astype(np.float32)
+    b = rng.standard_normal(16).astype(np.float32)
+    v = (rng.standard_normal((8 * 8 * 16, 5)) / 8).astype(np.float32)
+    return x, w, b, v
+
+
+@pytest.fixture(params=["numba", "numpy"])
+def kernels(request, monkeypatch):
+    if request.param == "numpy":
+        monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    else:
+        monkeypatch.delenv("NDFLOW_DISABLE_NUMBA", raising=False)
+    return request.param
+
+
+def test_fusion_and_donation_give_the_same_results(monkeypatch, kernels):
+    inputs = _conv_net_inputs()
+    copies = [a.copy() for a in inputs]
+    plan, fast = _conv_net_grads(*inputs)
+    assert plan.stats["fused"] >= 1  # BiasAdd -> Relu
+    assert plan.stats["donating"] >= 2  # ReluGrad, the fused BiasAdd+Relu, ...
+    monkeypatch.setattr(executor, "fusion_enabled", False)
+    monkeypatch.setattr(executor, "donation_enabled", False)
+    plan, slow = _conv_net_grads(*inputs)
+    assert plan.stats["fused"] == plan.stats["donating"] == 0
+    for a, b in zip(fast, slow):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(inputs, copies):  # the caller's arrays are never written
+        np.testing.assert_array_equal(a, b)
+
+
+def test_fused_step_matches_finite_differences(kernels):
+    x, w, b, v = (a.astype(np.float64) for a in _conv_net_inputs())
+
+    def loss(w_, b_):
+        y = np.zeros((2, 16, 16, 16))
+        for i in range(3):
+            for j in range(3):
+                y += np.einsum("nhwc,co->nhwo", x[:, i : i + 16, j : j + 16], w_[i, j])
+        h = np.maximum(y + b_, 0).reshape(2, 8, 2, 8, 2, 16).max(axis=(2, 4))
+        return np.mean(np.maximum(h.reshape(2, -1) @ v, 0) ** 2)
+
+    f32 = [a.astype(np.float32) for a in (x, w, b, v)]
+    _, (_, dw, db, _) = _conv_net_grads(*f32)
+    eps = 1e-4
+    for idx in [(0, 0, 0, 0), (1, 2, 1, 5), (2, 1, 2, 15)]:
+        wp, wm = w.copy(), w.copy()
+        wp[idx] += eps
+        wm[idx] -= eps
+        np.testing.assert_allclose(dw[idx], (loss(wp, b) - loss(wm, b)) / (2 * eps), rtol=2e-3)
+    for k in (0, 7):
+        bp, bm = b.copy(), b.copy()
+        bp[k] += eps
+        bm[k] -= eps
+        np.testing.assert_allclose(db[k], (loss(w, bp) - loss(w, bm)) / (2 * eps), rtol=2e-3)
+
+
+def test_a_kept_intermediate_is_neither_fused_nor_overwritten():
+    g = Graph("g")
+    with graph_scope(g):
+        x = g.add_input(tf.float32, (64, 128), "x")
+        b = g.add_input(tf.float32, (128,), "b")
+        h = tf.nn.bias_add(x * 1.0, b)
+        y = tf.nn.relu(h)
+    plan = Plan(g, [x, b], [h, y])
+    assert plan.stats["fused"] == 0
+    rng = np.random.default_rng(0)
+    x0, b0 = rng.standard_normal((64, 128)).astype(np.float32), rng.standard_normal(128)
+    h_out, y_out = plan.run([x0, b0.astype(np.float32)])
+    np.testing.assert_array_equal(h_out, x0 + b0.astype(np.float32))
+    np.testing.assert_array_equal(y_out, np.maximum(h_out, 0))
+
+
+def test_buffers_referenced_elsewhere_are_not_donated():
+    v = tf.Variable(np.linspace(-1, 1, 5000, dtype=np.float32))
+    before = v.numpy().copy()
+    g = Graph("g")
+    with graph_scope(g):
+        x = g.add_input(tf.float32, (5000,), "x")
+        y = tf.nn.relu(tf.identity(x))  # Identity hands the caller's array on
+        z = tf.nn.relu(v.read_value())  # the variable's own buffer
+    plan = Plan(g, [x], [y, z])
+    x0 = np.linspace(-1, 1, 5000, dtype=np.float32)
+    x_copy = x0.copy()
+    y_out, z_out = plan.run([x0])
+    np.testing.assert_array_equal(x0, x_copy)
+    np.testing.assert_array_equal(v.numpy(), before)
+    np.testing.assert_array_equal(y_out, np.maximum(x_copy, 0))
+    np.testing.assert_array_equal(z_out, np.maximum(before, 0))
+
+
+def _exclusive(make):
+    a = make()  # held by one local, as Plan.run holds a donated buffer
+    return executor._exclusive(a)
+
+
+def test_exclusive_checks_references_views_and_writability():
+    ok = _exclusive(lambda: np.ones(8))
+    assert ok
+    ok = _exclusive(lambda: np.ones(8).reshape(2, 4))  # the sole view of a fresh array
+    assert ok
+    base = np.ones(8)
+    assert not _exclusive(lambda: base.reshape(2, 4))  # the base is held elsewhere
+    assert not _exclusive(lambda: base)
+    assert not _exclusive(lambda: np.ones(8)[::2])  # a part of a larger buffer
+    assert not _exclusive(lambda: np.broadcast_to(np.ones(1), (4,)))  # read-only
+    assert not _exclusive(lambda: 3.0)
+
+
+def test_shape_only_inputs_fold_gradient_seeds():
+    g = Graph("g")
+    with graph_scope(g):
+        x = g.add_input(tf.float32, (4, 3), "x")
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = tf.reduce_mean(tf.reduce_sum(x * x, axis=1))
+        dx = tape.gradient(loss, x)
+    plan = Plan(g, [x], [dx])
+    ran = [t for t, _ in _run_hooked(plan, [np.ones((4, 3), np.float32)])]
+    assert "OnesLike" not in ran and "BroadcastLike" not in ran
+    x0 = np.arange(12, dtype=np.float32).reshape(4, 3)
+    np.testing.assert_allclose(plan.run([x0])[0], 2 * x0 / 4)
+
+
+def test_shape_only_folding_waits_for_unknown_dims():
+    g = Graph("g")
+    with graph_scope(g):
+        x = g.add_input(tf.float32, (None, 3), "x")
+        y = tf.ones_like(x) + x
+    plan = Plan(g, [x], [y])
+    np.testing.assert_array_equal(plan.run([np.zeros((2, 3), np.float32)])[0], np.ones((2, 3)))

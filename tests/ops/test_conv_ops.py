@@ -290,6 +290,9 @@ POOL_CASES = [
     ((2, 7, 5, 2), (3, 3), (2, 1), "VALID"),
     ((1, 11, 11, 2), (2, 2), (2, 2), "VALID"),  # odd size: the last row is dropped
     ((1, 2, 2, 1), (3, 3), (1, 1), "VALID"),  # window larger than the input: empty
+    # Odd size, SAME: the padding is all at the bottom/right, the last windows overhang
+    # (the numba gradient once wrote past the array here).
+    ((2, 7, 7, 3), (2, 2), (2, 2), "SAME"),
 ]
 
 
@@ -596,3 +599,46 @@ def test_max_pool_grad_with_and_without_the_recorded_argmax(kernels, xs, k, s, p
 def test_pool_generic_parity(real_tf, kind, xs, window, strides, padding):
     x = _rng(23).standard_normal(xs).astype(np.float32)
     compare_op(nd, real_tf, "nn.pool", [x, window, kind], {"strides": strides, "padding": padding})
+
+
+@pytest.mark.parametrize(
+    "xshape, k, strides, padding, dil",
+    [
+        ((2, 13, 13, 32), (3, 3), (1, 1), "VALID", (1, 1)),
+        ((2, 9, 8, 5), (3, 2), (2, 1), "SAME", (1, 1)),
+        ((1, 11, 10, 3), (3, 3), (1, 1), "SAME", (2, 2)),
+        ((1, 7, 7, 4), (2, 2), (3, 3), "VALID", (1, 1)),
+    ],
+)
+def test_col2im_numba_matches_the_numpy_twin_bit_for_bit(
+    monkeypatch, xshape, k, strides, padding, dil
+):
+    from ndflow._src.ops import conv_ops
+
+    if conv_ops.numba_kernels(np.float32) is None:
+        pytest.skip("numba is not installed")
+    attrs = conv_ops._A(strides, padding, (), dil)
+    oh, ow, _, _ = conv_ops._geometry(xshape, k[0], k[1], attrs)
+    dcols = _rng(4).standard_normal((xshape[0] * oh * ow, k[0] * k[1] * xshape[3]))
+    dcols = dcols.astype(np.float32)
+    fast = conv_ops._col2im(dcols, xshape, k[0], k[1], attrs)
+    monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    slow = conv_ops._col2im(dcols, xshape, k[0], k[1], attrs)
+    assert fast.shape == slow.shape == xshape
+    np.testing.assert_array_equal(fast, slow)
+
+
+@pytest.mark.parametrize("xshape", [(2, 26, 26, 32), (1, 7, 6, 3), (1, 2, 2, 1)])
+def test_max_pool_2x2_kernel_matches_the_general_one(xshape):
+    from ndflow._src.ops import conv_ops
+
+    nb = conv_ops.numba_kernels(np.float32)
+    if nb is None:
+        pytest.skip("numba is not installed")
+    x = np.maximum(_rng(5).standard_normal(xshape).astype(np.float32), 0)  # ties at 0
+    x.flat[::11] = np.nan
+    oh, ow = xshape[1] // 2, xshape[2] // 2
+    fast = nb.max_pool_2x2_argmax(x, oh, ow)
+    general = nb.max_pool_argmax(x, oh, ow, 2, 2, 2, 2, 0, 0)
+    for a, b in zip(fast, general):
+        np.testing.assert_array_equal(a, b)

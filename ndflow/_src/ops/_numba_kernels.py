@@ -16,41 +16,32 @@ import numpy as np
 from numba import njit
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True, nogil=True, error_model="numpy")
 def col2im(dcols, n, h, w, c, oh, ow, kh, kw, sh, sw, dh, dw, pt, pl):  # pragma: no cover
     """The adjoint of im2col: sums im2col rows (n*oh*ow, kh*kw*c) into an (n, h, w, c) image.
 
-    Gathers per output pixel (each written once, no read-modify-write), which is about
-    twice as fast as scattering rows; (pt, pl) is the top/left padding of the forward pass.
+    Tap by tap (one pass per kernel offset, as the NumPy twin adds, so the sums match it
+    bit for bit), each a contiguous channel-vector add; the output stays in cache. 1.8x
+    faster than gathering per output pixel. (pt, pl) is the forward pass's top/left padding.
     """
-    out = np.empty((n, h, w, c), dcols.dtype)
-    acc = np.empty(c, dcols.dtype)
-    for b in range(n):
-        for yo in range(h):
-            yy = yo + pt
-            for xo in range(w):
-                xx = xo + pl
-                acc[:] = 0
-                for i in range(kh):
-                    ty = yy - i * dh
-                    if ty < 0 or ty % sh != 0:
+    out = np.zeros((n, h, w, c), dcols.dtype)
+    d = dcols.reshape(n, oh, ow, kh * kw * c)
+    for i in range(kh):
+        for j in range(kw):
+            base = (i * kw + j) * c
+            for b in range(n):
+                for y in range(oh):
+                    yo = y * sh + i * dh - pt
+                    if yo < 0 or yo >= h:
                         continue
-                    y = ty // sh
-                    if y >= oh:
-                        continue
-                    for j in range(kw):
-                        tx = xx - j * dw
-                        if tx < 0 or tx % sw != 0:
+                    for x in range(ow):
+                        xo = x * sw + j * dw - pl
+                        if xo < 0 or xo >= w:
                             continue
-                        x = tx // sw
-                        if x >= ow:
-                            continue
-                        row = (b * oh + y) * ow + x
-                        col = (i * kw + j) * c
+                        src = d[b, y, x]
+                        dst = out[b, yo, xo]
                         for ch in range(c):
-                            acc[ch] += dcols[row, col + ch]
-                for ch in range(c):
-                    out[b, yo, xo, ch] = acc[ch]
+                            dst[ch] += src[base + ch]
     return out
 
 
@@ -121,6 +112,48 @@ def max_pool_argmax(x, oh, ow, kh, kw, sh, sw, pt, pl):  # pragma: no cover - ji
     return out, arg
 
 
+@njit(cache=True, nogil=True, error_model="numpy")
+def max_pool_2x2_argmax(x, oh, ow):  # pragma: no cover - jitted
+    """max_pool_argmax for 2x2 windows, stride 2, windows inside the image (VALID, or SAME
+    needing no padding): the four taps unrolled over contiguous channel vectors, 2.7x
+    faster than the general loop, with the same results (first maximum in row-major order)."""
+    n = x.shape[0]
+    c = x.shape[3]
+    out = np.empty((n, oh, ow, c), x.dtype)
+    arg = np.empty((n, oh, ow, c), np.int16)
+    for b in range(n):
+        for y in range(oh):
+            r0 = x[b, 2 * y]
+            r1 = x[b, 2 * y + 1]
+            orow = out[b, y]
+            arow = arg[b, y]
+            for xo in range(ow):
+                t0 = r0[2 * xo]
+                t1 = r0[2 * xo + 1]
+                t2 = r1[2 * xo]
+                t3 = r1[2 * xo + 1]
+                o = orow[xo]
+                a = arow[xo]
+                for ch in range(c):
+                    m = t0[ch]
+                    k = 0
+                    v = t1[ch]
+                    if v > m:
+                        m = v
+                        k = 1
+                    v = t2[ch]
+                    if v > m:
+                        m = v
+                        k = 2
+                    v = t3[ch]
+                    if v > m:
+                        m = v
+                        k = 3
+                    o[ch] = m
+                    a[ch] = k
+    return out, arg
+
+
 @njit(cache=True, nogil=True)
 def max_pool_grad_from_argmax(arg, g, h, w, kh, kw, sh, sw, pt, pl):  # pragma: no cover
     """MaxPoolGrad from recorded window indices: one pass over the output gradient.
@@ -129,7 +162,9 @@ def max_pool_grad_from_argmax(arg, g, h, w, kh, kw, sh, sw, pt, pl):  # pragma: 
     write every cell once, so the result needs no zero fill first.
     """
     n, oh, ow, c = g.shape
-    if kh == sh and kw == sw and pt == 0 and pl == 0:
+    # (With SAME padding all of it may sit at the bottom/right: pt == pl == 0 but the last
+    # windows hang over the edge, so the tiling loop would write past the array.)
+    if kh == sh and kw == sw and pt == 0 and pl == 0 and oh * sh <= h and ow * sw <= w:
         dx = np.empty((n, h, w, c), g.dtype)
         for b in range(n):
             for y in range(oh):
@@ -216,6 +251,12 @@ def max_pool_grad_grad(x, out, gg, kh, kw, sh, sw, pt, pl):  # pragma: no cover 
     return res
 
 
+# Elementwise kernels come in two forms: one writing a new array, and an in-place one for
+# buffers the graph executor donates. Passing the input as `out` instead would not
+# vectorize: LLVM's runtime overlap check fails for aliased arrays and takes the scalar
+# loop (3-4x slower).
+
+
 @njit(cache=True, nogil=True)
 def relu(x):  # pragma: no cover - jitted
     """max(x, 0) in one pass over a flat contiguous array; NaN stays NaN, as in TF."""
@@ -224,6 +265,13 @@ def relu(x):  # pragma: no cover - jitted
         v = x[i]
         out[i] = 0 if v < 0 else v
     return out
+
+
+@njit(cache=True, nogil=True)
+def relu_inplace(x):  # pragma: no cover - jitted
+    for i in range(x.size):
+        v = x[i]
+        x[i] = 0 if v < 0 else v
 
 
 @njit(cache=True, nogil=True)
@@ -236,11 +284,72 @@ def relu_grad(g, y):  # pragma: no cover - jitted
 
 
 @njit(cache=True, nogil=True)
+def relu_grad_inplace(g, y):  # pragma: no cover - jitted
+    for i in range(g.size):
+        g[i] = g[i] * (y[i] > 0)
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bias_add(x, b):  # pragma: no cover - jitted
+    """x + b for a contiguous (rows, channels) x in one pass, where NumPy's broadcast loop
+    restarts every `channels` elements (2.6x slower for 32 channels)."""
+    rows, c = x.shape
+    out = np.empty_like(x)
+    for r in range(rows):
+        xr = x[r]
+        orow = out[r]
+        for j in range(c):
+            orow[j] = xr[j] + b[j]
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bias_add_inplace(x, b):  # pragma: no cover - jitted
+    rows, c = x.shape
+    for r in range(rows):
+        xr = x[r]
+        for j in range(c):
+            xr[j] = xr[j] + b[j]
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bias_add_relu(x, b):  # pragma: no cover - jitted
+    """relu(x + b) for a contiguous (rows, channels) x in one pass: the fused BiasAdd ->
+    Relu of conv and dense layers."""
+    rows, c = x.shape
+    out = np.empty_like(x)
+    for r in range(rows):
+        xr = x[r]
+        orow = out[r]
+        for j in range(c):
+            v = xr[j] + b[j]
+            orow[j] = 0 if v < 0 else v
+    return out
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def bias_add_relu_inplace(x, b):  # pragma: no cover - jitted
+    rows, c = x.shape
+    for r in range(rows):
+        xr = x[r]
+        for j in range(c):
+            v = xr[j] + b[j]
+            xr[j] = 0 if v < 0 else v
+
+
+@njit(cache=True, nogil=True)
 def sparse_xent(logits, labels):  # pragma: no cover - jitted
-    """Per row of (batch, classes) logits: the loss and softmax - one_hot, in one pass."""
+    """Per row of (batch, classes) logits: the loss and softmax - one_hot, in one pass.
+
+    Returns (loss, back, bad): `bad` is the index of the first label outside [0, classes)
+    (the outputs are then undefined), or -1; checking here saves NumPy's three passes.
+    """
     b, k = logits.shape
     loss = np.empty(b, logits.dtype)
     back = np.empty_like(logits)
+    for r in range(b):
+        if labels[r] < 0 or labels[r] >= k:
+            return loss, back, r
     for r in range(b):
         m = logits[r, 0]
         for j in range(1, k):
@@ -257,7 +366,7 @@ def sparse_xent(logits, labels):  # pragma: no cover - jitted
         lab = labels[r]
         loss[r] = math.log(s) - (logits[r, lab] - m)
         back[r, lab] -= 1.0
-    return loss, back
+    return loss, back, -1
 
 
 @njit(cache=True, nogil=True)

@@ -6,144 +6,175 @@ its slots in one pass where NumPy needs a pass and a temporary per term. Kernels
 large update across threads. (numba's own `parallel=True` was tried and rejected: its
 spinning worker threads starve OpenBLAS's on a 2-core machine, making matmuls 50x
 slower.) `training_ops` holds the NumPy twins, which give the same results.
+
+Three things keep these loops vectorized (AVX2/AVX-512, 10-12x faster than scalar code:
+Adam over 100K float32 parameters 180 us -> 15 us):
+- the loop runs over slices `a[lo:hi]` indexed from 0 (`range(lo, hi)` indexing of the
+  whole array made numba emit a negative-index wraparound check per access);
+- `error_model="numpy"`: the default Python model tests every float division for zero
+  (to raise ZeroDivisionError), which blocks vectorization; NumPy's model gives inf/nan,
+  as the NumPy twins do;
+- every scalar arrives in the arrays' dtype and no float literal appears in the loop, so
+  float32 math stays float32 (a Python float promotes the whole expression to float64).
+No `fastmath`: it would fuse multiply-adds and reassociate, and the results would no
+longer match the twins bit for bit.
 """
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
-
-@njit(cache=True, nogil=True)
-def adam(fv, fm, fs, fg, lr_t, one_b1, one_b2, epsilon, lo, hi):  # pragma: no cover - jitted
-    # The scalars come in the arrays' dtype and np.sqrt keeps it: with Python floats or
-    # math.sqrt every float32 element was computed in float64 (1.6x slower), unlike the
-    # NumPy twin.
-    for i in range(lo, hi):
-        gi = fg[i]
-        mi = fm[i] + (gi - fm[i]) * one_b1
-        vi = fs[i] + (gi * gi - fs[i]) * one_b2
-        fm[i] = mi
-        fs[i] = vi
-        fv[i] -= lr_t * mi / (np.sqrt(vi) + epsilon)
+_JIT = {"cache": True, "nogil": True, "error_model": "numpy"}
 
 
-@njit(cache=True, nogil=True)
+@njit(**_JIT)
+def adam(fv, fm, fs, fg, scalars, lo, hi):  # pragma: no cover - jitted
+    # The scalars (lr_t, 1 - beta1, 1 - beta2, epsilon) come as one array: numba's dispatch
+    # costs ~0.2 us per argument, and Adam runs once per variable per step.
+    lr_t, one_b1, one_b2, epsilon = scalars[0], scalars[1], scalars[2], scalars[3]
+    v, m, s, g = fv[lo:hi], fm[lo:hi], fs[lo:hi], fg[lo:hi]
+    for i in range(hi - lo):
+        gi = g[i]
+        mi = m[i] + (gi - m[i]) * one_b1
+        vi = s[i] + (gi * gi - s[i]) * one_b2
+        m[i] = mi
+        s[i] = vi
+        v[i] -= lr_t * mi / (np.sqrt(vi) + epsilon)
+
+
+@njit(**_JIT)
 def momentum(fv, fa, fg, lr, momentum, nesterov, lo, hi):  # pragma: no cover - jitted
-    for i in range(lo, hi):
-        a = fa[i] * momentum - lr * fg[i]
-        fa[i] = a
-        if nesterov:
-            fv[i] += momentum * a - lr * fg[i]
-        else:
-            fv[i] += a
+    v, acc, g = fv[lo:hi], fa[lo:hi], fg[lo:hi]
+    if nesterov:
+        for i in range(hi - lo):
+            a = acc[i] * momentum - lr * g[i]
+            acc[i] = a
+            v[i] += momentum * a - lr * g[i]
+    else:
+        for i in range(hi - lo):
+            a = acc[i] * momentum - lr * g[i]
+            acc[i] = a
+            v[i] += a
 
 
-@njit(cache=True, nogil=True)
-def adam_amsgrad(fv, fm, fs, fh, fg, lr_t, beta1, beta2, epsilon, lo, hi):  # pragma: no cover
-    for i in range(lo, hi):
-        gi = fg[i]
-        mi = fm[i] + (gi - fm[i]) * (1.0 - beta1)
-        vi = fs[i] + (gi * gi - fs[i]) * (1.0 - beta2)
-        hi = max(fh[i], vi)
-        fm[i] = mi
-        fs[i] = vi
-        fh[i] = hi
-        fv[i] -= lr_t * mi / (math.sqrt(hi) + epsilon)
+@njit(**_JIT)
+def adam_amsgrad(fv, fm, fs, fh, fg, lr_t, one_b1, one_b2, epsilon, lo, hi):  # pragma: no cover
+    v, m, s, h, g = fv[lo:hi], fm[lo:hi], fs[lo:hi], fh[lo:hi], fg[lo:hi]
+    for i in range(hi - lo):
+        gi = g[i]
+        mi = m[i] + (gi - m[i]) * one_b1
+        vi = s[i] + (gi * gi - s[i]) * one_b2
+        vmax = max(h[i], vi)
+        m[i] = mi
+        s[i] = vi
+        h[i] = vmax
+        v[i] -= lr_t * mi / (np.sqrt(vmax) + epsilon)
 
 
-@njit(cache=True, nogil=True)
+@njit(**_JIT)
 def rmsprop(
-    fv, fms, fmom, fmg, fg, lr, rho, momentum, epsilon, use_momentum, centered, lo, hi
+    fv, fms, fmom, fmg, fg, lr, rho, one_rho, momentum, epsilon, use_momentum, centered, lo, hi
 ):  # pragma: no cover
-    for i in range(lo, hi):
-        gi = fg[i]
-        ms = rho * fms[i] + (1.0 - rho) * gi * gi
-        fms[i] = ms
+    v, ms_, mom_, mg_, g = fv[lo:hi], fms[lo:hi], fmom[lo:hi], fmg[lo:hi], fg[lo:hi]
+    for i in range(hi - lo):
+        gi = g[i]
+        ms = rho * ms_[i] + one_rho * (gi * gi)
+        ms_[i] = ms
         denom = ms + epsilon
         if centered:
-            mg = rho * fmg[i] + (1.0 - rho) * gi
-            fmg[i] = mg
+            mg = rho * mg_[i] + one_rho * gi
+            mg_[i] = mg
             denom = ms - mg * mg + epsilon
-        inc = lr * gi / math.sqrt(denom)
+        inc = lr * gi / np.sqrt(denom)
         if use_momentum:
-            mom = momentum * fmom[i] + inc
-            fmom[i] = mom
-            fv[i] -= mom
+            mom = momentum * mom_[i] + inc
+            mom_[i] = mom
+            v[i] -= mom
         else:
-            fv[i] -= inc
+            v[i] -= inc
 
 
-@njit(cache=True, nogil=True)
+@njit(**_JIT)
 def adagrad(fv, fa, fg, lr, epsilon, lo, hi):  # pragma: no cover
-    for i in range(lo, hi):
-        gi = fg[i]
-        a = fa[i] + gi * gi
-        fa[i] = a
-        fv[i] -= lr * gi / math.sqrt(a + epsilon)
+    v, acc, g = fv[lo:hi], fa[lo:hi], fg[lo:hi]
+    for i in range(hi - lo):
+        gi = g[i]
+        a = acc[i] + gi * gi
+        acc[i] = a
+        v[i] -= lr * gi / np.sqrt(a + epsilon)
 
 
-@njit(cache=True, nogil=True)
-def adadelta(fv, fag, fad, fg, lr, rho, epsilon, lo, hi):  # pragma: no cover
-    for i in range(lo, hi):
-        gi = fg[i]
-        ag = rho * fag[i] + (1.0 - rho) * gi * gi
-        fag[i] = ag
-        delta = -math.sqrt(fad[i] + epsilon) * gi / math.sqrt(ag + epsilon)
-        fad[i] = rho * fad[i] + (1.0 - rho) * delta * delta
-        fv[i] += lr * delta
+@njit(**_JIT)
+def adadelta(fv, fag, fad, fg, lr, rho, one_rho, epsilon, lo, hi):  # pragma: no cover
+    v, ag_, ad_, g = fv[lo:hi], fag[lo:hi], fad[lo:hi], fg[lo:hi]
+    for i in range(hi - lo):
+        gi = g[i]
+        ag = rho * ag_[i] + one_rho * (gi * gi)
+        ag_[i] = ag
+        ad = ad_[i]
+        delta = -np.sqrt(ad + epsilon) * gi / np.sqrt(ag + epsilon)
+        ad_[i] = rho * ad + one_rho * (delta * delta)
+        v[i] += lr * delta
 
 
-@njit(cache=True, nogil=True)
-def adamax(fv, fm, fu, fg, lr, beta1, beta2, epsilon, beta1_power, lo, hi):  # pragma: no cover
-    for i in range(lo, hi):
-        gi = fg[i]
-        mi = fm[i] + (gi - fm[i]) * (1.0 - beta1)
-        ui = max(beta2 * fu[i], abs(gi))
-        fm[i] = mi
-        fu[i] = ui
-        fv[i] -= lr * mi / ((1.0 - beta1_power) * (ui + epsilon))
+@njit(**_JIT)
+def adamax(fv, fm, fu, fg, lr, one_b1, beta2, epsilon, one_b1_power, lo, hi):  # pragma: no cover
+    v, m, u, g = fv[lo:hi], fm[lo:hi], fu[lo:hi], fg[lo:hi]
+    for i in range(hi - lo):
+        gi = g[i]
+        mi = m[i] + (gi - m[i]) * one_b1
+        ui = max(beta2 * u[i], abs(gi))
+        m[i] = mi
+        u[i] = ui
+        v[i] -= lr * mi / (one_b1_power * (ui + epsilon))
 
 
-@njit(cache=True, nogil=True)
+@njit(**_JIT)
 def nadam(
-    fv, fm, fs, fg, lr, beta1, beta2, epsilon, u_t, u_t_1, up_t, up_t_1, b2_power, lo, hi
+    fv, fm, fs, fg, lr, one_b1, one_b2, epsilon, u_t_1, one_u_t, one_up_t, one_up_t_1,
+    one_b2_power, lo, hi,
+):  # pragma: no cover  # fmt: skip
+    v, m, s, g = fv[lo:hi], fm[lo:hi], fs[lo:hi], fg[lo:hi]
+    for i in range(hi - lo):
+        gi = g[i]
+        mi = m[i] + (gi - m[i]) * one_b1
+        vi = s[i] + (gi * gi - s[i]) * one_b2
+        m[i] = mi
+        s[i] = vi
+        m_hat = u_t_1 * mi / one_up_t_1 + one_u_t * gi / one_up_t
+        v_hat = vi / one_b2_power
+        v[i] -= m_hat * lr / (np.sqrt(v_hat) + epsilon)
+
+
+@njit(**_JIT)
+def ftrl(
+    fv, facc, flin, fg, lr, l1, two_l2, two_l2_shrinkage, lr_power, lo, hi
 ):  # pragma: no cover
-    for i in range(lo, hi):
-        gi = fg[i]
-        mi = fm[i] + (gi - fm[i]) * (1.0 - beta1)
-        vi = fs[i] + (gi * gi - fs[i]) * (1.0 - beta2)
-        fm[i] = mi
-        fs[i] = vi
-        m_hat = u_t_1 * mi / (1.0 - up_t_1) + (1.0 - u_t) * gi / (1.0 - up_t)
-        v_hat = vi / (1.0 - b2_power)
-        fv[i] -= m_hat * lr / (math.sqrt(v_hat) + epsilon)
-
-
-@njit(cache=True, nogil=True)
-def ftrl(fv, facc, flin, fg, lr, l1, l2, l2_shrinkage, lr_power, lo, hi):  # pragma: no cover
-    for i in range(lo, hi):
-        gi = fg[i]
-        wi = fv[i]
-        g_shrunk = gi + 2.0 * l2_shrinkage * wi
-        acc = facc[i]
+    v, acc_, lin_, g = fv[lo:hi], facc[lo:hi], flin[lo:hi], fg[lo:hi]
+    neg_p = -lr_power
+    for i in range(hi - lo):
+        gi = g[i]
+        wi = v[i]
+        g_shrunk = gi + two_l2_shrinkage * wi
+        acc = acc_[i]
         new_acc = acc + gi * gi
-        lin = flin[i] + g_shrunk - (new_acc ** (-lr_power) - acc ** (-lr_power)) / lr * wi
-        flin[i] = lin
-        quadratic = new_acc ** (-lr_power) / lr + 2.0 * l2
+        p_new = new_acc**neg_p
+        lin = lin_[i] + (g_shrunk - (p_new - acc**neg_p) / lr * wi)
+        lin_[i] = lin
+        quadratic = p_new / lr + two_l2
         clipped = min(max(lin, -l1), l1)
-        fv[i] = (clipped - lin) / quadratic
-        facc[i] = new_acc
+        v[i] = (clipped - lin) / quadratic
+        acc_[i] = new_acc
 
 
-@njit(cache=True, nogil=True)
-def lion(fv, fm, fg, lr, beta1, beta2, lo, hi):  # pragma: no cover
-    for i in range(lo, hi):
-        gi = fg[i]
-        mi = fm[i]
-        c = mi * beta1 + gi * (1.0 - beta1)
-        s = 1.0 if c > 0 else (-1.0 if c < 0 else 0.0)
-        fv[i] -= lr * s
-        fm[i] = mi * beta2 + gi * (1.0 - beta2)
+@njit(**_JIT)
+def lion(fv, fm, fg, lr, beta1, one_b1, beta2, one_b2, lo, hi):  # pragma: no cover
+    v, m, g = fv[lo:hi], fm[lo:hi], fg[lo:hi]
+    zero = lr - lr
+    for i in range(hi - lo):
+        gi = g[i]
+        mi = m[i]
+        c = mi * beta1 + gi * one_b1
+        v[i] -= lr if c > zero else (-lr if c < zero else zero)
+        m[i] = mi * beta2 + gi * one_b2

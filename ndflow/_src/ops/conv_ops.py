@@ -23,6 +23,7 @@ from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import Tensor, static_value
 from ndflow._src.ops import array_ops
+from ndflow._src.ops import nn_ops as _nn_ops
 from ndflow._src.ops.nn_ops import numba_kernels
 from ndflow._src.ops.op_util import (
     FLOATS,
@@ -880,7 +881,12 @@ def _max_pool_kernel(x, ksize, strides, padding):
         return np.zeros((x.shape[0], oh, ow, x.shape[3]), x.dtype)
     nb = numba_kernels(x.dtype)
     if nb is not None:
-        out, arg = nb.max_pool_argmax(np.ascontiguousarray(x), oh, ow, kh, kw, sh, sw, ph[0], pw[0])
+        xc = np.ascontiguousarray(x)
+        inside = ph[0] == pw[0] == 0 and 2 * oh <= x.shape[1] and 2 * ow <= x.shape[2]
+        if (kh, kw, sh, sw) == (2, 2, 2, 2) and inside:
+            out, arg = nb.max_pool_2x2_argmax(xc, oh, ow)
+        else:
+            out, arg = nb.max_pool_argmax(xc, oh, ow, kh, kw, sh, sw, ph[0], pw[0])
         _remember_argmax(x, out, arg, (ksize, strides, padding))
         return out
     xp = _pad(x, ph, pw, _lowest(x.dtype))
@@ -990,10 +996,30 @@ def _max_pool_grad_kernel(x, out, g, ksize, strides, padding):
     return dxp
 
 
+def _max_pool_grad_relu_kernel(x, out, g, ksize, strides, padding):
+    """relu_grad(max_pool_grad(x, out, g), x), for pooling of a ReLU's output `x`: the
+    executor's fusion (nn_ops.FUSED_KERNELS). Each gradient goes to a position holding its
+    window's maximum, so the ReLU mask there is (out > 0): masking the pooled gradient
+    saves a pass over the input-sized one. Exact for windows that do not overlap (each
+    position then receives at most one gradient); otherwise the two ops run unfused."""
+    kh, kw = ksize
+    sh, sw = strides
+    if kh > sh or kw > sw or g.shape != out.shape or g.dtype != x.dtype:
+        dx = _max_pool_grad_kernel(x, out, g, ksize, strides, padding)
+        return _nn_ops._relu_grad_kernel(dx, x)
+    return _max_pool_grad_kernel(x, out, g * (out > 0), ksize, strides, padding)
+
+
 def _max_pool_grad_grad(op, gg):
     x, out, _ = op.inputs
     return None, None, execute("MaxPoolGradGrad", (x, out, gg), op.attrs)
 
+
+_nn_ops.FUSED_KERNELS[("MaxPoolGrad", "ReluGrad")] = (
+    "MaxPoolGrad+ReluGrad",
+    _max_pool_grad_relu_kernel,
+    ("out", 0),
+)
 
 register_op(
     "MaxPoolGrad",

@@ -82,20 +82,46 @@ def _zeros_where_not(cond: Tensor, value: Tensor) -> Tensor:
 # ---------------------------------------------------------------------------- relu family
 
 
+# Arrays at least this big go through the numba kernels (below, the call costs more).
+_NUMBA_MIN_SIZE = 4096
+
+
 def _relu_grad_kernel(g, y):
-    nb = numba_kernels(g.dtype) if g.size >= 4096 else None
+    nb = numba_kernels(g.dtype) if g.size >= _NUMBA_MIN_SIZE else None
     if nb is not None and g.shape == y.shape and g.dtype == y.dtype and g.dtype.kind == "f":
         g = np.ascontiguousarray(g)
-        return nb.relu_grad(g.reshape(-1), np.ascontiguousarray(y).reshape(-1)).reshape(g.shape)
+        y = np.ascontiguousarray(y).reshape(-1)
+        return nb.relu_grad(g.reshape(-1), y).reshape(g.shape)
     # Multiplying by the mask (not np.where) is faster and, like TF, keeps NaN gradients.
     return g * (y > 0)
 
 
-def _relu_kernel(x):
-    nb = numba_kernels(x.dtype) if x.size >= 4096 else None
+def _relu_grad_inplace(g, y):
+    if g.shape != y.shape or g.dtype != y.dtype or not g.flags.c_contiguous:
+        return _relu_grad_kernel(g, y)
+    nb = numba_kernels(g.dtype) if g.size >= _NUMBA_MIN_SIZE else None
     if nb is not None:
-        return nb.relu(np.ascontiguousarray(x).reshape(-1)).reshape(x.shape)
+        nb.relu_grad_inplace(g.reshape(-1), np.ascontiguousarray(y).reshape(-1))
+        return g
+    return np.multiply(g, y > 0, out=g)
+
+
+def _relu_kernel(x):
+    nb = numba_kernels(x.dtype) if x.size >= _NUMBA_MIN_SIZE else None
+    if nb is not None:
+        x = np.ascontiguousarray(x)
+        return nb.relu(x.reshape(-1)).reshape(x.shape)
     return np.maximum(x, np.zeros((), x.dtype))
+
+
+def _relu_inplace(x):
+    if not x.flags.c_contiguous:
+        return _relu_kernel(x)
+    nb = numba_kernels(x.dtype) if x.size >= _NUMBA_MIN_SIZE else None
+    if nb is not None:
+        nb.relu_inplace(x.reshape(-1))
+        return x
+    return np.maximum(x, np.zeros((), x.dtype), out=x)
 
 
 register_op(
@@ -505,11 +531,56 @@ def _bias_axis(ndim: int, data_format: str) -> int:
     return 1 if data_format.startswith("NC") and ndim > 2 else ndim - 1
 
 
+def _bias_add_numba(x: np.ndarray, b: np.ndarray, data_format: str) -> Any:
+    """The numba module when BiasAdd of these arrays can take its one-pass kernels."""
+    if (
+        x.size < _NUMBA_MIN_SIZE
+        or _bias_axis(x.ndim, data_format) != x.ndim - 1
+        or x.dtype != b.dtype
+        or not x.flags.c_contiguous
+    ):
+        return None
+    return numba_kernels(x.dtype)
+
+
 def _bias_add_kernel(x, b, data_format):
+    nb = _bias_add_numba(x, b, data_format)
+    if nb is not None:
+        x2 = x.reshape(-1, x.shape[-1])
+        return nb.bias_add(x2, np.ascontiguousarray(b)).reshape(x.shape)
     axis = _bias_axis(x.ndim, data_format)
     if axis == x.ndim - 1:
         return x + b
     return x + b.reshape((-1,) + (1,) * (x.ndim - 2))
+
+
+def _bias_add_inplace(x, b, data_format):
+    nb = _bias_add_numba(x, b, data_format)
+    if nb is not None:
+        nb.bias_add_inplace(x.reshape(-1, x.shape[-1]), np.ascontiguousarray(b))
+        return x
+    if x.dtype != b.dtype:
+        return _bias_add_kernel(x, b, data_format)
+    axis = _bias_axis(x.ndim, data_format)
+    x += b if axis == x.ndim - 1 else b.reshape((-1,) + (1,) * (x.ndim - 2))
+    return x
+
+
+def _bias_add_relu_kernel(x, b, data_format):
+    """relu(bias_add(x, b)): the executor's fusion of a BiasAdd feeding only a Relu."""
+    nb = _bias_add_numba(x, b, data_format)
+    if nb is not None:
+        x2 = x.reshape(-1, x.shape[-1])
+        return nb.bias_add_relu(x2, np.ascontiguousarray(b)).reshape(x.shape)
+    return _relu_inplace(_bias_add_kernel(x, b, data_format))
+
+
+def _bias_add_relu_inplace(x, b, data_format):
+    nb = _bias_add_numba(x, b, data_format)
+    if nb is not None:
+        nb.bias_add_relu_inplace(x.reshape(-1, x.shape[-1]), np.ascontiguousarray(b))
+        return x
+    return _relu_inplace(_bias_add_inplace(x, b, data_format))
 
 
 def _bias_add_shape(inputs, attrs):
@@ -561,6 +632,25 @@ def _bias_add_grad_grad(op, gg):
 
 
 register_op("BiasAdd", _bias_add_kernel, _bias_add_shape, _bias_add_grad)
+
+# For the graph executor (graph/executor.py), which owns the decisions; these only say what
+# is possible.
+# In-place variants: op type (or fused name) -> a kernel taking the op's arguments that may
+# overwrite its first input and return it. The executor passes a buffer only at its last
+# use and when nothing else references it (buffer donation), so no tensor changes value.
+# Each returns exactly what the op's kernel returns (tests/ops/test_nn_fusions.py).
+INPLACE_KERNELS = {
+    "BiasAdd": _bias_add_inplace,
+    "Relu": _relu_inplace,
+    "ReluGrad": _relu_grad_inplace,
+    "BiasAdd+Relu": _bias_add_relu_inplace,
+}
+# Fusions: (producer, consumer) op types -> (fused name, kernel taking the producer's
+# arguments and attrs[, pattern]), used when the producer's only output feeds only the
+# consumer, which has no attrs and whose inputs are given by the pattern: "out" for the
+# producer's output, an int i for the producer's input i; by default ("out",). conv_ops
+# adds MaxPoolGrad -> ReluGrad.
+FUSED_KERNELS: dict = {("BiasAdd", "Relu"): ("BiasAdd+Relu", _bias_add_relu_kernel)}
 register_op(
     "BiasAddGrad",
     _bias_add_grad_kernel,
@@ -693,23 +783,28 @@ def softmax_cross_entropy_with_logits(
     return loss
 
 
+def _bad_label(lab: np.ndarray, i: int, k: int) -> Exception:
+    return errors.op_error(
+        errors.InvalidArgumentError,
+        "SparseSoftmaxCrossEntropyWithLogits",
+        f"Received a label value of {int(lab[i])} which is outside the valid range of "
+        f"[0, {k}).  Label values: {' '.join(str(int(t)) for t in lab)}",
+    )
+
+
 def _sparse_xent_kernel(logits, labels):
     k = logits.shape[-1]
     flat = logits.reshape(-1, k)
     lab = labels.reshape(-1)
-    bad = (lab < 0) | (lab >= k)
-    if np.any(bad):
-        v = int(lab[np.argmax(bad)])
-        raise errors.op_error(
-            errors.InvalidArgumentError,
-            "SparseSoftmaxCrossEntropyWithLogits",
-            f"Received a label value of {v} which is outside the valid range of [0, {k}).  "
-            f"Label values: {' '.join(str(int(t)) for t in lab)}",
-        )
     nb = numba_kernels(flat.dtype)
     if nb is not None and flat.size and flat.dtype.kind == "f" and flat.dtype.itemsize >= 4:
-        loss, back = nb.sparse_xent(np.ascontiguousarray(flat), lab)
+        loss, back, bad = nb.sparse_xent(np.ascontiguousarray(flat), lab)
+        if bad >= 0:
+            raise _bad_label(lab, bad, k)
     else:
+        bad = (lab < 0) | (lab >= k)
+        if np.any(bad):
+            raise _bad_label(lab, int(np.argmax(bad)), k)
         rows = np.arange(flat.shape[0])
         shifted = flat - np.max(flat, axis=1, keepdims=True) if k else flat.copy()
         back = np.exp(shifted)
