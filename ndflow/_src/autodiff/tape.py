@@ -298,6 +298,9 @@ class GradientTape:
                 relevant.append(rec)
                 needed.update(rec.out_ids)
         keep = set(source_ids)
+        if _ARRAY_BACKWARD[0] and ctx.graph is None and not ctx.tapes:
+            # Nothing records the backward pass: gradients flow as NumPy arrays.
+            return _backward_arrays(targets, sources, source_ids, out_grads, relevant, needed)
         grads: dict[int, Tensor] = {}
         for i, t in enumerate(targets):
             if isinstance(t, Variable):
@@ -308,9 +311,7 @@ class GradientTape:
             if g is None:
                 g = _ones_like(t)
             elif not isinstance(g, Tensor):
-                from ndflow._src.framework.constant import convert_to_tensor
-
-                g = convert_to_tensor(g, dtype=t.dtype)
+                g = _convert(g, t.dtype)
             prev = grads.get(id(t))
             grads[id(t)] = g if prev is None else math_ops.add(prev, g)
         for rec in reversed(relevant):
@@ -327,27 +328,14 @@ class GradientTape:
                 out_grads_list = tuple(grads.get(o) for o in out_ids)
                 if all(g is None for g in out_grads_list):
                     continue
-                out_grads_list = tuple(
-                    _zero_grad(o) if g is None and _is_differentiable(o.dtype) else g
-                    for o, g in zip(rec.outputs, out_grads_list)
-                )
+                out_grads_list = _fill_zero_grads(rec, out_grads_list)
             in_ids = rec.in_ids
             grad_fn = rec.opdef.grad
             if grad_fn is identity_grad:  # a variable read: its gradient is g itself
                 in_grads = out_grads_list
             else:
-                if needed.issuperset(in_ids):
-                    rec.skip_input_indices = ()
-                else:
-                    rec.skip_input_indices = tuple(
-                        [i for i, xid in enumerate(in_ids) if xid not in needed]
-                    )
-                if len(out_grads_list) == 1:
-                    in_grads = grad_fn(rec, out_grads_list[0])
-                else:
-                    in_grads = grad_fn(rec, *out_grads_list)
-                if not isinstance(in_grads, (tuple, list)):
-                    in_grads = (in_grads,)
+                _set_skip(rec, needed)
+                in_grads = _call_grad(grad_fn, rec, out_grads_list)
             for x, xid, g in zip(rec.inputs, in_ids, in_grads):
                 if g is None or xid not in needed:
                     continue
@@ -416,3 +404,140 @@ def _zeros_for(s: Any) -> Tensor:
     if isinstance(s, Variable):
         return math_ops.zeros_like(s.value())
     return math_ops.zeros_like(s)
+
+
+def _convert(g: Any, dtype: dtypes.DType) -> Tensor:
+    from ndflow._src.framework.constant import convert_to_tensor
+
+    return convert_to_tensor(g, dtype=dtype)
+
+
+def _set_skip(rec: _Record, needed: set) -> None:
+    in_ids = rec.in_ids
+    if needed.issuperset(in_ids):
+        rec.skip_input_indices = ()
+    else:
+        rec.skip_input_indices = tuple([i for i, xid in enumerate(in_ids) if xid not in needed])
+
+
+def _call_grad(grad_fn: Any, rec: _Record, out_grads: tuple) -> Any:
+    if len(out_grads) == 1:
+        in_grads = grad_fn(rec, out_grads[0])
+    else:
+        in_grads = grad_fn(rec, *out_grads)
+    if not isinstance(in_grads, (tuple, list)):
+        in_grads = (in_grads,)
+    return in_grads
+
+
+def _fill_zero_grads(rec: _Record, out_grads: tuple) -> tuple:
+    """Zeros for the unused outputs of a multi-output op, as its gradient expects."""
+    return tuple(
+        _zero_grad(o) if g is None and _is_differentiable(o.dtype) else g
+        for o, g in zip(rec.outputs, out_grads)
+    )
+
+
+# ---------------------------------------------------------------------------- array mode
+# When no tape records the backward pass and no graph is being built, nothing can see the
+# intermediate gradients, so the walker passes them around as bare ndarrays: ops that
+# register an `array_grad` (the element-wise and reduction ops of every loss) compute on
+# them without a dispatch or a Tensor per step; others get Tensors and run as usual. The
+# array grads run the very kernels their ops would, so results are the same bit for bit.
+# `_ARRAY_BACKWARD[0] = False` forces the op-by-op walk (the tests compare the two).
+_ARRAY_BACKWARD = [True]
+_NP_TO_DTYPE = dtypes._BY_NP
+# Output gradients array grads accept: real floats (complex ones take the holomorphic path).
+_REAL_FLOATS = frozenset(np.dtype(t) for t in (np.float16, np.float32, np.float64))
+_ndarray = np.ndarray
+_generic = np.generic
+
+
+def _to_array(g: Any) -> Any:
+    """An eager Tensor as its ndarray when the array says its dtype; else unchanged."""
+    if type(g) is Tensor:
+        v = g._value
+        if _NP_TO_DTYPE.get(v.dtype) is g._dtype:
+            return v if type(v) is _ndarray else np.asarray(v)
+    elif isinstance(g, _generic):
+        return np.asarray(g)
+    return g
+
+
+def _to_tensor(g: Any) -> Any:
+    """The inverse of _to_array: ndarrays become eager Tensors, anything else is kept."""
+    if type(g) is _ndarray:
+        return wrap_with_dtype(g, _NP_TO_DTYPE[g.dtype])
+    return g
+
+
+def _backward_arrays(
+    targets: list, sources: list, source_ids: list, out_grads: list | None,
+    relevant: list, needed: set,
+) -> list:  # fmt: skip
+    keep = set(source_ids)
+    grads: dict[int, Any] = {}
+    for i, t in enumerate(targets):
+        if isinstance(t, Variable):
+            t = t.value()
+        if id(t) not in needed:
+            continue
+        g = None if out_grads is None else out_grads[i]
+        if g is None:
+            g = _ones_like(t)
+        elif not isinstance(g, Tensor):
+            g = _convert(g, t.dtype)
+        g = _to_array(g)
+        prev = grads.get(id(t))
+        grads[id(t)] = g if prev is None else _add(prev, g)
+    for rec in reversed(relevant):
+        out_ids = rec.out_ids
+        opdef = rec.opdef
+        if len(out_ids) == 1:
+            oid = out_ids[0]
+            og = grads.get(oid) if oid in keep else grads.pop(oid, None)
+            if og is None:
+                continue
+            grad_fn = opdef.grad
+            if grad_fn is identity_grad:  # a variable read: its gradient is g itself
+                in_grads = (og,)
+            else:
+                _set_skip(rec, needed)
+                in_grads = None
+                array_grad = opdef.array_grad
+                if array_grad is not None and type(og) is _ndarray and og.dtype in _REAL_FLOATS:
+                    in_grads = array_grad(rec, og)
+                if in_grads is None:
+                    in_grads = _call_grad(grad_fn, rec, (_to_tensor(og),))
+        else:
+            out_grads_list = tuple(grads.get(o) for o in out_ids)
+            if all(g is None for g in out_grads_list):
+                continue
+            out_grads_list = _fill_zero_grads(rec, tuple(map(_to_tensor, out_grads_list)))
+            _set_skip(rec, needed)
+            in_grads = _call_grad(opdef.grad, rec, out_grads_list)
+        for x, xid, g in zip(rec.inputs, rec.in_ids, in_grads):
+            if g is None or xid not in needed:
+                continue
+            if type(g) is not _ndarray:
+                g = _to_array(g)
+            if x._dtype is not _RESOURCE:
+                if type(g) is _ndarray:
+                    if g.shape != x._value.shape:
+                        g = math_ops.reduce_to_like_array(g, x._value)
+                elif not _same_shape(g, x):
+                    g = _to_array(math_ops.reduce_to_like(g, x))
+            prev = grads.get(xid)
+            grads[xid] = g if prev is None else _add(prev, g)
+    return [
+        _to_tensor(grads.get(sid)) if s.dtype._enum in _DIFFERENTIABLE else None
+        for s, sid in zip(sources, source_ids)
+    ]
+
+
+def _add(a: Any, b: Any) -> Any:
+    """Sums two gradients of one tensor: AddV2's kernel on arrays of one dtype."""
+    if type(a) is _ndarray and type(b) is _ndarray and a.dtype == b.dtype:
+        s = np.add(a, b)
+        return s if type(s) is _ndarray else np.asarray(s)
+    return _to_array(math_ops.add(_to_tensor(a), _to_tensor(b)))

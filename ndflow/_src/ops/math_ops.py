@@ -125,7 +125,9 @@ def _add_grad(op, g):
     return g, g
 
 
-register_op("AddV2", np.add, binary_shape("AddV2"), _add_grad)
+# array_grad twins (see op_registry): the same kernels as the ops their `grad` runs, called
+# on the arrays directly when nothing records the backward pass.
+register_op("AddV2", np.add, binary_shape("AddV2"), _add_grad, array_grad=_add_grad)
 
 
 def add(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -148,7 +150,11 @@ def _sub_grad(op, g):
     return g, None if 1 in op.skip_input_indices else negative(g)
 
 
-register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad)
+def _sub_array_grad(op, g):
+    return g, None if 1 in op.skip_input_indices else np.negative(g)
+
+
+register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad, array_grad=_sub_array_grad)
 
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -171,7 +177,18 @@ def _mul_grad(op, g):
     )
 
 
-register_op("Mul", np.multiply, binary_shape("Mul"), holomorphic(_mul_grad))
+def _mul_array_grad(op, g):
+    x, y = op.inputs
+    skip = op.skip_input_indices
+    return (
+        None if 0 in skip else np.multiply(g, y._value),
+        None if 1 in skip else np.multiply(x._value, g),
+    )
+
+
+register_op(
+    "Mul", np.multiply, binary_shape("Mul"), holomorphic(_mul_grad), array_grad=_mul_array_grad
+)
 
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -197,7 +214,26 @@ def _realdiv_kernel(x, y):
         return np.true_divide(x, y)
 
 
-register_op("RealDiv", _realdiv_kernel, binary_shape("RealDiv"), holomorphic(_realdiv_grad))
+def _realdiv_array_grad(op, g):
+    x, y = op.inputs
+    skip = op.skip_input_indices
+    yv = y._value
+    gx = None if 0 in skip else _realdiv_kernel(g, yv)
+    gy = (
+        None
+        if 1 in skip
+        else np.negative(_realdiv_kernel(np.multiply(g, op.outputs[0]._value), yv))
+    )
+    return gx, gy
+
+
+register_op(
+    "RealDiv",
+    _realdiv_kernel,
+    binary_shape("RealDiv"),
+    holomorphic(_realdiv_grad),
+    array_grad=_realdiv_array_grad,
+)
 
 
 def divide_(x: Tensor, y: Tensor) -> Tensor:
@@ -310,7 +346,9 @@ def _neg_grad(op, g):
     return (negative(g),)
 
 
-register_op("Neg", np.negative, unary_shape(), _neg_grad)
+register_op(
+    "Neg", np.negative, unary_shape(), _neg_grad, array_grad=lambda op, g: (np.negative(g),)
+)
 
 
 def negative(x: Any, name: str | None = None) -> Tensor:
@@ -322,9 +360,6 @@ def negative(x: Any, name: str | None = None) -> Tensor:
 
 def _square_grad(op, g):
     return (execute("SquareGrad", (op.inputs[0], g)),)
-
-
-register_op("Square", np.square, unary_shape(), holomorphic(_square_grad))
 
 
 def _square_grad_kernel(x, g):
@@ -343,6 +378,13 @@ def _square_grad_grad(op, dz):
 
 # d(x^2) = 2 x g in one pass: the backward of every squared-error loss.
 register_op("SquareGrad", _square_grad_kernel, binary_shape("SquareGrad"), _square_grad_grad)
+register_op(
+    "Square",
+    np.square,
+    unary_shape(),
+    holomorphic(_square_grad),
+    array_grad=lambda op, g: (_square_grad_kernel(op.inputs[0]._value, g),),
+)
 
 
 def square(x: Any, name: str | None = None) -> Tensor:
@@ -358,7 +400,11 @@ def _log_kernel(x):
 
 
 register_op(
-    "Log", _log_kernel, unary_shape(), holomorphic(lambda op, g: (divide_(g, op.inputs[0]),))
+    "Log",
+    _log_kernel,
+    unary_shape(),
+    holomorphic(lambda op, g: (divide_(g, op.inputs[0]),)),
+    array_grad=lambda op, g: (_realdiv_kernel(g, op.inputs[0]._value),),
 )
 
 
@@ -373,7 +419,13 @@ def _exp_grad(op, g):
     return (multiply(g, op.outputs[0]),)
 
 
-register_op("Exp", np.exp, unary_shape(), holomorphic(_exp_grad))
+register_op(
+    "Exp",
+    np.exp,
+    unary_shape(),
+    holomorphic(_exp_grad),
+    array_grad=lambda op, g: (np.multiply(g, op.outputs[0]._value),),
+)
 
 
 def exp(x: Any, name: str | None = None) -> Tensor:
@@ -714,7 +766,13 @@ def _sum_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]),)
 
 
-register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad)
+def _reduction_array_grad(op, g):
+    attrs = op.attrs
+    mean = op.opdef.name == "Mean"
+    return (_broadcast_like_kernel(g, op.inputs[0]._value, attrs["axis"], attrs["keepdims"], mean),)
+
+
+register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad, array_grad=_reduction_array_grad)
 
 
 def reduce_sum(
@@ -755,7 +813,9 @@ def _mean_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"], mean=True),)
 
 
-register_op("Mean", _mean_kernel, reduction_shape("Mean"), _mean_grad)
+register_op(
+    "Mean", _mean_kernel, reduction_shape("Mean"), _mean_grad, array_grad=_reduction_array_grad
+)
 
 
 def reduce_mean(
@@ -836,6 +896,12 @@ register_op(
 def reduce_to_like(g: Tensor, like: Tensor) -> Tensor:
     """Sums a broadcast gradient `g` down to the shape of `like`."""
     return execute("ReduceToLike", (g, like))
+
+
+def reduce_to_like_array(g: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """ReduceToLike's kernel on arrays (the tape's array mode), always an ndarray."""
+    out = _reduce_to_like_kernel(g, like)
+    return out if type(out) is np.ndarray else np.asarray(out)
 
 
 # How many elements of `x` each element of `y` summarises (x.size // y.size): the divisor
