@@ -38,3 +38,37 @@ def test_fast_binary_paths_still_reject_mixed_dtypes_and_bools():
         tf.add(tf.constant([1.0]), tf.constant([1.0], tf.float64))
     with pytest.raises(tf.errors.InvalidArgumentError, match="Mul"):
         tf.multiply(tf.constant([True]), tf.constant([False]))
+
+
+def test_python_scalars_convert_like_binary_operands_and_are_cached_safely():
+    from ndflow._src.ops import op_util
+
+    x = tf.constant([1.5, -2.0], tf.float32)
+    np.testing.assert_array_equal((0.01 * x).numpy(), np.float32(0.01) * x.numpy())
+    np.testing.assert_array_equal((x - 3).numpy(), x.numpy() - np.float32(3))
+    np.testing.assert_array_equal((2 + x).numpy(), np.float32(2) + x.numpy())
+    assert (x * 2.0).dtype == tf.float32 and (x**2).dtype == tf.float32
+    # Signed zeros are never shared through the cache.
+    assert np.signbit((x * -0.0).numpy()[0]) and not np.signbit((x * 0.0).numpy()[0])
+    # An int tensor still rejects a float even once the equal int is cached.
+    i = tf.constant([1, 2])
+    assert (i * 2).dtype == tf.int32
+    with pytest.raises(TypeError, match="Cannot convert 2.0 to EagerTensor of dtype int32"):
+        i * 2.0
+    with pytest.raises(TypeError, match="Cannot convert 2.0 to EagerTensor of dtype int32"):
+        2.0 * i
+    # Cached constants are read-only; NaN is converted each time.
+    cached = op_util._scalar_as(0.01, tf.float32)
+    assert cached is op_util._scalar_as(0.01, tf.float32)
+    assert not cached._value.flags.writeable
+    nan = float("nan")
+    assert op_util._scalar_as(nan, tf.float32) is not op_util._scalar_as(nan, tf.float32)
+
+
+def test_scalar_fast_paths_keep_dtype_errors():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Mul"):
+        tf.constant([True]) * 2
+    with pytest.raises(TypeError):
+        tf.constant(["a"]) - 1
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Integers to negative integer powers"):
+        tf.constant([2, 3]) ** -1

@@ -108,6 +108,9 @@ class GradientTape:
         self._watch_accessed_variables = watch_accessed_variables
         self._records: list[_Record] = []
         self._watched: set[int] = set()
+        # Ids watched directly (tensors passed to watch(), variables' handles): when they
+        # are all among a gradient's sources, every record lies downstream of a source.
+        self._roots: set[int] = set()
         self._keep: list = []  # keeps watched objects alive so their ids stay unique
         self._variables: dict[int, Variable] = {}
         self._recording = False
@@ -151,6 +154,7 @@ class GradientTape:
         """Clears everything recorded and watched, keeping the tape active."""
         self._records = []
         self._watched = set()
+        self._roots = set()
         self._keep = []
         self._variables = {}
         self._used = False
@@ -173,12 +177,14 @@ class GradientTape:
                     t.dtype,
                 )
             self._watched.add(id(t))
+            self._roots.add(id(t))
             self._keep.append(t)
 
     def _watch_variable(self, var: Variable) -> None:
         h = var.handle
         if id(h) not in self._watched:
             self._watched.add(id(h))
+            self._roots.add(id(h))
             self._keep.append(h)
             self._variables[id(h)] = var
 
@@ -234,8 +240,17 @@ class GradientTape:
         self._begin_backward()
         if unconnected_gradients not in (UnconnectedGradients.NONE, UnconnectedGradients.ZERO):
             raise ValueError(f"Unknown value for unconnected_gradients: {unconnected_gradients!r}")
-        flat_targets = nest.flatten(target)
-        flat_sources = nest.flatten(sources)
+        flat_targets = [target] if type(target) is Tensor else nest.flatten(target)
+        cls = type(sources)
+        if cls is list or cls is tuple:
+            flat_sources = list(sources)
+            for s in flat_sources:  # the common case: a flat list of tensors or variables
+                if type(s) is not Tensor and not isinstance(s, Variable):
+                    flat_sources = nest.flatten(sources)
+                    cls = None
+                    break
+        else:
+            flat_sources = nest.flatten(sources)
         for t in flat_targets:
             if isinstance(t, Tensor) and t._dtype._enum not in _DIFFERENTIABLE:
                 _logger.warning(
@@ -254,6 +269,10 @@ class GradientTape:
             self._keep = []
         if unconnected_gradients == UnconnectedGradients.ZERO:
             results = [_zeros_for(s) if g is None else g for s, g in zip(flat_sources, results)]
+        if cls is list:
+            return results
+        if cls is tuple:
+            return tuple(results)
         return nest.pack_sequence_as(sources, results)
 
     def _begin_backward(self) -> None:
@@ -290,17 +309,18 @@ class GradientTape:
                 raise ValueError(
                     f"Argument `sources` must be tensors or variables. Received: {s!r}"
                 )
-        # Forward: which records lie downstream of a source.
-        needed = set(source_ids)
-        relevant = []
-        for rec in self._records:  # gradient functions record nothing before this loop ends
-            if not needed.isdisjoint(rec.in_ids):
-                relevant.append(rec)
-                needed.update(rec.out_ids)
         keep = set(source_ids)
         if _ARRAY_BACKWARD[0] and ctx.graph is None and not ctx.tapes:
             # Nothing records the backward pass: gradients flow as NumPy arrays.
-            return _backward_arrays(targets, sources, source_ids, out_grads, relevant, needed)
+            watched = self._watched
+            if self._roots.issubset(keep) and watched.issuperset(keep):
+                # Every record descends from a source (the usual `gradient(loss,
+                # variables)`): no need to search which ones do.
+                relevant, needed = self._records, watched
+            else:
+                relevant, needed = self._relevant(source_ids)
+            return _backward_arrays(targets, sources, source_ids, out_grads, relevant, needed, keep)
+        relevant, needed = self._relevant(source_ids)
         grads: dict[int, Tensor] = {}
         for i, t in enumerate(targets):
             if isinstance(t, Variable):
@@ -349,9 +369,19 @@ class GradientTape:
                 prev = grads.get(xid)
                 grads[xid] = g if prev is None else math_ops.add(prev, g)
         return [
-            grads.get(sid) if s.dtype._enum in _DIFFERENTIABLE else None
+            grads.get(sid) if s._dtype._enum in _DIFFERENTIABLE else None
             for s, sid in zip(sources, source_ids)
         ]
+
+    def _relevant(self, source_ids: list) -> tuple[list, set]:
+        """The records downstream of a source, and the ids of every tensor on them."""
+        needed = set(source_ids)
+        relevant = []
+        for rec in self._records:  # gradient functions record nothing before this loop ends
+            if not needed.isdisjoint(rec.in_ids):
+                relevant.append(rec)
+                needed.update(rec.out_ids)
+        return relevant, needed
 
     # ------------------------------------------------------------------ jacobians
     def jacobian(
@@ -472,10 +502,14 @@ def _to_tensor(g: Any) -> Any:
 
 
 def _backward_arrays(
-    targets: list, sources: list, source_ids: list, out_grads: list | None,
-    relevant: list, needed: set,
-) -> list:  # fmt: skip
-    keep = set(source_ids)
+    targets: list,
+    sources: list,
+    source_ids: list,
+    out_grads: list | None,
+    relevant: list,
+    needed: set,
+    keep: set,
+) -> list:
     grads: dict[int, Any] = {}
     for i, t in enumerate(targets):
         if isinstance(t, Variable):
@@ -502,7 +536,13 @@ def _backward_arrays(
             if grad_fn is identity_grad:  # a variable read: its gradient is g itself
                 in_grads = (og,)
             else:
-                _set_skip(rec, needed)
+                in_ids = rec.in_ids
+                if not needed.issuperset(in_ids):
+                    rec.skip_input_indices = tuple(
+                        [i for i, xid in enumerate(in_ids) if xid not in needed]
+                    )
+                elif rec.skip_input_indices:  # set by an earlier call (persistent tapes)
+                    rec.skip_input_indices = ()
                 in_grads = None
                 array_grad = opdef.array_grad
                 if array_grad is not None and type(og) is _ndarray and og.dtype in _REAL_FLOATS:
@@ -530,7 +570,7 @@ def _backward_arrays(
             prev = grads.get(xid)
             grads[xid] = g if prev is None else _add(prev, g)
     return [
-        _to_tensor(grads.get(sid)) if s.dtype._enum in _DIFFERENTIABLE else None
+        _to_tensor(grads.get(sid)) if s._dtype._enum in _DIFFERENTIABLE else None
         for s, sid in zip(sources, source_ids)
     ]
 

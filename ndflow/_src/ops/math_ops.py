@@ -19,7 +19,14 @@ from ndflow._src.framework.tensor import (
     static_value,
 )
 from ndflow._src.ops import op_util
-from ndflow._src.ops.op_util import binary_operands, binary_shape, dims_of, to_tensor, unary_shape
+from ndflow._src.ops.op_util import (
+    _scalar_as,
+    binary_operands,
+    binary_shape,
+    dims_of,
+    to_tensor,
+    unary_shape,
+)
 
 
 def _skip(op: Any, i: int) -> bool:
@@ -137,10 +144,17 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.add(tf.constant([1, 2]), 3)
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 5], dtype=int32)>
     """
-    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
-        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
-        if x._dtype._enum in ADD_TYPES.enums:
-            return execute("AddV2", (x, y))
+    # Fast paths (the eager hot path): two eager tensors of one dtype need no conversion;
+    # an eager tensor and a Python number convert as binary_operands would.
+    tx, ty = type(x), type(y)
+    if tx is Tensor:
+        if ty is Tensor:
+            if x._dtype is y._dtype and x._dtype._enum in ADD_TYPES.enums:
+                return execute("AddV2", (x, y))
+        elif (ty is float or ty is int) and x._dtype._enum in ADD_TYPES.enums:
+            return execute("AddV2", (x, _scalar_as(y, x._dtype)))
+    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in ADD_TYPES.enums:
+        return execute("AddV2", (_scalar_as(x, y._dtype), y))
     x, y = binary_operands(x, y, "AddV2")
     check_type(x, ADD_TYPES, "AddV2")
     return execute("AddV2", (x, y))
@@ -159,10 +173,17 @@ register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad, array_grad=_sub_
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.subtract`: x - y, element-wise with broadcasting."""
-    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
-        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
-        if x._dtype._enum in NUMERIC_TYPES.enums:
-            return execute("Sub", (x, y))
+    # Fast paths (the eager hot path): two eager tensors of one dtype need no conversion;
+    # an eager tensor and a Python number convert as binary_operands would.
+    tx, ty = type(x), type(y)
+    if tx is Tensor:
+        if ty is Tensor:
+            if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
+                return execute("Sub", (x, y))
+        elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
+            return execute("Sub", (x, _scalar_as(y, x._dtype)))
+    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
+        return execute("Sub", (_scalar_as(x, y._dtype), y))
     x, y = binary_operands(x, y, "Sub")
     check_type(x, NUMERIC_TYPES, "Sub")
     return execute("Sub", (x, y))
@@ -193,10 +214,17 @@ register_op(
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.multiply`: x * y, element-wise with broadcasting."""
-    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
-        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
-        if x._dtype._enum in NUMERIC_TYPES.enums:
-            return execute("Mul", (x, y))
+    # Fast paths (the eager hot path): two eager tensors of one dtype need no conversion;
+    # an eager tensor and a Python number convert as binary_operands would.
+    tx, ty = type(x), type(y)
+    if tx is Tensor:
+        if ty is Tensor:
+            if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
+                return execute("Mul", (x, y))
+        elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
+            return execute("Mul", (x, _scalar_as(y, x._dtype)))
+    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
+        return execute("Mul", (_scalar_as(x, y._dtype), y))
     x, y = binary_operands(x, y, "Mul")
     check_type(x, NUMERIC_TYPES, "Mul")
     return execute("Mul", (x, y))
@@ -334,6 +362,9 @@ register_op("Pow", _pow_kernel, binary_shape("Pow"), holomorphic(_pow_grad))
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
     """`tf.math.pow`: x ** y, element-wise."""
+    if type(x) is Tensor and (type(y) is float or type(y) is int):  # `x ** 2`
+        if x._dtype._enum in SIGNED_TYPES.enums:
+            return execute("Pow", (x, _scalar_as(y, x._dtype)))
     x, y = binary_operands(x, y, "Pow")
     check_type(x, SIGNED_TYPES, "Pow")
     return execute("Pow", (x, y))
