@@ -64,6 +64,7 @@ class _Record:
 
 
 _RESOURCE = dtypes.resource
+_NO_ATTRS: dict = {}
 
 
 # variant: TensorArray values inside graphs carry lists of gradients, as in TF. Kept as
@@ -223,6 +224,20 @@ class GradientTape:
         if type(inputs) is not tuple:
             inputs = tuple(inputs)
         self._records.append(_Record(opdef, inputs, outputs, attrs, in_ids, out_ids))
+
+    def _record_read(self, opdef: OpDef, var: Variable, out: Tensor) -> None:
+        """Records an eager read of `var` that returned `out`: Variable.value() calls
+        this instead of dispatching `opdef` (ReadVariableOp); the record is the same."""
+        h = var.handle
+        hid = id(h)
+        watched = self._watched
+        if hid not in watched:
+            if not (self._watch_accessed_variables and var._trainable):
+                return
+            self._watch_variable(var)
+        oid = id(out)
+        watched.add(oid)
+        self._records.append(_Record(opdef, (h,), (out,), _NO_ATTRS, (hid,), (oid,)))
 
     # ------------------------------------------------------------------ gradients
     def gradient(

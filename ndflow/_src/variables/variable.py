@@ -50,7 +50,7 @@ def _read_kernel(r: _Resource) -> np.ndarray:
     return r.var._array
 
 
-register_op("ReadVariableOp", _read_kernel, _resource_rule, identity_grad, stateful=True)
+_READ = register_op("ReadVariableOp", _read_kernel, _resource_rule, identity_grad, stateful=True)
 
 
 def _check_assign_shape(var: Variable, shape: tuple) -> None:
@@ -206,8 +206,15 @@ class Variable(VariableBase):
     # ------------------------------------------------------------------ reads
     def value(self) -> Tensor:
         """The current value as a Tensor (a `ReadVariableOp`, seen by tapes and graphs)."""
-        if ctx.graph is None and not ctx.tapes:
-            return wrap_with_dtype(self._array, self._dtype)
+        if ctx.graph is None:
+            # ReadVariableOp's eager work without the dispatch: its kernel returns the
+            # buffer, and each active tape records the read as that op.
+            t = wrap_with_dtype(self._array, self._dtype)
+            tapes = ctx.tapes
+            if tapes:
+                for tape in tapes:
+                    tape._record_read(_READ, self, t)
+            return t
         return execute("ReadVariableOp", (self.handle,))
 
     def read_value(self) -> Tensor:
