@@ -64,6 +64,7 @@ class _Record:
 
 
 _RESOURCE = dtypes.resource
+_new = object.__new__
 _NO_ATTRS: dict = {}
 
 
@@ -205,25 +206,32 @@ class GradientTape:
             in_ids = (id(inputs[0]),)
         else:
             in_ids = tuple(map(id, inputs))
-        if opdef.name == "ReadVariableOp":
-            if in_ids[0] not in watched:
-                var = inputs[0]._value.var
-                if not (self._watch_accessed_variables and var._trainable):
-                    return
-                self._watch_variable(var)
-        elif watched.isdisjoint(in_ids):
-            return
+        if watched.isdisjoint(in_ids):
+            # Unwatched inputs: not recorded, unless it reads a variable to watch now.
+            if opdef.name != "ReadVariableOp":
+                return
+            var = inputs[0]._value.var
+            if not (self._watch_accessed_variables and var._trainable):
+                return
+            self._watch_variable(var)
+        # The record built field by field: a call to _Record.__init__ costs more.
+        rec = _new(_Record)
+        rec.opdef = opdef
+        rec.inputs = inputs if type(inputs) is tuple else tuple(inputs)
+        rec.attrs = attrs
+        rec.in_ids = in_ids
+        rec.skip_input_indices = ()
         if type(outputs) is tuple:
             out_ids = tuple(map(id, outputs))
             watched.update(out_ids)
+            rec.outputs = outputs
+            rec.out_ids = out_ids
         else:
             out_id = id(outputs)
-            out_ids = (out_id,)
-            outputs = (outputs,)
             watched.add(out_id)
-        if type(inputs) is not tuple:
-            inputs = tuple(inputs)
-        self._records.append(_Record(opdef, inputs, outputs, attrs, in_ids, out_ids))
+            rec.outputs = (outputs,)
+            rec.out_ids = (out_id,)
+        self._records.append(rec)
 
     def _record_read(self, opdef: OpDef, var: Variable, out: Tensor) -> None:
         """Records an eager read of `var` that returned `out`: Variable.value() calls
@@ -237,7 +245,15 @@ class GradientTape:
             self._watch_variable(var)
         oid = id(out)
         watched.add(oid)
-        self._records.append(_Record(opdef, (h,), (out,), _NO_ATTRS, (hid,), (oid,)))
+        rec = _new(_Record)
+        rec.opdef = opdef
+        rec.inputs = (h,)
+        rec.attrs = _NO_ATTRS
+        rec.in_ids = (hid,)
+        rec.skip_input_indices = ()
+        rec.outputs = (out,)
+        rec.out_ids = (oid,)
+        self._records.append(rec)
 
     # ------------------------------------------------------------------ gradients
     def gradient(
@@ -541,28 +557,34 @@ def _backward_arrays(
         grads[id(t)] = g if prev is None else _add(prev, g)
     for rec in reversed(relevant):
         out_ids = rec.out_ids
-        opdef = rec.opdef
         if len(out_ids) == 1:
             oid = out_ids[0]
             og = grads.get(oid) if oid in keep else grads.pop(oid, None)
             if og is None:
                 continue
+            opdef = rec.opdef
             grad_fn = opdef.grad
             if grad_fn is identity_grad:  # a variable read: its gradient is g itself
                 in_grads = (og,)
             else:
                 in_ids = rec.in_ids
                 if not needed.issuperset(in_ids):
-                    rec.skip_input_indices = tuple(
-                        [i for i, xid in enumerate(in_ids) if xid not in needed]
-                    )
+                    if len(in_ids) == 2:
+                        rec.skip_input_indices = (
+                            (1,) if in_ids[0] in needed else (0,) if in_ids[1] in needed else (0, 1)
+                        )
+                    else:
+                        rec.skip_input_indices = tuple(
+                            [i for i, xid in enumerate(in_ids) if xid not in needed]
+                        )
                 elif rec.skip_input_indices:  # set by an earlier call (persistent tapes)
                     rec.skip_input_indices = ()
-                in_grads = None
                 array_grad = opdef.array_grad
                 if array_grad is not None and type(og) is _ndarray and og.dtype in _REAL_FLOATS:
                     in_grads = array_grad(rec, og)
-                if in_grads is None:
+                    if in_grads is None:
+                        in_grads = _call_grad(grad_fn, rec, (_to_tensor(og),))
+                else:
                     in_grads = _call_grad(grad_fn, rec, (_to_tensor(og),))
         else:
             out_grads_list = tuple(grads.get(o) for o in out_ids)
@@ -570,18 +592,21 @@ def _backward_arrays(
                 continue
             out_grads_list = _fill_zero_grads(rec, tuple(map(_to_tensor, out_grads_list)))
             _set_skip(rec, needed)
-            in_grads = _call_grad(opdef.grad, rec, out_grads_list)
+            in_grads = _call_grad(rec.opdef.grad, rec, out_grads_list)
         for x, xid, g in zip(rec.inputs, rec.in_ids, in_grads):
             if g is None or xid not in needed:
                 continue
-            if type(g) is not _ndarray:
+            if type(g) is _ndarray:
+                if x._dtype is not _RESOURCE and g.shape != x._value.shape:
+                    g = math_ops.reduce_to_like_array(g, x._value)
+            else:
                 g = _to_array(g)
-            if x._dtype is not _RESOURCE:
-                if type(g) is _ndarray:
-                    if g.shape != x._value.shape:
-                        g = math_ops.reduce_to_like_array(g, x._value)
-                elif not _same_shape(g, x):
-                    g = _to_array(math_ops.reduce_to_like(g, x))
+                if x._dtype is not _RESOURCE:
+                    if type(g) is _ndarray:
+                        if g.shape != x._value.shape:
+                            g = math_ops.reduce_to_like_array(g, x._value)
+                    elif not _same_shape(g, x):
+                        g = _to_array(math_ops.reduce_to_like(g, x))
             prev = grads.get(xid)
             grads[xid] = g if prev is None else _add(prev, g)
     return [

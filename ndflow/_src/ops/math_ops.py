@@ -15,6 +15,7 @@ from ndflow._src.framework.execute import execute
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import (
     Tensor,
+    VariableBase,
     register_operator,
     static_value,
 )
@@ -153,6 +154,9 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
                 return execute("AddV2", (x, y))
         elif (ty is float or ty is int) and x._dtype._enum in ADD_TYPES.enums:
             return execute("AddV2", (x, _scalar_as(y, x._dtype)))
+        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
+            if x._dtype._enum in ADD_TYPES.enums:
+                return execute("AddV2", (x, y.value()))
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in ADD_TYPES.enums:
         return execute("AddV2", (_scalar_as(x, y._dtype), y))
     x, y = binary_operands(x, y, "AddV2")
@@ -182,6 +186,9 @@ def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
                 return execute("Sub", (x, y))
         elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
             return execute("Sub", (x, _scalar_as(y, x._dtype)))
+        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
+            if x._dtype._enum in NUMERIC_TYPES.enums:
+                return execute("Sub", (x, y.value()))
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
         return execute("Sub", (_scalar_as(x, y._dtype), y))
     x, y = binary_operands(x, y, "Sub")
@@ -223,6 +230,9 @@ def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
                 return execute("Mul", (x, y))
         elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
             return execute("Mul", (x, _scalar_as(y, x._dtype)))
+        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
+            if x._dtype._enum in NUMERIC_TYPES.enums:
+                return execute("Mul", (x, y.value()))
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
         return execute("Mul", (_scalar_as(x, y._dtype), y))
     x, y = binary_operands(x, y, "Mul")
@@ -797,13 +807,19 @@ def _sum_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]),)
 
 
-def _reduction_array_grad(op, g):
+def _sum_array_grad(op, g):
     attrs = op.attrs
-    mean = op.opdef.name == "Mean"
-    return (_broadcast_like_kernel(g, op.inputs[0]._value, attrs["axis"], attrs["keepdims"], mean),)
+    return (
+        _broadcast_like_kernel(g, op.inputs[0]._value, attrs["axis"], attrs["keepdims"], False),
+    )
 
 
-register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad, array_grad=_reduction_array_grad)
+def _mean_array_grad(op, g):
+    attrs = op.attrs
+    return (_broadcast_like_kernel(g, op.inputs[0]._value, attrs["axis"], attrs["keepdims"], True),)
+
+
+register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad, array_grad=_sum_array_grad)
 
 
 def reduce_sum(
@@ -844,9 +860,7 @@ def _mean_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"], mean=True),)
 
 
-register_op(
-    "Mean", _mean_kernel, reduction_shape("Mean"), _mean_grad, array_grad=_reduction_array_grad
-)
+register_op("Mean", _mean_kernel, reduction_shape("Mean"), _mean_grad, array_grad=_mean_array_grad)
 
 
 def reduce_mean(
@@ -931,6 +945,9 @@ def reduce_to_like(g: Tensor, like: Tensor) -> Tensor:
 
 def reduce_to_like_array(g: np.ndarray, like: np.ndarray) -> np.ndarray:
     """ReduceToLike's kernel on arrays (the tape's array mode), always an ndarray."""
+    if not like.shape:  # the kernel's own branch for a scalar, without its call
+        out = np.add.reduce(g, None, g.dtype)
+        return out if type(out) is np.ndarray else np.asarray(out)
     out = _reduce_to_like_kernel(g, like)
     return out if type(out) is np.ndarray else np.asarray(out)
 

@@ -99,6 +99,12 @@ def _assign_sub_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
 register_op("AssignVariableOp", _assign_kernel, _resource_rule, stateful=True)
 register_op("AssignAddVariableOp", _assign_add_kernel, _resource_rule, stateful=True)
 register_op("AssignSubVariableOp", _assign_sub_kernel, _resource_rule, stateful=True)
+# Eager writes run these kernels directly (see Variable._write).
+_WRITE_KERNELS = {
+    "AssignVariableOp": _assign_kernel,
+    "AssignAddVariableOp": _assign_add_kernel,
+    "AssignSubVariableOp": _assign_sub_kernel,
+}
 
 
 class VariableSynchronization:
@@ -245,6 +251,15 @@ class Variable(VariableBase):
             and None not in dims
         ):
             _check_assign_shape(self, dims)  # TF never broadcasts into a variable
+        if ctx.graph is None and type(v) is Tensor:
+            # Eagerly, the op's kernel without the dispatch: writes have no gradient, so
+            # no tape records them, and the op's output would be discarded here. A
+            # failing kernel changes nothing; execute() then reports its error.
+            try:
+                _WRITE_KERNELS[op_type](self.handle._value, v._value)
+                return self if read_value else None
+            except Exception:  # noqa: BLE001 - re-raised by execute() in TF's form
+                pass
         execute(op_type, (self.handle, v))
         return self if read_value else None
 
@@ -378,12 +393,21 @@ def _delegate(name: str) -> Callable:
     return method
 
 
+def _delegate_binary(name: str) -> Callable:
+    # Tensor's operator looked up on the class: no bound method and no *args tuple.
+    def method(self, other):
+        return getattr(Tensor, name)(self.value(), other)
+
+    method.__name__ = name
+    return method
+
+
 for _op in (
     "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul",
     "and", "or", "xor",
 ):  # fmt: skip
-    setattr(Variable, f"__{_op}__", _delegate(f"__{_op}__"))
-    setattr(Variable, f"__r{_op}__", _delegate(f"__r{_op}__"))
+    setattr(Variable, f"__{_op}__", _delegate_binary(f"__{_op}__"))
+    setattr(Variable, f"__r{_op}__", _delegate_binary(f"__r{_op}__"))
 for _op in ("neg", "abs", "invert", "lt", "le", "gt", "ge", "eq", "ne", "getitem", "pos"):
     setattr(Variable, f"__{_op}__", _delegate(f"__{_op}__"))
 del _op
