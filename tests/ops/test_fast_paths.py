@@ -72,3 +72,19 @@ def test_scalar_fast_paths_keep_dtype_errors():
         tf.constant(["a"]) - 1
     with pytest.raises(tf.errors.InvalidArgumentError, match="Integers to negative integer powers"):
         tf.constant([2, 3]) ** -1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int32])
+def test_scalar_variable_updates_match_the_ufunc_bit_for_bit(dtype):
+    for start, delta in ((1.5, 0.01), (1e30, -3e29), (np.inf, 1.0), (0.1, 0.2)):
+        if np.dtype(dtype).kind == "i":
+            start, delta = int(min(start, 1e6)), int(delta * 100) or 1
+        v = tf.Variable(np.asarray(start, dtype))
+        d = np.asarray(delta, dtype)
+        v.assign_sub(tf.constant(d))
+        expected = np.subtract(np.asarray(start, dtype), d, dtype=dtype)
+        np.testing.assert_array_equal(v.numpy(), expected, strict=False)
+        assert v.numpy().dtype == dtype and type(v._array) is np.ndarray
+        v.assign_add(tf.constant(d))
+        np.testing.assert_array_equal(v.numpy(), np.add(expected, d, dtype=dtype))
+        assert type(v._array) is np.ndarray and v._array.flags.writeable

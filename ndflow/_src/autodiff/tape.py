@@ -33,6 +33,11 @@ class UnconnectedGradients:
     ZERO = "zero"
 
 
+# A tape records each op as a plain tuple (cheaper to build than an object, on every
+# recorded op): (opdef, inputs, outputs, attrs, in_ids, out_ids), inputs and outputs as
+# tuples of tensors, in_ids/out_ids their ids. Gradient functions get an `_Record` view.
+
+
 class _Record:
     """One recorded op, shaped like a graph node for the gradient functions."""
 
@@ -61,6 +66,21 @@ class _Record:
 
     def get_attr(self, name: str) -> Any:
         return self.attrs[name]
+
+
+def _op(rec: tuple, skip: tuple) -> _Record:
+    """The `op` a gradient function receives for record `rec`."""
+    op = _new(_Record)
+    op.opdef, op.inputs, op.outputs, op.attrs, op.in_ids, op.out_ids = rec
+    op.skip_input_indices = skip
+    return op
+
+
+def _skip(in_ids: tuple, needed: set) -> tuple:
+    """The indices of the inputs no gradient is needed for."""
+    if needed.issuperset(in_ids):
+        return ()
+    return tuple([i for i, xid in enumerate(in_ids) if xid not in needed])
 
 
 _RESOURCE = dtypes.resource
@@ -214,24 +234,17 @@ class GradientTape:
             if not (self._watch_accessed_variables and var._trainable):
                 return
             self._watch_variable(var)
-        # The record built field by field: a call to _Record.__init__ costs more.
-        rec = _new(_Record)
-        rec.opdef = opdef
-        rec.inputs = inputs if type(inputs) is tuple else tuple(inputs)
-        rec.attrs = attrs
-        rec.in_ids = in_ids
-        rec.skip_input_indices = ()
         if type(outputs) is tuple:
             out_ids = tuple(map(id, outputs))
             watched.update(out_ids)
-            rec.outputs = outputs
-            rec.out_ids = out_ids
         else:
             out_id = id(outputs)
             watched.add(out_id)
-            rec.outputs = (outputs,)
-            rec.out_ids = (out_id,)
-        self._records.append(rec)
+            outputs = (outputs,)
+            out_ids = (out_id,)
+        if type(inputs) is not tuple:
+            inputs = tuple(inputs)
+        self._records.append((opdef, inputs, outputs, attrs, in_ids, out_ids))
 
     def _record_read(self, opdef: OpDef, var: Variable, out: Tensor) -> None:
         """Records an eager read of `var` that returned `out`: Variable.value() calls
@@ -242,18 +255,13 @@ class GradientTape:
         if hid not in watched:
             if not (self._watch_accessed_variables and var._trainable):
                 return
-            self._watch_variable(var)
+            watched.add(hid)  # _watch_variable inlined
+            self._roots.add(hid)
+            self._keep.append(h)
+            self._variables[hid] = var
         oid = id(out)
         watched.add(oid)
-        rec = _new(_Record)
-        rec.opdef = opdef
-        rec.inputs = (h,)
-        rec.attrs = _NO_ATTRS
-        rec.in_ids = (hid,)
-        rec.skip_input_indices = ()
-        rec.outputs = (out,)
-        rec.out_ids = (oid,)
-        self._records.append(rec)
+        self._records.append((opdef, (h,), (out,), _NO_ATTRS, (hid,), (oid,)))
 
     # ------------------------------------------------------------------ gradients
     def gradient(
@@ -366,7 +374,7 @@ class GradientTape:
             prev = grads.get(id(t))
             grads[id(t)] = g if prev is None else math_ops.add(prev, g)
         for rec in reversed(relevant):
-            out_ids = rec.out_ids
+            out_ids = rec[5]
             if len(out_ids) == 1:
                 oid = out_ids[0]
                 # A gradient is consumed by the op that produced its tensor, unless that
@@ -379,15 +387,14 @@ class GradientTape:
                 out_grads_list = tuple(grads.get(o) for o in out_ids)
                 if all(g is None for g in out_grads_list):
                     continue
-                out_grads_list = _fill_zero_grads(rec, out_grads_list)
-            in_ids = rec.in_ids
-            grad_fn = rec.opdef.grad
+                out_grads_list = _fill_zero_grads(rec[2], out_grads_list)
+            in_ids = rec[4]
+            grad_fn = rec[0].grad
             if grad_fn is identity_grad:  # a variable read: its gradient is g itself
                 in_grads = out_grads_list
             else:
-                _set_skip(rec, needed)
-                in_grads = _call_grad(grad_fn, rec, out_grads_list)
-            for x, xid, g in zip(rec.inputs, in_ids, in_grads):
+                in_grads = _call_grad(grad_fn, _op(rec, _skip(in_ids, needed)), out_grads_list)
+            for x, xid, g in zip(rec[1], in_ids, in_grads):
                 if g is None or xid not in needed:
                     continue
                 if x._dtype is not _RESOURCE:
@@ -409,9 +416,9 @@ class GradientTape:
         needed = set(source_ids)
         relevant = []
         for rec in self._records:  # gradient functions record nothing before this loop ends
-            if not needed.isdisjoint(rec.in_ids):
+            if not needed.isdisjoint(rec[4]):
                 relevant.append(rec)
-                needed.update(rec.out_ids)
+                needed.update(rec[5])
         return relevant, needed
 
     # ------------------------------------------------------------------ jacobians
@@ -473,14 +480,6 @@ def _convert(g: Any, dtype: dtypes.DType) -> Tensor:
     return convert_to_tensor(g, dtype=dtype)
 
 
-def _set_skip(rec: _Record, needed: set) -> None:
-    in_ids = rec.in_ids
-    if needed.issuperset(in_ids):
-        rec.skip_input_indices = ()
-    else:
-        rec.skip_input_indices = tuple([i for i, xid in enumerate(in_ids) if xid not in needed])
-
-
 def _call_grad(grad_fn: Any, rec: _Record, out_grads: tuple) -> Any:
     if len(out_grads) == 1:
         in_grads = grad_fn(rec, out_grads[0])
@@ -491,11 +490,11 @@ def _call_grad(grad_fn: Any, rec: _Record, out_grads: tuple) -> Any:
     return in_grads
 
 
-def _fill_zero_grads(rec: _Record, out_grads: tuple) -> tuple:
+def _fill_zero_grads(outputs: tuple, out_grads: tuple) -> tuple:
     """Zeros for the unused outputs of a multi-output op, as its gradient expects."""
     return tuple(
         _zero_grad(o) if g is None and _is_differentiable(o.dtype) else g
-        for o, g in zip(rec.outputs, out_grads)
+        for o, g in zip(outputs, out_grads)
     )
 
 
@@ -556,44 +555,36 @@ def _backward_arrays(
         prev = grads.get(id(t))
         grads[id(t)] = g if prev is None else _add(prev, g)
     for rec in reversed(relevant):
-        out_ids = rec.out_ids
+        opdef, inputs, outputs, attrs, in_ids, out_ids = rec
         if len(out_ids) == 1:
             oid = out_ids[0]
             og = grads.get(oid) if oid in keep else grads.pop(oid, None)
             if og is None:
                 continue
-            opdef = rec.opdef
             grad_fn = opdef.grad
             if grad_fn is identity_grad:  # a variable read: its gradient is g itself
                 in_grads = (og,)
             else:
-                in_ids = rec.in_ids
-                if not needed.issuperset(in_ids):
-                    if len(in_ids) == 2:
-                        rec.skip_input_indices = (
-                            (1,) if in_ids[0] in needed else (0,) if in_ids[1] in needed else (0, 1)
-                        )
-                    else:
-                        rec.skip_input_indices = tuple(
-                            [i for i, xid in enumerate(in_ids) if xid not in needed]
-                        )
-                elif rec.skip_input_indices:  # set by an earlier call (persistent tapes)
-                    rec.skip_input_indices = ()
+                if needed.issuperset(in_ids):
+                    skip = ()
+                elif len(in_ids) == 2:
+                    skip = (1,) if in_ids[0] in needed else (0,) if in_ids[1] in needed else (0, 1)
+                else:
+                    skip = tuple([i for i, xid in enumerate(in_ids) if xid not in needed])
                 array_grad = opdef.array_grad
                 if array_grad is not None and type(og) is _ndarray and og.dtype in _REAL_FLOATS:
-                    in_grads = array_grad(rec, og)
+                    in_grads = array_grad(inputs, outputs, attrs, skip, og)
                     if in_grads is None:
-                        in_grads = _call_grad(grad_fn, rec, (_to_tensor(og),))
+                        in_grads = _call_grad(grad_fn, _op(rec, skip), (_to_tensor(og),))
                 else:
-                    in_grads = _call_grad(grad_fn, rec, (_to_tensor(og),))
+                    in_grads = _call_grad(grad_fn, _op(rec, skip), (_to_tensor(og),))
         else:
             out_grads_list = tuple(grads.get(o) for o in out_ids)
             if all(g is None for g in out_grads_list):
                 continue
-            out_grads_list = _fill_zero_grads(rec, tuple(map(_to_tensor, out_grads_list)))
-            _set_skip(rec, needed)
-            in_grads = _call_grad(rec.opdef.grad, rec, out_grads_list)
-        for x, xid, g in zip(rec.inputs, rec.in_ids, in_grads):
+            out_grads_list = _fill_zero_grads(outputs, tuple(map(_to_tensor, out_grads_list)))
+            in_grads = _call_grad(opdef.grad, _op(rec, _skip(in_ids, needed)), out_grads_list)
+        for x, xid, g in zip(inputs, in_ids, in_grads):
             if g is None or xid not in needed:
                 continue
             if type(g) is _ndarray:

@@ -135,7 +135,9 @@ def _add_grad(op, g):
 
 # array_grad twins (see op_registry): the same kernels as the ops their `grad` runs, called
 # on the arrays directly when nothing records the backward pass.
-register_op("AddV2", np.add, binary_shape("AddV2"), _add_grad, array_grad=_add_grad)
+register_op(
+    "AddV2", np.add, binary_shape("AddV2"), _add_grad, array_grad=lambda xs, ys, a, skip, g: (g, g)
+)
 
 
 def add(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -168,8 +170,8 @@ def _sub_grad(op, g):
     return g, None if 1 in op.skip_input_indices else negative(g)
 
 
-def _sub_array_grad(op, g):
-    return g, None if 1 in op.skip_input_indices else np.negative(g)
+def _sub_array_grad(inputs, outputs, attrs, skip, g):
+    return g, None if 1 in skip else np.negative(g)
 
 
 register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad, array_grad=_sub_array_grad)
@@ -205,9 +207,8 @@ def _mul_grad(op, g):
     )
 
 
-def _mul_array_grad(op, g):
-    x, y = op.inputs
-    skip = op.skip_input_indices
+def _mul_array_grad(inputs, outputs, attrs, skip, g):
+    x, y = inputs
     return (
         None if 0 in skip else np.multiply(g, y._value),
         None if 1 in skip else np.multiply(x._value, g),
@@ -252,16 +253,10 @@ def _realdiv_kernel(x, y):
         return np.true_divide(x, y)
 
 
-def _realdiv_array_grad(op, g):
-    x, y = op.inputs
-    skip = op.skip_input_indices
-    yv = y._value
+def _realdiv_array_grad(inputs, outputs, attrs, skip, g):
+    yv = inputs[1]._value
     gx = None if 0 in skip else _realdiv_kernel(g, yv)
-    gy = (
-        None
-        if 1 in skip
-        else np.negative(_realdiv_kernel(np.multiply(g, op.outputs[0]._value), yv))
-    )
+    gy = None if 1 in skip else np.negative(_realdiv_kernel(np.multiply(g, outputs[0]._value), yv))
     return gx, gy
 
 
@@ -388,7 +383,11 @@ def _neg_grad(op, g):
 
 
 register_op(
-    "Neg", np.negative, unary_shape(), _neg_grad, array_grad=lambda op, g: (np.negative(g),)
+    "Neg",
+    np.negative,
+    unary_shape(),
+    _neg_grad,
+    array_grad=lambda xs, ys, a, skip, g: (np.negative(g),),
 )
 
 
@@ -424,7 +423,7 @@ register_op(
     np.square,
     unary_shape(),
     holomorphic(_square_grad),
-    array_grad=lambda op, g: (_square_grad_kernel(op.inputs[0]._value, g),),
+    array_grad=lambda xs, ys, a, skip, g: (_square_grad_kernel(xs[0]._value, g),),
 )
 
 
@@ -445,7 +444,7 @@ register_op(
     _log_kernel,
     unary_shape(),
     holomorphic(lambda op, g: (divide_(g, op.inputs[0]),)),
-    array_grad=lambda op, g: (_realdiv_kernel(g, op.inputs[0]._value),),
+    array_grad=lambda xs, ys, a, skip, g: (_realdiv_kernel(g, xs[0]._value),),
 )
 
 
@@ -465,7 +464,7 @@ register_op(
     np.exp,
     unary_shape(),
     holomorphic(_exp_grad),
-    array_grad=lambda op, g: (np.multiply(g, op.outputs[0]._value),),
+    array_grad=lambda xs, ys, a, skip, g: (np.multiply(g, ys[0]._value),),
 )
 
 
@@ -807,16 +806,12 @@ def _sum_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]),)
 
 
-def _sum_array_grad(op, g):
-    attrs = op.attrs
-    return (
-        _broadcast_like_kernel(g, op.inputs[0]._value, attrs["axis"], attrs["keepdims"], False),
-    )
+def _sum_array_grad(inputs, outputs, attrs, skip, g):
+    return (_broadcast_like_kernel(g, inputs[0]._value, attrs["axis"], attrs["keepdims"], False),)
 
 
-def _mean_array_grad(op, g):
-    attrs = op.attrs
-    return (_broadcast_like_kernel(g, op.inputs[0]._value, attrs["axis"], attrs["keepdims"], True),)
+def _mean_array_grad(inputs, outputs, attrs, skip, g):
+    return (_broadcast_like_kernel(g, inputs[0]._value, attrs["axis"], attrs["keepdims"], True),)
 
 
 register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad, array_grad=_sum_array_grad)

@@ -69,9 +69,19 @@ def _assign_kernel(r: _Resource, value: np.ndarray) -> np.ndarray:
     return var._array
 
 
+# Scalar variables of these dtypes update with NumPy scalar arithmetic: the same IEEE
+# operation as the ufunc, at a third of its cost on 0-d arrays (every step of a scalar
+# model's optimizer).
+_SCALAR_MATH = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
+
+
 def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
-    new = np.add(var._array, delta, dtype=var._array.dtype)
+    old = var._array
+    if not old.ndim and not delta.ndim and old.dtype in _SCALAR_MATH and delta.dtype == old.dtype:
+        var._array = new = np.asarray(old[()] + delta[()])
+        return new
+    new = np.add(old, delta, dtype=old.dtype)
     if type(new) is not np.ndarray:
         # A 0-d result is a NumPy scalar: store it as an array once, so that every
         # read does not convert it again.
@@ -84,7 +94,11 @@ def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
 
 def _assign_sub_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
-    new = np.subtract(var._array, delta, dtype=var._array.dtype)
+    old = var._array
+    if not old.ndim and not delta.ndim and old.dtype in _SCALAR_MATH and delta.dtype == old.dtype:
+        var._array = new = np.asarray(old[()] - delta[()])
+        return new
+    new = np.subtract(old, delta, dtype=old.dtype)
     if type(new) is not np.ndarray:
         # A 0-d result is a NumPy scalar: store it as an array once, so that every
         # read does not convert it again.
