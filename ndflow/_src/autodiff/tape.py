@@ -128,7 +128,10 @@ class GradientTape:
     def __init__(self, persistent: bool = False, watch_accessed_variables: bool = True) -> None:
         self._persistent = persistent
         self._watch_accessed_variables = watch_accessed_variables
-        self._records: list[_Record] = []
+        self._records: list[tuple] = []
+        # Eager variable reads, as (output tensor, handle id): not records, since their
+        # gradient is the output's, added to the handle's when the walk ends.
+        self._reads: list[tuple] = []
         self._watched: set[int] = set()
         # Ids watched directly (tensors passed to watch(), variables' handles): when they
         # are all among a gradient's sources, every record lies downstream of a source.
@@ -175,6 +178,7 @@ class GradientTape:
     def reset(self) -> None:
         """Clears everything recorded and watched, keeping the tape active."""
         self._records = []
+        self._reads = []
         self._watched = set()
         self._roots = set()
         self._keep = []
@@ -259,9 +263,8 @@ class GradientTape:
             self._roots.add(hid)
             self._keep.append(h)
             self._variables[hid] = var
-        oid = id(out)
-        watched.add(oid)
-        self._records.append((opdef, (h,), (out,), _NO_ATTRS, (hid,), (oid,)))
+        watched.add(id(out))
+        self._reads.append((out, hid))
 
     # ------------------------------------------------------------------ gradients
     def gradient(
@@ -305,6 +308,7 @@ class GradientTape:
             # Release what the tape holds (the values it read), as TF does: it also lets
             # optimizers update variable buffers in place without a defensive copy.
             self._records = []
+            self._reads = []
             self._keep = []
         if unconnected_gradients == UnconnectedGradients.ZERO:
             results = [_zeros_for(s) if g is None else g for s, g in zip(flat_sources, results)]
@@ -358,8 +362,11 @@ class GradientTape:
                 relevant, needed = self._records, watched
             else:
                 relevant, needed = self._relevant(source_ids)
-            return _backward_arrays(targets, sources, source_ids, out_grads, relevant, needed, keep)
+            return _backward_arrays(
+                targets, sources, source_ids, out_grads, relevant, needed, keep, self._reads
+            )
         relevant, needed = self._relevant(source_ids)
+        reads = list(self._reads)  # the walk may read variables (an outer tape's records)
         grads: dict[int, Tensor] = {}
         for i, t in enumerate(targets):
             if isinstance(t, Variable):
@@ -406,6 +413,12 @@ class GradientTape:
                         g = math_ops.reduce_to_like(g, x)
                 prev = grads.get(xid)
                 grads[xid] = g if prev is None else math_ops.add(prev, g)
+        for out, hid in reversed(reads):  # each read's gradient flows to its variable
+            oid = id(out)
+            g = grads.get(oid) if oid in keep else grads.pop(oid, None)
+            if g is not None and hid in needed:
+                prev = grads.get(hid)
+                grads[hid] = g if prev is None else math_ops.add(prev, g)
         return [
             grads.get(sid) if s._dtype._enum in _DIFFERENTIABLE else None
             for s, sid in zip(sources, source_ids)
@@ -414,6 +427,9 @@ class GradientTape:
     def _relevant(self, source_ids: list) -> tuple[list, set]:
         """The records downstream of a source, and the ids of every tensor on them."""
         needed = set(source_ids)
+        for out, hid in self._reads:
+            if hid in needed:
+                needed.add(id(out))
         relevant = []
         for rec in self._records:  # gradient functions record nothing before this loop ends
             if not needed.isdisjoint(rec[4]):
@@ -539,6 +555,7 @@ def _backward_arrays(
     relevant: list,
     needed: set,
     keep: set,
+    reads: list,
 ) -> list:
     grads: dict[int, Any] = {}
     for i, t in enumerate(targets):
@@ -548,10 +565,11 @@ def _backward_arrays(
             continue
         g = None if out_grads is None else out_grads[i]
         if g is None:
-            g = _ones_like(t)
-        elif not isinstance(g, Tensor):
-            g = _convert(g, t.dtype)
-        g = _to_array(g)
+            g = _ones_array(t)
+        else:
+            if not isinstance(g, Tensor):
+                g = _convert(g, t.dtype)
+            g = _to_array(g)
         prev = grads.get(id(t))
         grads[id(t)] = g if prev is None else _add(prev, g)
     for rec in reversed(relevant):
@@ -600,10 +618,44 @@ def _backward_arrays(
                         g = _to_array(math_ops.reduce_to_like(g, x))
             prev = grads.get(xid)
             grads[xid] = g if prev is None else _add(prev, g)
-    return [
-        _to_tensor(grads.get(sid)) if s._dtype._enum in _DIFFERENTIABLE else None
-        for s, sid in zip(sources, source_ids)
-    ]
+    for out, hid in reversed(reads):  # each read's gradient flows to its variable
+        oid = id(out)
+        g = grads.get(oid) if oid in keep else grads.pop(oid, None)
+        if g is not None and hid in needed:
+            prev = grads.get(hid)
+            grads[hid] = g if prev is None else _add(prev, g)
+    results = []
+    for s, sid in zip(sources, source_ids):
+        g = grads.get(sid) if s._dtype._enum in _DIFFERENTIABLE else None
+        if type(g) is _ndarray:  # _to_tensor inlined
+            t = _new(Tensor)
+            t._value = g
+            t._dtype = _NP_TO_DTYPE[g.dtype]
+            g = t
+        results.append(g)
+    return results
+
+
+# One read-only 1 per dtype: the seed gradient of every scalar loss.
+_ONES_0D: dict = {}
+
+
+def _ones_array(t: Any) -> Any:
+    """The seed gradient of target `t` for the array walk."""
+    if type(t) is Tensor:
+        v = t._value
+        if _NP_TO_DTYPE.get(v.dtype) is t._dtype:
+            if not v.ndim:
+                ones = _ONES_0D.get(v.dtype)
+                if ones is None:
+                    ones = np.ones((), v.dtype)
+                    ones.flags.writeable = False
+                    _ONES_0D[v.dtype] = ones
+                return ones
+            ones = np.empty(v.shape, v.dtype)
+            ones.fill(1)
+            return ones
+    return _to_array(_ones_like(t))
 
 
 def _add(a: Any, b: Any) -> Any:
