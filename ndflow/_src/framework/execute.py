@@ -18,6 +18,7 @@ from ndflow._src.framework.tensor import _NP_TO_DTYPE, Tensor, wrap
 
 _EMPTY: dict = {}
 _new = object.__new__
+_ndarray = np.ndarray
 _KERNEL_ERRORS = (ValueError, IndexError, TypeError, np.linalg.LinAlgError, ZeroDivisionError)
 
 
@@ -50,7 +51,7 @@ def execute(op_type: str, inputs: Sequence[Tensor], attrs: dict = _EMPTY) -> Any
             raise kernel_error(opdef, inputs, attrs, e) from None
         if opdef.num_outputs == 1:
             # wrap(out) inlined: one Python call less on every eager op.
-            if type(out) is not np.ndarray:
+            if type(out) is not _ndarray:
                 out = np.asarray(out)
             outputs = _new(Tensor)
             outputs._value = out

@@ -21,6 +21,7 @@ from ndflow._src.framework.tensor import (
 )
 from ndflow._src.ops import op_util
 from ndflow._src.ops.op_util import (
+    _SCALARS,
     _scalar_as,
     binary_operands,
     binary_shape,
@@ -155,12 +156,14 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
             if x._dtype is y._dtype and x._dtype._enum in ADD_TYPES.enums:
                 return execute("AddV2", (x, y))
         elif (ty is float or ty is int) and x._dtype._enum in ADD_TYPES.enums:
-            return execute("AddV2", (x, _scalar_as(y, x._dtype)))
+            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
+            return execute("AddV2", (x, c if c is not None else _scalar_as(y, x._dtype)))
         elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
             if x._dtype._enum in ADD_TYPES.enums:
                 return execute("AddV2", (x, y.value()))
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in ADD_TYPES.enums:
-        return execute("AddV2", (_scalar_as(x, y._dtype), y))
+        c = _SCALARS.get((x, tx, y._dtype._enum))
+        return execute("AddV2", (c if c is not None else _scalar_as(x, y._dtype), y))
     x, y = binary_operands(x, y, "AddV2")
     check_type(x, ADD_TYPES, "AddV2")
     return execute("AddV2", (x, y))
@@ -187,12 +190,14 @@ def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
             if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
                 return execute("Sub", (x, y))
         elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
-            return execute("Sub", (x, _scalar_as(y, x._dtype)))
+            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
+            return execute("Sub", (x, c if c is not None else _scalar_as(y, x._dtype)))
         elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
             if x._dtype._enum in NUMERIC_TYPES.enums:
                 return execute("Sub", (x, y.value()))
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
-        return execute("Sub", (_scalar_as(x, y._dtype), y))
+        c = _SCALARS.get((x, tx, y._dtype._enum))
+        return execute("Sub", (c if c is not None else _scalar_as(x, y._dtype), y))
     x, y = binary_operands(x, y, "Sub")
     check_type(x, NUMERIC_TYPES, "Sub")
     return execute("Sub", (x, y))
@@ -230,12 +235,14 @@ def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
             if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
                 return execute("Mul", (x, y))
         elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
-            return execute("Mul", (x, _scalar_as(y, x._dtype)))
+            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
+            return execute("Mul", (x, c if c is not None else _scalar_as(y, x._dtype)))
         elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
             if x._dtype._enum in NUMERIC_TYPES.enums:
                 return execute("Mul", (x, y.value()))
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
-        return execute("Mul", (_scalar_as(x, y._dtype), y))
+        c = _SCALARS.get((x, tx, y._dtype._enum))
+        return execute("Mul", (c if c is not None else _scalar_as(x, y._dtype), y))
     x, y = binary_operands(x, y, "Mul")
     check_type(x, NUMERIC_TYPES, "Mul")
     return execute("Mul", (x, y))
@@ -369,7 +376,8 @@ def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's
     """`tf.math.pow`: x ** y, element-wise."""
     if type(x) is Tensor and (type(y) is float or type(y) is int):  # `x ** 2`
         if x._dtype._enum in SIGNED_TYPES.enums:
-            return execute("Pow", (x, _scalar_as(y, x._dtype)))
+            c = _SCALARS.get((y, type(y), x._dtype._enum))
+            return execute("Pow", (x, c if c is not None else _scalar_as(y, x._dtype)))
     x, y = binary_operands(x, y, "Pow")
     check_type(x, SIGNED_TYPES, "Pow")
     return execute("Pow", (x, y))
@@ -987,6 +995,20 @@ def _binary_operator(fn, reflected: bool = False):
     return fn
 
 
+def _reflected_operator(fn, op_type: str, types: TypeList):
+    """`number * t` (also + and -): the Python number converted and the op run here,
+    one call less than the reflected `fn(other, self)`, with fn's checks otherwise."""
+
+    def operator(self, other):
+        t = type(other)
+        if (t is float or t is int) and type(self) is Tensor and self._dtype._enum in types.enums:
+            c = _SCALARS.get((other, t, self._dtype._enum))
+            return execute(op_type, (c if c is not None else _scalar_as(other, self._dtype), self))
+        return fn(other, self)
+
+    return operator
+
+
 for _name, _fn in (
     ("add", add),
     ("sub", subtract),
@@ -996,6 +1018,9 @@ for _name, _fn in (
 ):
     register_operator(f"__{_name}__", _binary_operator(_fn))
     register_operator(f"__r{_name}__", _binary_operator(_fn, reflected=True))
+register_operator("__radd__", _reflected_operator(add, "AddV2", ADD_TYPES))
+register_operator("__rsub__", _reflected_operator(subtract, "Sub", NUMERIC_TYPES))
+register_operator("__rmul__", _reflected_operator(multiply, "Mul", NUMERIC_TYPES))
 for _name, _fn in (("gt", greater), ("ge", greater_equal), ("lt", less), ("le", less_equal)):
     register_operator(f"__{_name}__", _binary_operator(_fn))
 register_operator("__neg__", lambda self: negative(self))

@@ -28,6 +28,9 @@ from ndflow._src.framework.tensor import (
 )
 
 
+_new = object.__new__
+
+
 class _Resource:
     """The value inside a variable's `resource` handle tensor: the variable itself."""
 
@@ -229,7 +232,9 @@ class Variable(VariableBase):
         if ctx.graph is None:
             # ReadVariableOp's eager work without the dispatch: its kernel returns the
             # buffer, and each active tape records the read as that op.
-            t = wrap_with_dtype(self._array, self._dtype)
+            t = _new(Tensor)  # wrap_with_dtype inlined
+            t._value = self._array
+            t._dtype = self._dtype
             tapes = ctx.tapes
             if tapes:
                 for tape in tapes:
