@@ -89,3 +89,21 @@ def test_scalar_variable_updates_match_the_ufunc_bit_for_bit(dtype):
         v.assign_add(tf.constant(d))
         np.testing.assert_array_equal(v.numpy(), np.add(expected, d, dtype=dtype))
         assert type(v._array) is np.ndarray and v._array.flags.writeable
+
+
+def test_binary_fast_dispatch_reports_errors_and_traces_like_execute():
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Incompatible shapes: \[2\] vs. \[3\]"
+    ):
+        tf.constant([1.0, 2.0]) * tf.constant([1.0, 2.0, 3.0])
+    c = tf.constant([1.0, 2.0])
+
+    @tf.function(autograph=False)
+    def f():
+        return 2.0 * c * c + c - 1.0  # eager captures combined while tracing
+
+    np.testing.assert_array_equal(f().numpy(), [2.0, 9.0])
+    with tf.GradientTape() as tape:
+        tape.watch(c)
+        y = 3.0 - c * 2.0
+    np.testing.assert_array_equal(tape.gradient(y, c).numpy(), [-2.0, -2.0])

@@ -70,6 +70,33 @@ def execute(op_type: str, inputs: Sequence[Tensor], attrs: dict = _EMPTY) -> Any
     return outputs
 
 
+def execute_binary(opdef: OpDef, x: Tensor, y: Tensor) -> Tensor:
+    """`execute(opdef.name, (x, y))` for an op with one output and no attrs (the binary
+    arithmetic the operators run): the same work, minus the op lookup and the arity
+    checks, on the hottest eager path. Traced graphs go through execute().
+    """
+    if ctx.graph is not None:
+        return execute(opdef.name, (x, y))
+    try:
+        out = opdef.kernel(x._value, y._value)
+    except errors.OpError:
+        raise
+    except _KERNEL_ERRORS as e:
+        raise kernel_error(opdef, (x, y), _EMPTY, e) from None
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._value = out
+    dtype = _NP_TO_DTYPE.get(out.dtype)
+    t._dtype = dtype if dtype is not None else wrap(out)._dtype
+    tapes = ctx.tapes
+    if tapes and opdef.grad is not None:
+        inputs = (x, y)
+        for tape in tapes:
+            tape.record(opdef, inputs, t, _EMPTY)
+    return t
+
+
 def kernel_error(opdef: OpDef, inputs: Sequence[Tensor], attrs: dict, e: Exception) -> Exception:
     """Explains a kernel failure: the shape rule's own error if it finds one (it names
     the op and the shapes), else the kernel's message in TensorFlow's form."""

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ndflow._src.core import dtypes, errors
-from ndflow._src.framework.execute import execute
+from ndflow._src.framework.execute import execute, execute_binary
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import (
     Tensor,
@@ -136,7 +136,7 @@ def _add_grad(op, g):
 
 # array_grad twins (see op_registry): the same kernels as the ops their `grad` runs, called
 # on the arrays directly when nothing records the backward pass.
-register_op(
+_ADDV2 = register_op(
     "AddV2", np.add, binary_shape("AddV2"), _add_grad, array_grad=lambda xs, ys, a, skip, g: (g, g)
 )
 
@@ -154,16 +154,16 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
     if tx is Tensor:
         if ty is Tensor:
             if x._dtype is y._dtype and x._dtype._enum in ADD_TYPES.enums:
-                return execute("AddV2", (x, y))
+                return execute_binary(_ADDV2, x, y)
         elif (ty is float or ty is int) and x._dtype._enum in ADD_TYPES.enums:
             c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
-            return execute("AddV2", (x, c if c is not None else _scalar_as(y, x._dtype)))
+            return execute_binary(_ADDV2, x, c if c is not None else _scalar_as(y, x._dtype))
         elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
             if x._dtype._enum in ADD_TYPES.enums:
-                return execute("AddV2", (x, y.value()))
+                return execute_binary(_ADDV2, x, y.value())
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in ADD_TYPES.enums:
         c = _SCALARS.get((x, tx, y._dtype._enum))
-        return execute("AddV2", (c if c is not None else _scalar_as(x, y._dtype), y))
+        return execute_binary(_ADDV2, c if c is not None else _scalar_as(x, y._dtype), y)
     x, y = binary_operands(x, y, "AddV2")
     check_type(x, ADD_TYPES, "AddV2")
     return execute("AddV2", (x, y))
@@ -177,7 +177,7 @@ def _sub_array_grad(inputs, outputs, attrs, skip, g):
     return g, None if 1 in skip else np.negative(g)
 
 
-register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad, array_grad=_sub_array_grad)
+_SUB = register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad, array_grad=_sub_array_grad)
 
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -188,16 +188,16 @@ def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     if tx is Tensor:
         if ty is Tensor:
             if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
-                return execute("Sub", (x, y))
+                return execute_binary(_SUB, x, y)
         elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
             c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
-            return execute("Sub", (x, c if c is not None else _scalar_as(y, x._dtype)))
+            return execute_binary(_SUB, x, c if c is not None else _scalar_as(y, x._dtype))
         elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
             if x._dtype._enum in NUMERIC_TYPES.enums:
-                return execute("Sub", (x, y.value()))
+                return execute_binary(_SUB, x, y.value())
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
         c = _SCALARS.get((x, tx, y._dtype._enum))
-        return execute("Sub", (c if c is not None else _scalar_as(x, y._dtype), y))
+        return execute_binary(_SUB, c if c is not None else _scalar_as(x, y._dtype), y)
     x, y = binary_operands(x, y, "Sub")
     check_type(x, NUMERIC_TYPES, "Sub")
     return execute("Sub", (x, y))
@@ -220,7 +220,7 @@ def _mul_array_grad(inputs, outputs, attrs, skip, g):
     )
 
 
-register_op(
+_MUL = register_op(
     "Mul", np.multiply, binary_shape("Mul"), holomorphic(_mul_grad), array_grad=_mul_array_grad
 )
 
@@ -233,16 +233,16 @@ def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     if tx is Tensor:
         if ty is Tensor:
             if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
-                return execute("Mul", (x, y))
+                return execute_binary(_MUL, x, y)
         elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
             c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
-            return execute("Mul", (x, c if c is not None else _scalar_as(y, x._dtype)))
+            return execute_binary(_MUL, x, c if c is not None else _scalar_as(y, x._dtype))
         elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
             if x._dtype._enum in NUMERIC_TYPES.enums:
-                return execute("Mul", (x, y.value()))
+                return execute_binary(_MUL, x, y.value())
     elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
         c = _SCALARS.get((x, tx, y._dtype._enum))
-        return execute("Mul", (c if c is not None else _scalar_as(x, y._dtype), y))
+        return execute_binary(_MUL, c if c is not None else _scalar_as(x, y._dtype), y)
     x, y = binary_operands(x, y, "Mul")
     check_type(x, NUMERIC_TYPES, "Mul")
     return execute("Mul", (x, y))
@@ -369,7 +369,7 @@ def _where_positive_log(x: Tensor) -> Tensor:
     return where(positive, log(where(positive, x, ones_like(x))), zeros)
 
 
-register_op("Pow", _pow_kernel, binary_shape("Pow"), holomorphic(_pow_grad))
+_POW = register_op("Pow", _pow_kernel, binary_shape("Pow"), holomorphic(_pow_grad))
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
@@ -377,7 +377,7 @@ def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's
     if type(x) is Tensor and (type(y) is float or type(y) is int):  # `x ** 2`
         if x._dtype._enum in SIGNED_TYPES.enums:
             c = _SCALARS.get((y, type(y), x._dtype._enum))
-            return execute("Pow", (x, c if c is not None else _scalar_as(y, x._dtype)))
+            return execute_binary(_POW, x, c if c is not None else _scalar_as(y, x._dtype))
     x, y = binary_operands(x, y, "Pow")
     check_type(x, SIGNED_TYPES, "Pow")
     return execute("Pow", (x, y))
@@ -995,7 +995,7 @@ def _binary_operator(fn, reflected: bool = False):
     return fn
 
 
-def _reflected_operator(fn, op_type: str, types: TypeList):
+def _reflected_operator(fn, opdef, types: TypeList):
     """`number * t` (also + and -): the Python number converted and the op run here,
     one call less than the reflected `fn(other, self)`, with fn's checks otherwise."""
 
@@ -1003,7 +1003,9 @@ def _reflected_operator(fn, op_type: str, types: TypeList):
         t = type(other)
         if (t is float or t is int) and type(self) is Tensor and self._dtype._enum in types.enums:
             c = _SCALARS.get((other, t, self._dtype._enum))
-            return execute(op_type, (c if c is not None else _scalar_as(other, self._dtype), self))
+            return execute_binary(
+                opdef, c if c is not None else _scalar_as(other, self._dtype), self
+            )
         return fn(other, self)
 
     return operator
@@ -1018,9 +1020,9 @@ for _name, _fn in (
 ):
     register_operator(f"__{_name}__", _binary_operator(_fn))
     register_operator(f"__r{_name}__", _binary_operator(_fn, reflected=True))
-register_operator("__radd__", _reflected_operator(add, "AddV2", ADD_TYPES))
-register_operator("__rsub__", _reflected_operator(subtract, "Sub", NUMERIC_TYPES))
-register_operator("__rmul__", _reflected_operator(multiply, "Mul", NUMERIC_TYPES))
+register_operator("__radd__", _reflected_operator(add, _ADDV2, ADD_TYPES))
+register_operator("__rsub__", _reflected_operator(subtract, _SUB, NUMERIC_TYPES))
+register_operator("__rmul__", _reflected_operator(multiply, _MUL, NUMERIC_TYPES))
 for _name, _fn in (("gt", greater), ("ge", greater_equal), ("lt", less), ("le", less_equal)):
     register_operator(f"__{_name}__", _binary_operator(_fn))
 register_operator("__neg__", lambda self: negative(self))
