@@ -34,8 +34,10 @@ class UnconnectedGradients:
 
 
 # A tape records each op as a plain tuple (cheaper to build than an object, on every
-# recorded op): (opdef, inputs, outputs, attrs, in_ids, out_ids), inputs and outputs as
-# tuples of tensors, in_ids/out_ids their ids. Gradient functions get an `_Record` view.
+# recorded op): (opdef, inputs, outputs, attrs, in_ids, out_ids), inputs a tuple of
+# tensors and in_ids their ids; for an op with one output (the usual case, told by an int
+# out_ids) outputs is that tensor and out_ids its id, else both are tuples. Gradient
+# functions get an `_Record` view.
 
 
 class _Record:
@@ -72,6 +74,9 @@ def _op(rec: tuple, skip: tuple) -> _Record:
     """The `op` a gradient function receives for record `rec`."""
     op = _new(_Record)
     op.opdef, op.inputs, op.outputs, op.attrs, op.in_ids, op.out_ids = rec
+    if type(op.out_ids) is int:
+        op.outputs = (op.outputs,)
+        op.out_ids = (op.out_ids,)
     op.skip_input_indices = skip
     return op
 
@@ -242,13 +247,21 @@ class GradientTape:
             out_ids = tuple(map(id, outputs))
             watched.update(out_ids)
         else:
-            out_id = id(outputs)
-            watched.add(out_id)
-            outputs = (outputs,)
-            out_ids = (out_id,)
+            out_ids = id(outputs)
+            watched.add(out_ids)
         if type(inputs) is not tuple:
             inputs = tuple(inputs)
         self._records.append((opdef, inputs, outputs, attrs, in_ids, out_ids))
+
+    def record_binary(self, opdef: OpDef, x: Tensor, y: Tensor, out: Tensor) -> None:
+        """record() for a one-output op of two inputs and no attrs (execute_binary)."""
+        watched = self._watched
+        a = id(x)
+        b = id(y)
+        if a in watched or b in watched:
+            oid = id(out)
+            watched.add(oid)
+            self._records.append((opdef, (x, y), out, _NO_ATTRS, (a, b), oid))
 
     def _record_read(self, opdef: OpDef, var: Variable, out: Tensor) -> None:
         """Records an eager read of `var` that returned `out`: Variable.value() calls
@@ -382,8 +395,8 @@ class GradientTape:
             grads[id(t)] = g if prev is None else math_ops.add(prev, g)
         for rec in reversed(relevant):
             out_ids = rec[5]
-            if len(out_ids) == 1:
-                oid = out_ids[0]
+            if type(out_ids) is int:
+                oid = out_ids
                 # A gradient is consumed by the op that produced its tensor, unless that
                 # tensor is also a source whose gradient we return.
                 og = grads.get(oid) if oid in keep else grads.pop(oid, None)
@@ -434,7 +447,11 @@ class GradientTape:
         for rec in self._records:  # gradient functions record nothing before this loop ends
             if not needed.isdisjoint(rec[4]):
                 relevant.append(rec)
-                needed.update(rec[5])
+                out_ids = rec[5]
+                if type(out_ids) is int:
+                    needed.add(out_ids)
+                else:
+                    needed.update(out_ids)
         return relevant, needed
 
     # ------------------------------------------------------------------ jacobians
@@ -573,9 +590,8 @@ def _backward_arrays(
         prev = grads.get(id(t))
         grads[id(t)] = g if prev is None else _add(prev, g)
     for rec in reversed(relevant):
-        opdef, inputs, outputs, attrs, in_ids, out_ids = rec
-        if len(out_ids) == 1:
-            oid = out_ids[0]
+        opdef, inputs, outputs, attrs, in_ids, oid = rec
+        if type(oid) is int:
             og = grads.get(oid) if oid in keep else grads.pop(oid, None)
             if og is None:
                 continue
@@ -597,7 +613,7 @@ def _backward_arrays(
                 else:
                     in_grads = _call_grad(grad_fn, _op(rec, skip), (_to_tensor(og),))
         else:
-            out_grads_list = tuple(grads.get(o) for o in out_ids)
+            out_grads_list = tuple(grads.get(o) for o in oid)
             if all(g is None for g in out_grads_list):
                 continue
             out_grads_list = _fill_zero_grads(outputs, tuple(map(_to_tensor, out_grads_list)))

@@ -91,9 +91,8 @@ def execute_binary(opdef: OpDef, x: Tensor, y: Tensor) -> Tensor:
     t._dtype = dtype if dtype is not None else wrap(out)._dtype
     tapes = ctx.tapes
     if tapes and opdef.grad is not None:
-        inputs = (x, y)
         for tape in tapes:
-            tape.record(opdef, inputs, t, _EMPTY)
+            tape.record_binary(opdef, x, y, t)
     return t
 
 

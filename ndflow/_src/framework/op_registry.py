@@ -8,8 +8,8 @@
 - grad(op, *output_grads) -> one gradient (or None) per input, written in ndflow ops.
   `op` has `.type`, `.inputs`, `.outputs`, `.attrs`, `.get_attr(name)` and
   `.skip_input_indices` (inputs whose gradient nobody asked for).
-- array_grad(inputs, outputs, attrs, skip, g) -> the same gradients computed directly on
-  NumPy arrays (optional): `inputs`/`outputs` are the op's eager tensors (tuples), `skip`
+- array_grad(inputs, output, attrs, skip, g) -> the same gradients computed directly on
+  NumPy arrays (optional): `inputs` (a tuple) and `output` are the op's eager tensors, `skip`
   is `op.skip_input_indices`, `g` is the output gradient's ndarray (a real float); the
   results are ndarrays (or NumPy scalars) or None, one per input. The eager tape
   uses it when nothing records the backward pass (no outer tape, no graph), skipping a

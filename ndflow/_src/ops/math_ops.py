@@ -137,7 +137,7 @@ def _add_grad(op, g):
 # array_grad twins (see op_registry): the same kernels as the ops their `grad` runs, called
 # on the arrays directly when nothing records the backward pass.
 _ADDV2 = register_op(
-    "AddV2", np.add, binary_shape("AddV2"), _add_grad, array_grad=lambda xs, ys, a, skip, g: (g, g)
+    "AddV2", np.add, binary_shape("AddV2"), _add_grad, array_grad=lambda xs, y, a, skip, g: (g, g)
 )
 
 
@@ -173,7 +173,7 @@ def _sub_grad(op, g):
     return g, None if 1 in op.skip_input_indices else negative(g)
 
 
-def _sub_array_grad(inputs, outputs, attrs, skip, g):
+def _sub_array_grad(inputs, output, attrs, skip, g):
     return g, None if 1 in skip else np.negative(g)
 
 
@@ -212,7 +212,7 @@ def _mul_grad(op, g):
     )
 
 
-def _mul_array_grad(inputs, outputs, attrs, skip, g):
+def _mul_array_grad(inputs, output, attrs, skip, g):
     x, y = inputs
     return (
         None if 0 in skip else np.multiply(g, y._value),
@@ -260,10 +260,10 @@ def _realdiv_kernel(x, y):
         return np.true_divide(x, y)
 
 
-def _realdiv_array_grad(inputs, outputs, attrs, skip, g):
+def _realdiv_array_grad(inputs, output, attrs, skip, g):
     yv = inputs[1]._value
     gx = None if 0 in skip else _realdiv_kernel(g, yv)
-    gy = None if 1 in skip else np.negative(_realdiv_kernel(np.multiply(g, outputs[0]._value), yv))
+    gy = None if 1 in skip else np.negative(_realdiv_kernel(np.multiply(g, output._value), yv))
     return gx, gy
 
 
@@ -395,7 +395,7 @@ register_op(
     np.negative,
     unary_shape(),
     _neg_grad,
-    array_grad=lambda xs, ys, a, skip, g: (np.negative(g),),
+    array_grad=lambda xs, y, a, skip, g: (np.negative(g),),
 )
 
 
@@ -431,7 +431,7 @@ register_op(
     np.square,
     unary_shape(),
     holomorphic(_square_grad),
-    array_grad=lambda xs, ys, a, skip, g: (_square_grad_kernel(xs[0]._value, g),),
+    array_grad=lambda xs, y, a, skip, g: (_square_grad_kernel(xs[0]._value, g),),
 )
 
 
@@ -452,7 +452,7 @@ register_op(
     _log_kernel,
     unary_shape(),
     holomorphic(lambda op, g: (divide_(g, op.inputs[0]),)),
-    array_grad=lambda xs, ys, a, skip, g: (_realdiv_kernel(g, xs[0]._value),),
+    array_grad=lambda xs, y, a, skip, g: (_realdiv_kernel(g, xs[0]._value),),
 )
 
 
@@ -472,7 +472,7 @@ register_op(
     np.exp,
     unary_shape(),
     holomorphic(_exp_grad),
-    array_grad=lambda xs, ys, a, skip, g: (np.multiply(g, ys[0]._value),),
+    array_grad=lambda xs, y, a, skip, g: (np.multiply(g, y._value),),
 )
 
 
@@ -814,11 +814,11 @@ def _sum_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]),)
 
 
-def _sum_array_grad(inputs, outputs, attrs, skip, g):
+def _sum_array_grad(inputs, output, attrs, skip, g):
     return (_broadcast_like_kernel(g, inputs[0]._value, attrs["axis"], attrs["keepdims"], False),)
 
 
-def _mean_array_grad(inputs, outputs, attrs, skip, g):
+def _mean_array_grad(inputs, output, attrs, skip, g):
     return (_broadcast_like_kernel(g, inputs[0]._value, attrs["axis"], attrs["keepdims"], True),)
 
 
@@ -948,9 +948,10 @@ def reduce_to_like(g: Tensor, like: Tensor) -> Tensor:
 
 def reduce_to_like_array(g: np.ndarray, like: np.ndarray) -> np.ndarray:
     """ReduceToLike's kernel on arrays (the tape's array mode), always an ndarray."""
-    if not like.shape:  # the kernel's own branch for a scalar, without its call
-        out = np.add.reduce(g, None, g.dtype)
-        return out if type(out) is np.ndarray else np.asarray(out)
+    if not like.shape:  # the kernel's own sum, into a 0-d array (cheaper than asarray)
+        out = np.empty((), g.dtype)
+        np.add.reduce(g, None, g.dtype, out)
+        return out
     out = _reduce_to_like_kernel(g, like)
     return out if type(out) is np.ndarray else np.asarray(out)
 
