@@ -272,9 +272,8 @@ class GradientTape:
         if hid not in watched:
             if not (self._watch_accessed_variables and var._trainable):
                 return
-            watched.add(hid)  # _watch_variable inlined
+            watched.add(hid)  # _watch_variable inlined (_variables keeps the handle alive)
             self._roots.add(hid)
-            self._keep.append(h)
             self._variables[hid] = var
         watched.add(id(out))
         self._reads.append((out, hid))

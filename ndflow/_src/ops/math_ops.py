@@ -437,6 +437,8 @@ register_op(
 
 def square(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.square`: x * x."""
+    if type(x) is Tensor and x._dtype._enum in NUMERIC_TYPES.enums:  # eager fast path
+        return execute("Square", (x,))
     x = to_tensor(x)
     check_type(x, NUMERIC_TYPES, "Square")
     return execute("Square", (x,))
@@ -870,6 +872,10 @@ def reduce_mean(
     input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
 ) -> Tensor:
     """`tf.math.reduce_mean`: the mean over `axis` (integer inputs give integer means)."""
+    x = input_tensor
+    if type(x) is Tensor and axis is None and x._dtype._enum in NUMERIC_TYPES.enums:
+        # Eager fast path for the full mean of every loss: reduction_attrs' result.
+        return execute("Mean", (x,), {"axis": None, "keepdims": bool(keepdims)})
     x = to_tensor(input_tensor)
     check_type(x, NUMERIC_TYPES, "Mean")
     return execute("Mean", (x,), reduction_attrs(x, axis, keepdims))
