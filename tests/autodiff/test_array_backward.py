@@ -208,3 +208,19 @@ def test_second_order_through_variable_reads():
         dy = inner.gradient(y, v)
     assert dy.numpy() == pytest.approx(27.0)
     assert outer.gradient(dy, v).numpy() == pytest.approx(18.0)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16])
+def test_repeated_full_mean_losses_share_nothing_writable(dtype):
+    # The unit gradient of a full mean is cached per shape; each step's results still
+    # match the op walk, and a cached array cannot be written through.
+    x = tf.constant(np.arange(6, dtype=dtype).reshape(2, 3))
+    for _ in range(2):
+        fast = _grads(lambda a: tf.reduce_mean(a), [x.numpy()], dtype, True)
+        slow = _grads(lambda a: tf.reduce_mean(a), [x.numpy()], dtype, False)
+        _assert_identical(fast, slow)
+        assert not np.asarray(fast[0]).flags.writeable
+    keep = _grads(lambda a: tf.reduce_mean(a, keepdims=True), [x.numpy()], dtype, True)
+    _assert_identical(
+        keep, _grads(lambda a: tf.reduce_mean(a, keepdims=True), [x.numpy()], dtype, False)
+    )

@@ -820,8 +820,23 @@ def _sum_array_grad(inputs, output, attrs, skip, g):
     return (_broadcast_like_kernel(g, inputs[0]._value, attrs["axis"], attrs["keepdims"], False),)
 
 
+# The gradient of a full mean for an upstream gradient of 1 (every scalar loss), by input
+# shape and dtype: a read-only view, so one array serves every step. Capped in size.
+_UNIT_MEAN_GRADS: dict = {}
+
+
 def _mean_array_grad(inputs, output, attrs, skip, g):
-    return (_broadcast_like_kernel(g, inputs[0]._value, attrs["axis"], attrs["keepdims"], True),)
+    x = inputs[0]._value
+    axis = attrs["axis"]
+    if axis is None and not g.ndim and g[()] == 1:
+        key = (x.shape, x.dtype, attrs["keepdims"])
+        out = _UNIT_MEAN_GRADS.get(key)
+        if out is None:
+            out = _broadcast_like_kernel(g, x, axis, attrs["keepdims"], True)
+            if not out.flags.writeable and len(_UNIT_MEAN_GRADS) < 256:
+                _UNIT_MEAN_GRADS[key] = out
+        return (out,)
+    return (_broadcast_like_kernel(g, x, axis, attrs["keepdims"], True),)
 
 
 register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad, array_grad=_sum_array_grad)
