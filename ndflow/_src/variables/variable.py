@@ -292,12 +292,29 @@ class Variable(VariableBase):
         self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
     ) -> Any:
         """Adds `delta` to the variable; returns the variable."""
+        if type(delta) is Tensor and delta._dtype is self._dtype and ctx.graph is None:
+            d = delta._value  # as in assign_sub
+            if d.shape == self._array.shape:
+                try:
+                    _assign_add_kernel(self.handle._value, d)
+                    return self if read_value else None
+                except Exception:  # noqa: BLE001 - _write reports it through execute()
+                    pass
         return self._write("AssignAddVariableOp", delta, read_value)
 
     def assign_sub(
         self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
     ) -> Any:
         """Subtracts `delta` from the variable; returns the variable."""
+        if type(delta) is Tensor and delta._dtype is self._dtype and ctx.graph is None:
+            # _write's eager fast path, inlined for the update of every optimizer step.
+            d = delta._value
+            if d.shape == self._array.shape:
+                try:
+                    _assign_sub_kernel(self.handle._value, d)
+                    return self if read_value else None
+                except Exception:  # noqa: BLE001 - _write reports it through execute()
+                    pass
         return self._write("AssignSubVariableOp", delta, read_value)
 
     # ------------------------------------------------------------------ properties
