@@ -38,3 +38,72 @@ def test_fast_binary_paths_still_reject_mixed_dtypes_and_bools():
         tf.add(tf.constant([1.0]), tf.constant([1.0], tf.float64))
     with pytest.raises(tf.errors.InvalidArgumentError, match="Mul"):
         tf.multiply(tf.constant([True]), tf.constant([False]))
+
+
+def test_python_scalars_convert_like_binary_operands_and_are_cached_safely():
+    from ndflow._src.ops import op_util
+
+    x = tf.constant([1.5, -2.0], tf.float32)
+    np.testing.assert_array_equal((0.01 * x).numpy(), np.float32(0.01) * x.numpy())
+    np.testing.assert_array_equal((x - 3).numpy(), x.numpy() - np.float32(3))
+    np.testing.assert_array_equal((2 + x).numpy(), np.float32(2) + x.numpy())
+    assert (x * 2.0).dtype == tf.float32 and (x**2).dtype == tf.float32
+    # Signed zeros are never shared through the cache.
+    assert np.signbit((x * -0.0).numpy()[0]) and not np.signbit((x * 0.0).numpy()[0])
+    # An int tensor still rejects a float even once the equal int is cached.
+    i = tf.constant([1, 2])
+    assert (i * 2).dtype == tf.int32
+    with pytest.raises(TypeError, match="Cannot convert 2.0 to EagerTensor of dtype int32"):
+        i * 2.0
+    with pytest.raises(TypeError, match="Cannot convert 2.0 to EagerTensor of dtype int32"):
+        2.0 * i
+    # Cached constants are read-only; NaN is converted each time.
+    cached = op_util._scalar_as(0.01, tf.float32)
+    assert cached is op_util._scalar_as(0.01, tf.float32)
+    assert not cached._value.flags.writeable
+    nan = float("nan")
+    assert op_util._scalar_as(nan, tf.float32) is not op_util._scalar_as(nan, tf.float32)
+
+
+def test_scalar_fast_paths_keep_dtype_errors():
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Mul"):
+        tf.constant([True]) * 2
+    with pytest.raises(TypeError):
+        tf.constant(["a"]) - 1
+    with pytest.raises(tf.errors.InvalidArgumentError, match="Integers to negative integer powers"):
+        tf.constant([2, 3]) ** -1
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.float16, np.int32])
+def test_scalar_variable_updates_match_the_ufunc_bit_for_bit(dtype):
+    cases = ((1.5, 0.01), (1e30, -3e29), (np.inf, 1.0), (0.1, 0.2))
+    if np.dtype(dtype).kind == "i":
+        cases = ((7, 3), (-5, 12))
+    for start, delta in cases:
+        v = tf.Variable(np.asarray(start, dtype))
+        d = np.asarray(delta, dtype)
+        v.assign_sub(tf.constant(d))
+        expected = np.subtract(np.asarray(start, dtype), d, dtype=dtype)
+        np.testing.assert_array_equal(v.numpy(), expected, strict=False)
+        assert v.numpy().dtype == dtype and type(v._array) is np.ndarray
+        v.assign_add(tf.constant(d))
+        np.testing.assert_array_equal(v.numpy(), np.add(expected, d, dtype=dtype))
+        assert type(v._array) is np.ndarray and v._array.flags.writeable
+
+
+def test_binary_fast_dispatch_reports_errors_and_traces_like_execute():
+    with pytest.raises(
+        tf.errors.InvalidArgumentError, match=r"Incompatible shapes: \[2\] vs. \[3\]"
+    ):
+        tf.constant([1.0, 2.0]) * tf.constant([1.0, 2.0, 3.0])
+    c = tf.constant([1.0, 2.0])
+
+    @tf.function(autograph=False)
+    def f():
+        return 2.0 * c * c + c - 1.0  # eager captures combined while tracing
+
+    np.testing.assert_array_equal(f().numpy(), [2.0, 9.0])
+    with tf.GradientTape() as tape:
+        tape.watch(c)
+        y = 3.0 - c * 2.0
+    np.testing.assert_array_equal(tape.gradient(y, c).numpy(), [-2.0, -2.0])

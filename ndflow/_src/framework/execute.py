@@ -18,6 +18,7 @@ from ndflow._src.framework.tensor import _NP_TO_DTYPE, Tensor, wrap
 
 _EMPTY: dict = {}
 _new = object.__new__
+_ndarray = np.ndarray
 _KERNEL_ERRORS = (ValueError, IndexError, TypeError, np.linalg.LinAlgError, ZeroDivisionError)
 
 
@@ -50,7 +51,7 @@ def execute(op_type: str, inputs: Sequence[Tensor], attrs: dict = _EMPTY) -> Any
             raise kernel_error(opdef, inputs, attrs, e) from None
         if opdef.num_outputs == 1:
             # wrap(out) inlined: one Python call less on every eager op.
-            if type(out) is not np.ndarray:
+            if type(out) is not _ndarray:
                 out = np.asarray(out)
             outputs = _new(Tensor)
             outputs._value = out
@@ -67,6 +68,32 @@ def execute(op_type: str, inputs: Sequence[Tensor], attrs: dict = _EMPTY) -> Any
         for tape in tapes:
             tape.record(opdef, inputs, outputs, attrs)
     return outputs
+
+
+def execute_binary(opdef: OpDef, x: Tensor, y: Tensor) -> Tensor:
+    """`execute(opdef.name, (x, y))` for an op with one output and no attrs (the binary
+    arithmetic the operators run): the same work, minus the op lookup and the arity
+    checks, on the hottest eager path. Traced graphs go through execute().
+    """
+    if ctx.graph is not None:
+        return execute(opdef.name, (x, y))
+    try:
+        out = opdef.kernel(x._value, y._value)
+    except errors.OpError:
+        raise
+    except _KERNEL_ERRORS as e:
+        raise kernel_error(opdef, (x, y), _EMPTY, e) from None
+    if type(out) is not _ndarray:
+        out = np.asarray(out)
+    t = _new(Tensor)
+    t._value = out
+    dtype = _NP_TO_DTYPE.get(out.dtype)
+    t._dtype = dtype if dtype is not None else wrap(out)._dtype
+    tapes = ctx.tapes
+    if tapes and opdef.grad is not None:
+        for tape in tapes:
+            tape.record_binary(opdef, x, y, t)
+    return t
 
 
 def kernel_error(opdef: OpDef, inputs: Sequence[Tensor], attrs: dict, e: Exception) -> Exception:

@@ -8,6 +8,13 @@
 - grad(op, *output_grads) -> one gradient (or None) per input, written in ndflow ops.
   `op` has `.type`, `.inputs`, `.outputs`, `.attrs`, `.get_attr(name)` and
   `.skip_input_indices` (inputs whose gradient nobody asked for).
+- array_grad(inputs, output, attrs, skip, g) -> the same gradients computed directly on
+  NumPy arrays (optional): `inputs` (a tuple) and `output` are the op's eager tensors, `skip`
+  is `op.skip_input_indices`, `g` is the output gradient's ndarray (a real float); the
+  results are ndarrays (or NumPy scalars) or None, one per input. The eager tape
+  uses it when nothing records the backward pass (no outer tape, no graph), skipping a
+  dispatch and a Tensor per gradient op; it must give `grad`'s results bit for bit. It
+  may return None to decline (the walker then calls `grad`). Single-output ops only.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ GradFn = Callable[..., Any]
 
 
 class OpDef:
-    __slots__ = ("name", "kernel", "shape", "grad", "num_outputs", "stateful", "doc")
+    __slots__ = ("name", "kernel", "shape", "grad", "array_grad", "num_outputs", "stateful", "doc")
 
     def __init__(
         self,
@@ -29,11 +36,13 @@ class OpDef:
         grad: GradFn | None,
         num_outputs: int,
         stateful: bool,
+        array_grad: GradFn | None = None,
     ) -> None:
         self.name = name
         self.kernel = kernel
         self.shape = shape
         self.grad = grad
+        self.array_grad = array_grad
         # -1: the count depends on attrs (the kernel returns a tuple; shape says how many).
         self.num_outputs = num_outputs
         self.stateful = stateful
@@ -62,11 +71,14 @@ def register_op(
     *,
     num_outputs: int = 1,
     stateful: bool = False,
+    array_grad: GradFn | None = None,
 ) -> OpDef:
     """Declares op type `name`. Registering the same name twice is a bug and raises."""
     if name in _OPS:
         raise KeyError(f"Op type {name!r} is already registered.")
-    opdef = OpDef(name, kernel, shape, grad, num_outputs, stateful)
+    if array_grad is not None and (grad is None or num_outputs != 1):
+        raise ValueError(f"Op type {name!r}: array_grad needs a grad and one output.")
+    opdef = OpDef(name, kernel, shape, grad, num_outputs, stateful, array_grad)
     _OPS[name] = opdef
     return opdef
 
@@ -89,10 +101,14 @@ class RegisterGradient:
         self._op_type = op_type
 
     def __call__(self, fn: GradFn) -> GradFn:
-        get_op(self._op_type).grad = fn
+        opdef = get_op(self._op_type)
+        opdef.grad = fn
+        opdef.array_grad = None  # it computed the replaced gradient
         return fn
 
 
 def no_gradient(op_type: str) -> None:
     """`tf.no_gradient`: marks an op as having no gradient."""
-    get_op(op_type).grad = None
+    opdef = get_op(op_type)
+    opdef.grad = None
+    opdef.array_grad = None

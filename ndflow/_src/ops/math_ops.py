@@ -11,15 +11,24 @@ from typing import Any
 import numpy as np
 
 from ndflow._src.core import dtypes, errors
-from ndflow._src.framework.execute import execute
+from ndflow._src.framework.execute import execute, execute_binary
 from ndflow._src.framework.op_registry import register_op
 from ndflow._src.framework.tensor import (
     Tensor,
+    VariableBase,
     register_operator,
     static_value,
 )
 from ndflow._src.ops import op_util
-from ndflow._src.ops.op_util import binary_operands, binary_shape, dims_of, to_tensor, unary_shape
+from ndflow._src.ops.op_util import (
+    _SCALARS,
+    _scalar_as,
+    binary_operands,
+    binary_shape,
+    dims_of,
+    to_tensor,
+    unary_shape,
+)
 
 
 def _skip(op: Any, i: int) -> bool:
@@ -125,7 +134,11 @@ def _add_grad(op, g):
     return g, g
 
 
-register_op("AddV2", np.add, binary_shape("AddV2"), _add_grad)
+# array_grad twins (see op_registry): the same kernels as the ops their `grad` runs, called
+# on the arrays directly when nothing records the backward pass.
+_ADDV2 = register_op(
+    "AddV2", np.add, binary_shape("AddV2"), _add_grad, array_grad=lambda xs, y, a, skip, g: (g, g)
+)
 
 
 def add(x: Any, y: Any, name: str | None = None) -> Tensor:
@@ -135,10 +148,22 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.add(tf.constant([1, 2]), 3)
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 5], dtype=int32)>
     """
-    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
-        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
-        if x._dtype._enum in ADD_TYPES.enums:
-            return execute("AddV2", (x, y))
+    # Fast paths (the eager hot path): two eager tensors of one dtype need no conversion;
+    # an eager tensor and a Python number convert as binary_operands would.
+    tx, ty = type(x), type(y)
+    if tx is Tensor:
+        if ty is Tensor:
+            if x._dtype is y._dtype and x._dtype._enum in ADD_TYPES.enums:
+                return execute_binary(_ADDV2, x, y)
+        elif (ty is float or ty is int) and x._dtype._enum in ADD_TYPES.enums:
+            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
+            return execute_binary(_ADDV2, x, c if c is not None else _scalar_as(y, x._dtype))
+        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
+            if x._dtype._enum in ADD_TYPES.enums:
+                return execute_binary(_ADDV2, x, y.value())
+    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in ADD_TYPES.enums:
+        c = _SCALARS.get((x, tx, y._dtype._enum))
+        return execute_binary(_ADDV2, c if c is not None else _scalar_as(x, y._dtype), y)
     x, y = binary_operands(x, y, "AddV2")
     check_type(x, ADD_TYPES, "AddV2")
     return execute("AddV2", (x, y))
@@ -148,15 +173,31 @@ def _sub_grad(op, g):
     return g, None if 1 in op.skip_input_indices else negative(g)
 
 
-register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad)
+def _sub_array_grad(inputs, output, attrs, skip, g):
+    return g, None if 1 in skip else np.negative(g)
+
+
+_SUB = register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad, array_grad=_sub_array_grad)
 
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.subtract`: x - y, element-wise with broadcasting."""
-    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
-        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
-        if x._dtype._enum in NUMERIC_TYPES.enums:
-            return execute("Sub", (x, y))
+    # Fast paths (the eager hot path): two eager tensors of one dtype need no conversion;
+    # an eager tensor and a Python number convert as binary_operands would.
+    tx, ty = type(x), type(y)
+    if tx is Tensor:
+        if ty is Tensor:
+            if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
+                return execute_binary(_SUB, x, y)
+        elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
+            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
+            return execute_binary(_SUB, x, c if c is not None else _scalar_as(y, x._dtype))
+        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
+            if x._dtype._enum in NUMERIC_TYPES.enums:
+                return execute_binary(_SUB, x, y.value())
+    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
+        c = _SCALARS.get((x, tx, y._dtype._enum))
+        return execute_binary(_SUB, c if c is not None else _scalar_as(x, y._dtype), y)
     x, y = binary_operands(x, y, "Sub")
     check_type(x, NUMERIC_TYPES, "Sub")
     return execute("Sub", (x, y))
@@ -171,15 +212,37 @@ def _mul_grad(op, g):
     )
 
 
-register_op("Mul", np.multiply, binary_shape("Mul"), holomorphic(_mul_grad))
+def _mul_array_grad(inputs, output, attrs, skip, g):
+    x, y = inputs
+    return (
+        None if 0 in skip else np.multiply(g, y._value),
+        None if 1 in skip else np.multiply(x._value, g),
+    )
+
+
+_MUL = register_op(
+    "Mul", np.multiply, binary_shape("Mul"), holomorphic(_mul_grad), array_grad=_mul_array_grad
+)
 
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.multiply`: x * y, element-wise with broadcasting."""
-    if type(x) is Tensor and type(y) is Tensor and x._dtype is y._dtype:
-        # Fast path: two eager tensors of one dtype need no conversion (the eager hot path).
-        if x._dtype._enum in NUMERIC_TYPES.enums:
-            return execute("Mul", (x, y))
+    # Fast paths (the eager hot path): two eager tensors of one dtype need no conversion;
+    # an eager tensor and a Python number convert as binary_operands would.
+    tx, ty = type(x), type(y)
+    if tx is Tensor:
+        if ty is Tensor:
+            if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
+                return execute_binary(_MUL, x, y)
+        elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
+            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
+            return execute_binary(_MUL, x, c if c is not None else _scalar_as(y, x._dtype))
+        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
+            if x._dtype._enum in NUMERIC_TYPES.enums:
+                return execute_binary(_MUL, x, y.value())
+    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
+        c = _SCALARS.get((x, tx, y._dtype._enum))
+        return execute_binary(_MUL, c if c is not None else _scalar_as(x, y._dtype), y)
     x, y = binary_operands(x, y, "Mul")
     check_type(x, NUMERIC_TYPES, "Mul")
     return execute("Mul", (x, y))
@@ -197,7 +260,20 @@ def _realdiv_kernel(x, y):
         return np.true_divide(x, y)
 
 
-register_op("RealDiv", _realdiv_kernel, binary_shape("RealDiv"), holomorphic(_realdiv_grad))
+def _realdiv_array_grad(inputs, output, attrs, skip, g):
+    yv = inputs[1]._value
+    gx = None if 0 in skip else _realdiv_kernel(g, yv)
+    gy = None if 1 in skip else np.negative(_realdiv_kernel(np.multiply(g, output._value), yv))
+    return gx, gy
+
+
+register_op(
+    "RealDiv",
+    _realdiv_kernel,
+    binary_shape("RealDiv"),
+    holomorphic(_realdiv_grad),
+    array_grad=_realdiv_array_grad,
+)
 
 
 def divide_(x: Tensor, y: Tensor) -> Tensor:
@@ -293,11 +369,15 @@ def _where_positive_log(x: Tensor) -> Tensor:
     return where(positive, log(where(positive, x, ones_like(x))), zeros)
 
 
-register_op("Pow", _pow_kernel, binary_shape("Pow"), holomorphic(_pow_grad))
+_POW = register_op("Pow", _pow_kernel, binary_shape("Pow"), holomorphic(_pow_grad))
 
 
 def pow(x: Any, y: Any, name: str | None = None) -> Tensor:  # noqa: A001 - TF's name
     """`tf.math.pow`: x ** y, element-wise."""
+    if type(x) is Tensor and (type(y) is float or type(y) is int):  # `x ** 2`
+        if x._dtype._enum in SIGNED_TYPES.enums:
+            c = _SCALARS.get((y, type(y), x._dtype._enum))
+            return execute_binary(_POW, x, c if c is not None else _scalar_as(y, x._dtype))
     x, y = binary_operands(x, y, "Pow")
     check_type(x, SIGNED_TYPES, "Pow")
     return execute("Pow", (x, y))
@@ -310,7 +390,13 @@ def _neg_grad(op, g):
     return (negative(g),)
 
 
-register_op("Neg", np.negative, unary_shape(), _neg_grad)
+register_op(
+    "Neg",
+    np.negative,
+    unary_shape(),
+    _neg_grad,
+    array_grad=lambda xs, y, a, skip, g: (np.negative(g),),
+)
 
 
 def negative(x: Any, name: str | None = None) -> Tensor:
@@ -322,9 +408,6 @@ def negative(x: Any, name: str | None = None) -> Tensor:
 
 def _square_grad(op, g):
     return (execute("SquareGrad", (op.inputs[0], g)),)
-
-
-register_op("Square", np.square, unary_shape(), holomorphic(_square_grad))
 
 
 def _square_grad_kernel(x, g):
@@ -343,10 +426,19 @@ def _square_grad_grad(op, dz):
 
 # d(x^2) = 2 x g in one pass: the backward of every squared-error loss.
 register_op("SquareGrad", _square_grad_kernel, binary_shape("SquareGrad"), _square_grad_grad)
+register_op(
+    "Square",
+    np.square,
+    unary_shape(),
+    holomorphic(_square_grad),
+    array_grad=lambda xs, y, a, skip, g: (_square_grad_kernel(xs[0]._value, g),),
+)
 
 
 def square(x: Any, name: str | None = None) -> Tensor:
     """`tf.math.square`: x * x."""
+    if type(x) is Tensor and x._dtype._enum in NUMERIC_TYPES.enums:  # eager fast path
+        return execute("Square", (x,))
     x = to_tensor(x)
     check_type(x, NUMERIC_TYPES, "Square")
     return execute("Square", (x,))
@@ -358,7 +450,11 @@ def _log_kernel(x):
 
 
 register_op(
-    "Log", _log_kernel, unary_shape(), holomorphic(lambda op, g: (divide_(g, op.inputs[0]),))
+    "Log",
+    _log_kernel,
+    unary_shape(),
+    holomorphic(lambda op, g: (divide_(g, op.inputs[0]),)),
+    array_grad=lambda xs, y, a, skip, g: (_realdiv_kernel(g, xs[0]._value),),
 )
 
 
@@ -373,7 +469,13 @@ def _exp_grad(op, g):
     return (multiply(g, op.outputs[0]),)
 
 
-register_op("Exp", np.exp, unary_shape(), holomorphic(_exp_grad))
+register_op(
+    "Exp",
+    np.exp,
+    unary_shape(),
+    holomorphic(_exp_grad),
+    array_grad=lambda xs, y, a, skip, g: (np.multiply(g, y._value),),
+)
 
 
 def exp(x: Any, name: str | None = None) -> Tensor:
@@ -714,7 +816,30 @@ def _sum_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"]),)
 
 
-register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad)
+def _sum_array_grad(inputs, output, attrs, skip, g):
+    return (_broadcast_like_kernel(g, inputs[0]._value, attrs["axis"], attrs["keepdims"], False),)
+
+
+# The gradient of a full mean for an upstream gradient of 1 (every scalar loss), by input
+# shape and dtype: a read-only view, so one array serves every step. Capped in size.
+_UNIT_MEAN_GRADS: dict = {}
+
+
+def _mean_array_grad(inputs, output, attrs, skip, g):
+    x = inputs[0]._value
+    axis = attrs["axis"]
+    if axis is None and not g.ndim and g[()] == 1:
+        key = (x.shape, x.dtype, attrs["keepdims"])
+        out = _UNIT_MEAN_GRADS.get(key)
+        if out is None:
+            out = _broadcast_like_kernel(g, x, axis, attrs["keepdims"], True)
+            if not out.flags.writeable and len(_UNIT_MEAN_GRADS) < 256:
+                _UNIT_MEAN_GRADS[key] = out
+        return (out,)
+    return (_broadcast_like_kernel(g, x, axis, attrs["keepdims"], True),)
+
+
+register_op("Sum", _sum_kernel, reduction_shape("Sum"), _sum_grad, array_grad=_sum_array_grad)
 
 
 def reduce_sum(
@@ -755,13 +880,17 @@ def _mean_grad(op, g):
     return (broadcast_like(g, x, op.attrs["axis"], op.attrs["keepdims"], mean=True),)
 
 
-register_op("Mean", _mean_kernel, reduction_shape("Mean"), _mean_grad)
+register_op("Mean", _mean_kernel, reduction_shape("Mean"), _mean_grad, array_grad=_mean_array_grad)
 
 
 def reduce_mean(
     input_tensor: Any, axis: Any = None, keepdims: bool = False, name: str | None = None
 ) -> Tensor:
     """`tf.math.reduce_mean`: the mean over `axis` (integer inputs give integer means)."""
+    x = input_tensor
+    if type(x) is Tensor and axis is None and x._dtype._enum in NUMERIC_TYPES.enums:
+        # Eager fast path for the full mean of every loss: reduction_attrs' result.
+        return execute("Mean", (x,), {"axis": None, "keepdims": bool(keepdims)})
     x = to_tensor(input_tensor)
     check_type(x, NUMERIC_TYPES, "Mean")
     return execute("Mean", (x,), reduction_attrs(x, axis, keepdims))
@@ -838,6 +967,16 @@ def reduce_to_like(g: Tensor, like: Tensor) -> Tensor:
     return execute("ReduceToLike", (g, like))
 
 
+def reduce_to_like_array(g: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """ReduceToLike's kernel on arrays (the tape's array mode), always an ndarray."""
+    if not like.shape:  # the kernel's own sum, into a 0-d array (cheaper than asarray)
+        out = np.empty((), g.dtype)
+        np.add.reduce(g, None, g.dtype, out)
+        return out
+    out = _reduce_to_like_kernel(g, like)
+    return out if type(out) is np.ndarray else np.asarray(out)
+
+
 # How many elements of `x` each element of `y` summarises (x.size // y.size): the divisor
 # of a mean, known only when the graph runs if shapes are partly unknown.
 register_op(
@@ -878,6 +1017,22 @@ def _binary_operator(fn, reflected: bool = False):
     return fn
 
 
+def _reflected_operator(fn, opdef, types: TypeList):
+    """`number * t` (also + and -): the Python number converted and the op run here,
+    one call less than the reflected `fn(other, self)`, with fn's checks otherwise."""
+
+    def operator(self, other):
+        t = type(other)
+        if (t is float or t is int) and type(self) is Tensor and self._dtype._enum in types.enums:
+            c = _SCALARS.get((other, t, self._dtype._enum))
+            return execute_binary(
+                opdef, c if c is not None else _scalar_as(other, self._dtype), self
+            )
+        return fn(other, self)
+
+    return operator
+
+
 for _name, _fn in (
     ("add", add),
     ("sub", subtract),
@@ -887,6 +1042,9 @@ for _name, _fn in (
 ):
     register_operator(f"__{_name}__", _binary_operator(_fn))
     register_operator(f"__r{_name}__", _binary_operator(_fn, reflected=True))
+register_operator("__radd__", _reflected_operator(add, _ADDV2, ADD_TYPES))
+register_operator("__rsub__", _reflected_operator(subtract, _SUB, NUMERIC_TYPES))
+register_operator("__rmul__", _reflected_operator(multiply, _MUL, NUMERIC_TYPES))
 for _name, _fn in (("gt", greater), ("ge", greater_equal), ("lt", less), ("le", less_equal)):
     register_operator(f"__{_name}__", _binary_operator(_fn))
 register_operator("__neg__", lambda self: negative(self))

@@ -49,13 +49,35 @@ _INT_OR_BOOL = frozenset(
 )
 
 
+# Python ints and floats converted by _scalar_as, by (value, type, dtype enum): `0.01 * g`
+# and `x ** 2` convert the same few numbers on every step. Tensors are immutable (the
+# arrays are read-only too), so one converted tensor serves every use. Zero is left out
+# (0.0 == -0.0 would share an entry) and NaN cannot be found again; the size is capped.
+_SCALARS: dict = {}
+_SCALARS_MAX = 4096
+
+
 def _scalar_as(value: Any, dtype: DType) -> Tensor:
-    """A Python scalar converted to `dtype`, the fast path of binary operators."""
+    """A Python scalar converted to `dtype`, the fast path of binary operators.
+
+    >>> _scalar_as(2, dtypes.float32).numpy()
+    np.float32(2.0)
+    """
+    key = (value, type(value), dtype._enum)
+    t = _SCALARS.get(key)
+    if t is not None:
+        return t
     if type(value) is float and dtype._enum in _INT_OR_BOOL:
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")
     if dtype is dtypes.string:
         return convert_to_tensor(value, dtype=dtype)
-    return wrap_with_dtype(np.asarray(value, dtype._np), dtype)
+    array = np.asarray(value, dtype._np)
+    t = wrap_with_dtype(array, dtype)
+    if value and value == value and (type(value) is float or type(value) is int):
+        if len(_SCALARS) < _SCALARS_MAX:
+            array.flags.writeable = False
+            _SCALARS[key] = t
+    return t
 
 
 def binary_operands(x: Any, y: Any, op_type: str) -> tuple[Tensor, Tensor]:

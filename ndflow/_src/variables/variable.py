@@ -28,6 +28,9 @@ from ndflow._src.framework.tensor import (
 )
 
 
+_new = object.__new__
+
+
 class _Resource:
     """The value inside a variable's `resource` handle tensor: the variable itself."""
 
@@ -50,7 +53,7 @@ def _read_kernel(r: _Resource) -> np.ndarray:
     return r.var._array
 
 
-register_op("ReadVariableOp", _read_kernel, _resource_rule, identity_grad, stateful=True)
+_READ = register_op("ReadVariableOp", _read_kernel, _resource_rule, identity_grad, stateful=True)
 
 
 def _check_assign_shape(var: Variable, shape: tuple) -> None:
@@ -69,9 +72,19 @@ def _assign_kernel(r: _Resource, value: np.ndarray) -> np.ndarray:
     return var._array
 
 
+# Scalar variables of these dtypes update with NumPy scalar arithmetic: the same IEEE
+# operation as the ufunc, at a third of its cost on 0-d arrays (every step of a scalar
+# model's optimizer).
+_SCALAR_MATH = frozenset((np.dtype(np.float32), np.dtype(np.float64)))
+
+
 def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
-    new = np.add(var._array, delta, dtype=var._array.dtype)
+    old = var._array
+    if not old.ndim and not delta.ndim and old.dtype in _SCALAR_MATH and delta.dtype == old.dtype:
+        var._array = new = np.asarray(old[()] + delta[()])
+        return new
+    new = np.add(old, delta, dtype=old.dtype)
     if type(new) is not np.ndarray:
         # A 0-d result is a NumPy scalar: store it as an array once, so that every
         # read does not convert it again.
@@ -84,7 +97,11 @@ def _assign_add_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
 
 def _assign_sub_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
     var = r.var
-    new = np.subtract(var._array, delta, dtype=var._array.dtype)
+    old = var._array
+    if not old.ndim and not delta.ndim and old.dtype in _SCALAR_MATH and delta.dtype == old.dtype:
+        var._array = new = np.asarray(old[()] - delta[()])
+        return new
+    new = np.subtract(old, delta, dtype=old.dtype)
     if type(new) is not np.ndarray:
         # A 0-d result is a NumPy scalar: store it as an array once, so that every
         # read does not convert it again.
@@ -99,6 +116,12 @@ def _assign_sub_kernel(r: _Resource, delta: np.ndarray) -> np.ndarray:
 register_op("AssignVariableOp", _assign_kernel, _resource_rule, stateful=True)
 register_op("AssignAddVariableOp", _assign_add_kernel, _resource_rule, stateful=True)
 register_op("AssignSubVariableOp", _assign_sub_kernel, _resource_rule, stateful=True)
+# Eager writes run these kernels directly (see Variable._write).
+_WRITE_KERNELS = {
+    "AssignVariableOp": _assign_kernel,
+    "AssignAddVariableOp": _assign_add_kernel,
+    "AssignSubVariableOp": _assign_sub_kernel,
+}
 
 
 class VariableSynchronization:
@@ -206,8 +229,17 @@ class Variable(VariableBase):
     # ------------------------------------------------------------------ reads
     def value(self) -> Tensor:
         """The current value as a Tensor (a `ReadVariableOp`, seen by tapes and graphs)."""
-        if ctx.graph is None and not ctx.tapes:
-            return wrap_with_dtype(self._array, self._dtype)
+        if ctx.graph is None:
+            # ReadVariableOp's eager work without the dispatch: its kernel returns the
+            # buffer, and each active tape records the read as that op.
+            t = _new(Tensor)  # wrap_with_dtype inlined
+            t._value = self._array
+            t._dtype = self._dtype
+            tapes = ctx.tapes
+            if tapes:
+                for tape in tapes:
+                    tape._record_read(_READ, self, t)
+            return t
         return execute("ReadVariableOp", (self.handle,))
 
     def read_value(self) -> Tensor:
@@ -238,6 +270,15 @@ class Variable(VariableBase):
             and None not in dims
         ):
             _check_assign_shape(self, dims)  # TF never broadcasts into a variable
+        if ctx.graph is None and type(v) is Tensor:
+            # Eagerly, the op's kernel without the dispatch: writes have no gradient, so
+            # no tape records them, and the op's output would be discarded here. A
+            # failing kernel changes nothing; execute() then reports its error.
+            try:
+                _WRITE_KERNELS[op_type](self.handle._value, v._value)
+                return self if read_value else None
+            except Exception:  # noqa: BLE001 - re-raised by execute() in TF's form
+                pass
         execute(op_type, (self.handle, v))
         return self if read_value else None
 
@@ -251,12 +292,29 @@ class Variable(VariableBase):
         self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
     ) -> Any:
         """Adds `delta` to the variable; returns the variable."""
+        if type(delta) is Tensor and delta._dtype is self._dtype and ctx.graph is None:
+            d = delta._value  # as in assign_sub
+            if d.shape == self._array.shape:
+                try:
+                    _assign_add_kernel(self.handle._value, d)
+                    return self if read_value else None
+                except Exception:  # noqa: BLE001 - _write reports it through execute()
+                    pass
         return self._write("AssignAddVariableOp", delta, read_value)
 
     def assign_sub(
         self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
     ) -> Any:
         """Subtracts `delta` from the variable; returns the variable."""
+        if type(delta) is Tensor and delta._dtype is self._dtype and ctx.graph is None:
+            # _write's eager fast path, inlined for the update of every optimizer step.
+            d = delta._value
+            if d.shape == self._array.shape:
+                try:
+                    _assign_sub_kernel(self.handle._value, d)
+                    return self if read_value else None
+                except Exception:  # noqa: BLE001 - _write reports it through execute()
+                    pass
         return self._write("AssignSubVariableOp", delta, read_value)
 
     # ------------------------------------------------------------------ properties
@@ -371,12 +429,21 @@ def _delegate(name: str) -> Callable:
     return method
 
 
+def _delegate_binary(name: str) -> Callable:
+    # Tensor's operator looked up on the class: no bound method and no *args tuple.
+    def method(self, other):
+        return getattr(Tensor, name)(self.value(), other)
+
+    method.__name__ = name
+    return method
+
+
 for _op in (
     "add", "sub", "mul", "truediv", "floordiv", "mod", "pow", "matmul",
     "and", "or", "xor",
 ):  # fmt: skip
-    setattr(Variable, f"__{_op}__", _delegate(f"__{_op}__"))
-    setattr(Variable, f"__r{_op}__", _delegate(f"__r{_op}__"))
+    setattr(Variable, f"__{_op}__", _delegate_binary(f"__{_op}__"))
+    setattr(Variable, f"__r{_op}__", _delegate_binary(f"__r{_op}__"))
 for _op in ("neg", "abs", "invert", "lt", "le", "gt", "ge", "eq", "ne", "getitem", "pos"):
     setattr(Variable, f"__{_op}__", _delegate(f"__{_op}__"))
 del _op
