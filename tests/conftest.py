@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+import numpy as np
 import pytest
 
 sys.path.insert(0, os.path.dirname(__file__))
@@ -18,3 +19,18 @@ def real_tf():
     from harness.tf_compare import import_real_tf
 
     return import_real_tf()
+
+
+@pytest.fixture(params=["numba", "numpy"])
+def kernels(request, monkeypatch):
+    """Runs a test on the numba kernels and again on their NumPy twins (which must agree)."""
+    from ndflow._src.ops import nn_ops, training_ops
+
+    if request.param == "numpy":
+        monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+        monkeypatch.setattr(training_ops, "_kernels_cache", [None])
+    else:
+        monkeypatch.delenv("NDFLOW_DISABLE_NUMBA", raising=False)
+        if nn_ops.numba_kernels(np.float32) is None or training_ops._numba_kernels() is None:
+            pytest.skip("numba is not installed")
+    return request.param

@@ -236,15 +236,6 @@ def _conv_net_inputs():
     return x, w, b, v
 
 
-@pytest.fixture(params=["numba", "numpy"])
-def kernels(request, monkeypatch):
-    if request.param == "numpy":
-        monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
-    else:
-        monkeypatch.delenv("NDFLOW_DISABLE_NUMBA", raising=False)
-    return request.param
-
-
 def test_fusion_and_donation_give_the_same_results(monkeypatch, kernels):
     inputs = _conv_net_inputs()
     copies = [a.copy() for a in inputs]

@@ -14,16 +14,6 @@ import ndflow as nd
 from ndflow._src.framework import op_registry
 
 
-@pytest.fixture(params=["numba", "numpy"])
-def kernels(request, monkeypatch):
-    """Runs a test on the numba kernels and again on the NumPy fallbacks."""
-    if request.param == "numpy":
-        monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
-    else:
-        monkeypatch.delenv("NDFLOW_DISABLE_NUMBA", raising=False)
-    return request.param
-
-
 def _ones(shape):
     return nd.constant(np.ones(shape, np.float32))
 

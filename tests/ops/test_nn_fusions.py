@@ -9,18 +9,6 @@ import pytest
 
 from ndflow._src.ops import nn_ops
 
-
-@pytest.fixture(params=["numba", "numpy"])
-def kernels(request, monkeypatch):
-    if request.param == "numpy":
-        monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
-    else:
-        monkeypatch.delenv("NDFLOW_DISABLE_NUMBA", raising=False)
-        if nn_ops.numba_kernels(np.float32) is None:
-            pytest.skip("numba is not installed")
-    return request.param
-
-
 # Small (NumPy path either way), large NHWC (numba path), a dense layer's activations.
 SHAPES = [(3, 5), (2, 9, 9, 32), (64, 128)]
 

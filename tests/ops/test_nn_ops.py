@@ -17,15 +17,6 @@ import ndflow as nd
 from ndflow._src.core import context
 
 
-@pytest.fixture(params=["numba", "numpy"])
-def kernels(request, monkeypatch):
-    if request.param == "numpy":
-        monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
-    else:
-        monkeypatch.delenv("NDFLOW_DISABLE_NUMBA", raising=False)
-    return request.param
-
-
 def _rng(seed=0):
     return np.random.default_rng(seed)
 

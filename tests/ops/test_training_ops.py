@@ -10,15 +10,6 @@ import ndflow as tf
 from ndflow._src.ops import training_ops
 
 
-@pytest.fixture(params=["numba", "numpy"])
-def kernels(request, monkeypatch):
-    if request.param == "numpy":
-        monkeypatch.setattr(training_ops, "_kernels_cache", [None])
-    elif training_ops._numba_kernels() is None:
-        pytest.skip("numba is not installed")
-    return request.param
-
-
 def _adam_reference(w, m, v, g, t, lr=0.01, b1=0.9, b2=0.999, eps=1e-7):
     lr_t = lr * np.sqrt(1 - b2**t) / (1 - b1**t)
     m = b1 * m + (1 - b1) * g

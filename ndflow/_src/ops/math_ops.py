@@ -130,6 +130,28 @@ def check_bool(x: Tensor, op_type: str, index: int = 0) -> None:
 # ---------------------------------------------------------------------------- binary
 
 
+def _eager_binary(opdef: Any, x: Any, y: Any, enums: Any) -> Tensor | None:
+    """The eager hot path of add/subtract/multiply: two eager tensors of one dtype need no
+    conversion; an eager tensor with a Python number or a variable of its dtype converts
+    as `binary_operands` would. None when the general path must decide."""
+    tx, ty = type(x), type(y)
+    if tx is Tensor:
+        if x._dtype._enum not in enums:
+            return None
+        if ty is Tensor:
+            if x._dtype is y._dtype:
+                return execute_binary(opdef, x, y)
+        elif ty is float or ty is int:
+            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
+            return execute_binary(opdef, x, c if c is not None else _scalar_as(y, x._dtype))
+        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
+            return execute_binary(opdef, x, y.value())
+    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in enums:
+        c = _SCALARS.get((x, tx, y._dtype._enum))
+        return execute_binary(opdef, c if c is not None else _scalar_as(x, y._dtype), y)
+    return None
+
+
 def _add_grad(op, g):
     return g, g
 
@@ -148,22 +170,9 @@ def add(x: Any, y: Any, name: str | None = None) -> Tensor:
     >>> tf.add(tf.constant([1, 2]), 3)
     <tf.Tensor: shape=(2,), dtype=int32, numpy=array([4, 5], dtype=int32)>
     """
-    # Fast paths (the eager hot path): two eager tensors of one dtype need no conversion;
-    # an eager tensor and a Python number convert as binary_operands would.
-    tx, ty = type(x), type(y)
-    if tx is Tensor:
-        if ty is Tensor:
-            if x._dtype is y._dtype and x._dtype._enum in ADD_TYPES.enums:
-                return execute_binary(_ADDV2, x, y)
-        elif (ty is float or ty is int) and x._dtype._enum in ADD_TYPES.enums:
-            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
-            return execute_binary(_ADDV2, x, c if c is not None else _scalar_as(y, x._dtype))
-        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
-            if x._dtype._enum in ADD_TYPES.enums:
-                return execute_binary(_ADDV2, x, y.value())
-    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in ADD_TYPES.enums:
-        c = _SCALARS.get((x, tx, y._dtype._enum))
-        return execute_binary(_ADDV2, c if c is not None else _scalar_as(x, y._dtype), y)
+    out = _eager_binary(_ADDV2, x, y, ADD_TYPES.enums)
+    if out is not None:
+        return out
     x, y = binary_operands(x, y, "AddV2")
     check_type(x, ADD_TYPES, "AddV2")
     return execute("AddV2", (x, y))
@@ -182,22 +191,9 @@ _SUB = register_op("Sub", np.subtract, binary_shape("Sub"), _sub_grad, array_gra
 
 def subtract(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.subtract`: x - y, element-wise with broadcasting."""
-    # Fast paths (the eager hot path): two eager tensors of one dtype need no conversion;
-    # an eager tensor and a Python number convert as binary_operands would.
-    tx, ty = type(x), type(y)
-    if tx is Tensor:
-        if ty is Tensor:
-            if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
-                return execute_binary(_SUB, x, y)
-        elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
-            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
-            return execute_binary(_SUB, x, c if c is not None else _scalar_as(y, x._dtype))
-        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
-            if x._dtype._enum in NUMERIC_TYPES.enums:
-                return execute_binary(_SUB, x, y.value())
-    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
-        c = _SCALARS.get((x, tx, y._dtype._enum))
-        return execute_binary(_SUB, c if c is not None else _scalar_as(x, y._dtype), y)
+    out = _eager_binary(_SUB, x, y, NUMERIC_TYPES.enums)
+    if out is not None:
+        return out
     x, y = binary_operands(x, y, "Sub")
     check_type(x, NUMERIC_TYPES, "Sub")
     return execute("Sub", (x, y))
@@ -227,22 +223,9 @@ _MUL = register_op(
 
 def multiply(x: Any, y: Any, name: str | None = None) -> Tensor:
     """`tf.math.multiply`: x * y, element-wise with broadcasting."""
-    # Fast paths (the eager hot path): two eager tensors of one dtype need no conversion;
-    # an eager tensor and a Python number convert as binary_operands would.
-    tx, ty = type(x), type(y)
-    if tx is Tensor:
-        if ty is Tensor:
-            if x._dtype is y._dtype and x._dtype._enum in NUMERIC_TYPES.enums:
-                return execute_binary(_MUL, x, y)
-        elif (ty is float or ty is int) and x._dtype._enum in NUMERIC_TYPES.enums:
-            c = _SCALARS.get((y, ty, x._dtype._enum))  # _scalar_as's cache, without its call
-            return execute_binary(_MUL, x, c if c is not None else _scalar_as(y, x._dtype))
-        elif isinstance(y, VariableBase) and y.dtype is x._dtype:  # `t + v`: read v
-            if x._dtype._enum in NUMERIC_TYPES.enums:
-                return execute_binary(_MUL, x, y.value())
-    elif (tx is float or tx is int) and ty is Tensor and y._dtype._enum in NUMERIC_TYPES.enums:
-        c = _SCALARS.get((x, tx, y._dtype._enum))
-        return execute_binary(_MUL, c if c is not None else _scalar_as(x, y._dtype), y)
+    out = _eager_binary(_MUL, x, y, NUMERIC_TYPES.enums)
+    if out is not None:
+        return out
     x, y = binary_operands(x, y, "Mul")
     check_type(x, NUMERIC_TYPES, "Mul")
     return execute("Mul", (x, y))

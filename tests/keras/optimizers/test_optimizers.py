@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 import ndflow as tf
-from ndflow._src.ops import training_ops
 
 CASES = [
     ("SGD", {"learning_rate": 0.1}),
@@ -51,15 +50,6 @@ def _trajectory(lib, cls, kwargs, grads, start):
         opt.apply_gradients(zip([lib.constant(g) for g in step], variables))
         out.append([np.array(v.numpy()) for v in variables])
     return out, opt
-
-
-@pytest.fixture(params=["numba", "numpy"])
-def kernels(request, monkeypatch):
-    if request.param == "numpy":
-        monkeypatch.setattr(training_ops, "_kernels_cache", [None])
-    elif training_ops._numba_kernels() is None:
-        pytest.skip("numba not available")
-    return request.param
 
 
 @pytest.mark.parity
