@@ -243,7 +243,22 @@ class Trainer:
 
     @property
     def metrics_names(self) -> list:
-        return [getattr(m, "name", "") for m in self.metrics]
+        """Keras 3's names: the compiled metrics count as one container, "compile_metrics"
+        (present once `metrics`/`weighted_metrics` were given to `compile`)."""
+        d = self.__dict__
+        compiled = {id(m) for _, _, m, _ in d.get("_compiled_metrics", [])}
+        args = d.get("_compile_args") or {}
+        wanted = args.get("metrics") is not None or args.get("weighted_metrics") is not None
+        names: list = []
+        for m in self.metrics:
+            if id(m) in compiled:
+                if "compile_metrics" not in names:
+                    names.append("compile_metrics")
+                continue
+            names.append(getattr(m, "name", ""))
+            if wanted and m is d.get("_loss_tracker") and not compiled:
+                names.append("compile_metrics")
+        return names
 
     def reset_metrics(self) -> None:
         for m in self.metrics:
