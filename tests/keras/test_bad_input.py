@@ -277,6 +277,19 @@ def test_unknown_string_identifier(real_tf, name):
     assert str(ours) == str(theirs) == message
 
 
+@pytest.mark.parametrize("method", ["fit", "evaluate"])
+def test_missing_targets_for_a_compiled_loss(real_tf, method):
+    def case(k, t):
+        model = _seq(k)
+        model.compile(optimizer="sgd", loss="mse")
+        getattr(model, method)(_x(4, 3), verbose=0)
+
+    ours, theirs = _both_raise(real_tf, case)
+    _same_class(ours, theirs)
+    _check_fragments(ours, theirs, [r"^None values not supported\."])
+    assert "Received: y=None" in str(ours)
+
+
 def test_unknown_loss_and_metric_are_reported_at_compile_already():
     # A deliberate difference: ndflow checks string identifiers in `compile`, where the
     # mistake is made; real Keras raises the same error at the first `fit`.

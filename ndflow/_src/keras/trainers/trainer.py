@@ -280,6 +280,12 @@ class Trainer:
         d = self.__dict__
         total = None
         fns = d.get("_loss_fns")
+        if fns is not None and y is None and any(fn is not None for fn in fns):
+            # Keras fails here too (converting the missing targets); say which ones.
+            raise ValueError(
+                "None values not supported. The model was compiled with a `loss`, which "
+                "needs targets, but none were given. Received: y=None"
+            )
         if fns is not None and y is not None:
             ys, ps = nest.flatten(y), nest.flatten(y_pred)
             if isinstance(y, dict) and not isinstance(y_pred, dict):
