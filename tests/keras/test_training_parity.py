@@ -556,3 +556,109 @@ def test_layer_and_weight_order_match(real_tf, make):
         strip(layer.name) for layer in theirs.layers
     ]
     assert [w.shape for w in ours.get_weights()] == [w.shape for w in theirs.get_weights()]
+
+
+# ------------------------------------------------------------------ metric forms
+@pytest.mark.parametrize(
+    "metrics,weighted",
+    [
+        (["sparse_categorical_accuracy", "sparse_top_k_categorical_accuracy"], None),
+        (["acc"], ["accuracy"]),
+        (
+            lambda k: [
+                k.metrics.SparseCategoricalAccuracy(name="acc"),
+                k.metrics.SparseTopKCategoricalAccuracy(k=2, name="top2"),
+            ],
+            None,
+        ),
+        (None, lambda k: [k.metrics.SparseCategoricalCrossentropy(from_logits=True)]),
+    ],
+)
+def test_metric_forms_and_weighted_metrics_match(real_tf, metrics, weighted):
+    rng = np.random.default_rng(12)
+    x = rng.normal(size=(48, 4)).astype("float32")
+    y = rng.integers(0, 5, size=(48, 1))
+    sw = rng.uniform(0.5, 1.5, size=(48,)).astype("float32")
+
+    def make(keras, _tf):
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(5)])
+
+    ours, theirs = _pair(real_tf, make)
+    for model, keras in ((ours, K), (theirs, real_tf.keras)):
+        model.compile(
+            optimizer=keras.optimizers.Adam(0.01),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=metrics(keras) if callable(metrics) else metrics,
+            weighted_metrics=weighted(keras) if callable(weighted) else weighted,
+        )
+    _same_history(
+        *_fit_both(ours, theirs, x, y, batch_size=16, sample_weight=sw, validation_split=0.25)
+    )
+    _same_evaluate(ours, theirs, x, y, sample_weight=sw)
+    _same_evaluate(ours, theirs, x, y, batch_size=7)
+
+
+@pytest.mark.parametrize(
+    "metrics,weighted",
+    [
+        (["acc"], ["accuracy"]),  # different names: no "weighted_" prefix
+        (["accuracy"], ["accuracy"]),
+        (None, ["accuracy", "mse"]),
+        (["mae", "mae", "mse"], ["mae", "mae"]),  # repeats numbered as Keras does
+    ],
+)
+def test_weighted_and_repeated_metric_names_match(real_tf, metrics, weighted):
+    rng = np.random.default_rng(13)
+    x = rng.normal(size=(24, 4)).astype("float32")
+    y = rng.integers(0, 2, size=(24, 1)).astype("float32")
+
+    def make(keras, _tf):
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(1, "sigmoid")])
+
+    ours, theirs = _pair(real_tf, make)
+    for model in (ours, theirs):
+        model.compile("sgd", "binary_crossentropy", metrics=metrics, weighted_metrics=weighted)
+    _same_history(*_fit_both(ours, theirs, x, y, batch_size=8, validation_data=(x, y)))
+    _same_evaluate(ours, theirs, x, y)
+
+
+def test_custom_step_logs_are_sorted_as_in_keras(real_tf):
+    def make(keras, tf_mod):
+        class Logs(keras.Model):
+            def train_step(self, data):
+                return {"z": tf_mod.constant(1.0), "a": tf_mod.constant(2.0)}
+
+            def test_step(self, data):
+                return {"y": tf_mod.constant(3.0), "b": tf_mod.constant(4.0)}
+
+        a = keras.Input((3,))
+        return Logs(a, keras.layers.Dense(1)(a))
+
+    x, y = np.ones((8, 3), "float32"), np.ones((8, 1), "float32")
+    ours, theirs = _pair(real_tf, make)
+    ours.compile("sgd", "mse")
+    theirs.compile("sgd", "mse")
+    h1, h2 = _fit_both(ours, theirs, x, y, validation_data=(x, y))
+    assert list(h1.history) == list(h2.history) == ["a", "val_b", "val_y", "z"]
+    got = ours.evaluate(x, y, verbose=0, return_dict=True)
+    assert got == theirs.evaluate(x, y, verbose=0, return_dict=True) == {"b": 4.0, "y": 3.0}
+
+
+def test_multi_output_history_and_evaluate_list_match(real_tf):
+    rng = np.random.default_rng(14)
+    x = rng.normal(size=(32, 4)).astype("float32")
+    y = [rng.normal(size=(32, 1)).astype("float32"), rng.normal(size=(32, 2)).astype("float32")]
+    ours, theirs = _pair(real_tf, _residual)
+    for model in (ours, theirs):
+        model.compile(
+            optimizer="rmsprop",
+            loss=["mse", "mae"],
+            loss_weights=[1.0, 0.3],
+            metrics={"o1": ["mae"], "o2": ["mse", "mae"]},
+        )
+    _same_history(*_fit_both(ours, theirs, x, y, batch_size=8, validation_split=0.25))
+    _same_evaluate(ours, theirs, x, y)
+    got, want = ours.predict(x, verbose=0), theirs.predict(x, verbose=0)
+    assert len(got) == len(want) == 2
+    for a, b in zip(got, want):
+        np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-5)

@@ -58,7 +58,7 @@ def _scalar(v: Any) -> Any:
 
 def _flatten_logs(logs: Any) -> dict:
     """A step's returned dict as Python floats; nested dicts (a metric whose result is
-    a dict) are merged in."""
+    a dict) are merged in. Keys are sorted, as Keras' logs come out of its traced step."""
     out: dict = {}
     if not isinstance(logs, dict):
         return {"outputs": logs} if logs is not None else out
@@ -67,7 +67,7 @@ def _flatten_logs(logs: Any) -> dict:
             out.update(_flatten_logs(v))
         else:
             out[k] = _scalar(v)
-    return out
+    return dict(sorted(out.items()))
 
 
 class Trainer:
@@ -212,6 +212,7 @@ class Trainer:
         names = self._output_names_for_compile()
         out = []
         multi = len(ps) > 1
+        used: dict[str, int] = {}  # Keras' display names: repeats get "_1", "_2", ...
         with tf.init_scope():
             for weighted, specs in (
                 (False, d["_metric_specs"]),
@@ -223,10 +224,16 @@ class Trainer:
                     for ident in spec:
                         m = compile_utils.get_metric(ident, tf.convert_to_tensor(ys[i]), ps[i])
                         prefix = f"{names[i]}_" if multi else ""
-                        display = prefix + (
-                            ("weighted_" if weighted and isinstance(ident, str) else "")
-                            + getattr(m, "name", str(ident))
-                        )
+                        base = getattr(m, "name", str(ident))
+                        display = prefix + base
+                        if display in used and weighted:
+                            # a weighted metric is "weighted_" only when its name is taken
+                            display = prefix + "weighted_" + base
+                        if display in used:
+                            used[display] += 1
+                            display = f"{display}_{used[display] - 1}"
+                        else:
+                            used[display] = 1
                         out.append((i, weighted, m, display))
         d["_compiled_metrics"] = out
         d["_metrics_built"] = True
@@ -518,6 +525,7 @@ class Trainer:
                 if val_adapter is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._run_evaluate(val_adapter, cbs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    epoch_logs = dict(sorted(epoch_logs.items()))  # as Keras' History
                 cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
@@ -581,7 +589,11 @@ class Trainer:
         logs = self._run_evaluate(adapter, cbs)
         if return_dict:
             return logs
-        values = [_scalar(v) for v in self._ordered_results().values()]
+        # Keras' list: the logs named by the metrics' own names in `metrics` order (a name
+        # shared by several metrics repeats its value), then the other logs by key.
+        names = [getattr(m, "name", "") for m in self.metrics]
+        values = [_scalar(logs[n]) for n in names if n in logs]
+        values += [_scalar(logs[k]) for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
 
     def predict(
@@ -672,5 +684,9 @@ class Trainer:
     def _format_logs(self, logs: dict, return_dict: bool) -> Any:
         if return_dict:
             return logs
-        values = [_scalar(v) for v in self._ordered_results().values()]
+        # Keras' list: the logs named by the metrics' own names in `metrics` order (a name
+        # shared by several metrics repeats its value), then the other logs by key.
+        names = [getattr(m, "name", "") for m in self.metrics]
+        values = [_scalar(logs[n]) for n in names if n in logs]
+        values += [_scalar(logs[k]) for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
