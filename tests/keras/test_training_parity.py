@@ -452,15 +452,15 @@ def test_custom_loss_function_and_custom_metric_match(real_tf):
 
 # ------------------------------------------------------------------ fit options
 @pytest.mark.parametrize(
-    "loss,units,act,labels",
+    "loss,units,act,labels,opt",
     [
-        ("sparse_categorical_crossentropy", 3, "softmax", "sparse"),
-        ("categorical_crossentropy", 3, "softmax", "onehot"),
-        ("binary_crossentropy", 1, "sigmoid", "binary"),
-        ("mse", 1, None, "real"),
+        ("sparse_categorical_crossentropy", 3, "softmax", "sparse", "adam"),
+        ("categorical_crossentropy", 3, "softmax", "onehot", "rmsprop"),
+        ("binary_crossentropy", 1, "sigmoid", "binary", "sgd"),
+        ("binary_crossentropy", 1, "sigmoid", "binary", "adam"),
+        ("mse", 1, None, "real", "rmsprop"),
     ],
 )
-@pytest.mark.parametrize("opt", ["sgd", "adam", "rmsprop"])
 def test_validation_keys_and_values_match(real_tf, loss, units, act, labels, opt):
     rng = np.random.default_rng(10)
     x = rng.normal(size=(80, 4)).astype("float32")
