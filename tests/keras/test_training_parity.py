@@ -662,3 +662,56 @@ def test_multi_output_history_and_evaluate_list_match(real_tf):
     assert len(got) == len(want) == 2
     for a, b in zip(got, want):
         np.testing.assert_allclose(a, b, rtol=RTOL, atol=1e-5)
+
+
+def _tracker_model(keras, tf_mod):
+    class CustomModel(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.loss_tracker = keras.metrics.Mean(name="loss")
+            self.mae_metric = keras.metrics.MeanAbsoluteError(name="mae")
+            self.dense = keras.layers.Dense(1)
+
+        def call(self, x):
+            return self.dense(x)
+
+        def train_step(self, data):
+            x, y = data
+            with tf_mod.GradientTape() as tape:
+                y_pred = self(x, training=True)
+                loss = tf_mod.reduce_mean(tf_mod.square(y - y_pred))
+            grads = tape.gradient(loss, self.trainable_variables)
+            self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+            self.loss_tracker.update_state(loss)
+            self.mae_metric.update_state(y, y_pred)
+            return {"loss": self.loss_tracker.result(), "mae": self.mae_metric.result()}
+
+    return CustomModel()
+
+
+def _plain_with_tracker(keras, _tf):
+    class Plain(keras.Model):
+        def __init__(self):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+            self.tracker = keras.metrics.Mean(name="my")
+
+        def call(self, x):
+            return self.dense(x)
+
+    return Plain()
+
+
+def test_metrics_set_as_model_attributes_are_reset_and_logged_as_in_keras(real_tf):
+    # Keras 3 counts Metric attributes in `model.metrics` (no `metrics` property needed):
+    # fit resets them every epoch and logs them.
+    x = np.linspace(0, 1, 32, dtype="float32").reshape(-1, 1)
+    y = 2 * x
+    for make, loss in ((_tracker_model, None), (_plain_with_tracker, "mse")):
+        ours, theirs = _pair(real_tf, make, build_x=x)
+        ours.compile(optimizer=K.optimizers.SGD(0.05), loss=loss)
+        theirs.compile(optimizer=real_tf.keras.optimizers.SGD(0.05), loss=loss)
+        _same_history(*_fit_both(ours, theirs, x, y, epochs=3, batch_size=8))
+        assert ours.metrics_names == theirs.metrics_names
+        if loss is not None:
+            _same_evaluate(ours, theirs, x, y)

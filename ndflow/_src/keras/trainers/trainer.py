@@ -246,6 +246,36 @@ class Trainer:
             out.append(self._loss_tracker)
         out.extend(m for _, _, m, _ in self.__dict__.get("_compiled_metrics", []))
         out.extend(m for m in self.__dict__.get("_output_loss_trackers", []) if m is not None)
+        seen = {id(m) for m in out}
+        out.extend(m for m in self._tracked_metrics() if id(m) not in seen)
+        return out
+
+    def _tracked_metrics(self) -> list:
+        """Metric objects set as attributes of the model or its layers (Keras 3 counts
+        them in `metrics`, so `fit` resets and logs them each epoch)."""
+        out: list = []
+        seen: set[int] = set()
+        for layer in self._flatten_layers(include_self=True):
+            for key, value in layer.__dict__.items():
+                if layer is self and key in _TRAINER_STATE:
+                    continue
+                stack = [value]
+                while stack:
+                    x = stack.pop()
+                    if isinstance(x, (list, tuple, dict)):
+                        if id(x) not in seen:
+                            seen.add(id(x))
+                            items = x.values() if isinstance(x, dict) else x
+                            stack.extend(reversed(list(items)))
+                    elif (
+                        id(x) not in seen
+                        and not isinstance(x, type)
+                        and callable(getattr(x, "update_state", None))
+                        and callable(getattr(x, "result", None))
+                        and callable(getattr(x, "reset_state", None))
+                    ):
+                        seen.add(id(x))
+                        out.append(x)
         return out
 
     @property
