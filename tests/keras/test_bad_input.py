@@ -131,6 +131,48 @@ WRONG_INPUT_SHAPE = {
     ),
 }
 
+# more layers and data checks that name what they received
+OTHER_BAD_INPUT = {
+    "reshape_symbolic": (
+        lambda k, t: k.layers.Reshape((5,))(k.Input((4,))),
+        [r"total size of the tensor must be unchanged", r"input_shape=\(4,\)", r"\(5,\)"],
+    ),
+    "reshape_eager": (
+        lambda k, t: k.layers.Reshape((-1, 3))(_x(2, 4)),
+        [r"total size of the tensor must be unchanged", r"input_shape=\(4,\)", r"\(-1, 3\)"],
+    ),
+    "conv2d_channels_after_build": (
+        lambda k, t: _call_twice(k.layers.Conv2D(2, 3, name="cv"), _x(1, 5, 5, 1), _x(1, 5, 5, 2)),
+        [r"layer 'cv'", r"axis -1 of input shape to have value 1", r"\(1, 5, 5, 2\)"],
+    ),
+    "concatenate_shapes": (
+        lambda k, t: k.layers.concatenate([k.Input((3, 2)), k.Input((4, 3))]),
+        [r"`Concatenate` layer", r"\[\(None, 3, 2\), \(None, 4, 3\)\]"],
+    ),
+    "add_shapes": (
+        lambda k, t: k.layers.Add()([k.Input((3,)), k.Input((4,))]),
+        [r"incompatible shapes", r"\(3,\) and \(4,\)"],
+    ),
+    "sample_weight_length": (
+        lambda k, t: (
+            lambda m: (m.compile("sgd", "mse"), m.fit(_x(6, 3), _x(6, 1), sample_weight=_x(5)))
+        )(_seq(k)),
+        [r"Data cardinality is ambiguous", r"'sample_weight' sizes: 5"],
+    ),
+    "sparse_label_out_of_range_fit": (
+        lambda k, t: _loss_fit(
+            k, k.losses.SparseCategoricalCrossentropy(from_logits=True), np.array([0, 1, 5] * 2)
+        ),
+        [r"Received a label value of 5 which is outside the valid range of \[0, 3\)"],
+    ),
+    "sparse_label_out_of_range_loss": (
+        lambda k, t: k.losses.SparseCategoricalCrossentropy(from_logits=True)(
+            np.array([0, 1, 5]), _x(3, 3)
+        ),
+        [r"label value of 5 .* range of \[0, 3\)", r"\[Op:SparseSoftmaxCrossEntropyWithLogits\]"],
+    ),
+}
+
 MISSING_KEY = {
     "fit": lambda k, t: _fit(
         _two_input(k), "binary_crossentropy", {"wide_input": _x(4, 10)}, _x(4, 1)
@@ -297,3 +339,11 @@ def test_unknown_loss_and_metric_are_reported_at_compile_already():
         _seq(K).compile(optimizer="sgd", loss="msee")
     with pytest.raises(ValueError, match="Could not interpret metric identifier: foo"):
         _seq(K).compile(optimizer="sgd", loss="mse", metrics=["foo"])
+
+
+@pytest.mark.parametrize("name", sorted(OTHER_BAD_INPUT))
+def test_other_bad_layer_and_data_input(real_tf, name):
+    case, fragments = OTHER_BAD_INPUT[name]
+    ours, theirs = _both_raise(real_tf, case)
+    _same_class(ours, theirs)
+    _check_fragments(ours, theirs, fragments)
