@@ -715,3 +715,35 @@ def test_metrics_set_as_model_attributes_are_reset_and_logged_as_in_keras(real_t
         assert ours.metrics_names == theirs.metrics_names
         if loss is not None:
             _same_evaluate(ours, theirs, x, y)
+
+
+def test_unbuilt_sequential_fed_by_a_dataset_matches(real_tf):
+    # The seeds' Sequential without an input shape, trained from a batched tf.data
+    # pipeline (no .shuffle: the same order in both libraries), with 'accuracy' on mse.
+    rng = np.random.default_rng(15)
+    x = rng.random((70, 10)).astype("float32")
+    y = rng.random((70, 1)).astype("float32")
+
+    def make(keras, _tf):
+        return keras.Sequential(
+            [
+                keras.layers.Dense(64, activation="relu"),
+                keras.layers.Dense(32, activation="relu"),
+                keras.layers.Dense(1),
+            ]
+        )
+
+    ours, theirs = _pair(real_tf, make, build_x=x)
+    ours.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+    theirs.compile(optimizer="adam", loss="mse", metrics=["accuracy"])
+    ds1 = tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+    ds2 = real_tf.data.Dataset.from_tensor_slices((x, y)).batch(16)
+    h1 = ours.fit(ds1, epochs=2, verbose=0, validation_data=ds1)
+    h2 = theirs.fit(ds2, epochs=2, verbose=0, validation_data=ds2)
+    _same_history(h1, h2)
+    np.testing.assert_allclose(
+        ours.evaluate(ds1, verbose=0), theirs.evaluate(ds2, verbose=0), rtol=RTOL
+    )
+    np.testing.assert_allclose(
+        ours.predict(ds1, verbose=0), theirs.predict(ds2, verbose=0), rtol=RTOL, atol=1e-5
+    )
