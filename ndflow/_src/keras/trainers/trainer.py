@@ -617,14 +617,7 @@ class Trainer:
             steps=adapter.num_batches,
         )
         logs = self._run_evaluate(adapter, cbs)
-        if return_dict:
-            return logs
-        # Keras' list: the logs named by the metrics' own names in `metrics` order (a name
-        # shared by several metrics repeats its value), then the other logs by key.
-        names = [getattr(m, "name", "") for m in self.metrics]
-        values = [_scalar(logs[n]) for n in names if n in logs]
-        values += [_scalar(logs[k]) for k in sorted(logs) if k not in names]
-        return values[0] if len(values) == 1 else values
+        return self._format_logs(logs, return_dict)
 
     def predict(
         self,
