@@ -747,3 +747,34 @@ def test_unbuilt_sequential_fed_by_a_dataset_matches(real_tf):
     np.testing.assert_allclose(
         ours.predict(ds1, verbose=0), theirs.predict(ds2, verbose=0), rtol=RTOL, atol=1e-5
     )
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["class_weight_one_hot", "val_sample_weight", "validation_freq", "confusion_metrics"],
+)
+def test_more_fit_options_match(real_tf, case):
+    rng = np.random.default_rng(16)
+    x = rng.normal(size=(40, 4)).astype("float32")
+    one_hot = np.eye(3, dtype="float32")[rng.integers(0, 3, 40)]
+    binary = rng.integers(0, 2, (40, 1)).astype("float32")
+    sw = rng.uniform(0.5, 2.0, 40).astype("float32")
+    units, act, loss, y, metrics, kw = 1, "sigmoid", "binary_crossentropy", binary, ["acc"], {}
+    if case == "class_weight_one_hot":
+        units, act, loss, y = 3, "softmax", "categorical_crossentropy", one_hot
+        kw = dict(class_weight={0: 1.0, 1: 2.0, 2: 0.5})
+    elif case == "val_sample_weight":
+        kw = dict(validation_data=(x, binary, sw))
+    elif case == "validation_freq":
+        kw = dict(validation_data=(x, binary), validation_freq=2, epochs=3)
+    else:
+        metrics = ["accuracy", "AUC", "Precision", "Recall"]
+        kw = dict(validation_split=0.2)
+
+    def make(keras, _tf):
+        return keras.Sequential([keras.Input((4,)), keras.layers.Dense(units, act)])
+
+    ours, theirs = _pair(real_tf, make)
+    ours.compile("adam", loss, metrics=metrics)
+    theirs.compile("adam", loss, metrics=metrics)
+    _same_history(*_fit_both(ours, theirs, x, y, **dict(dict(batch_size=8, epochs=2), **kw)))
