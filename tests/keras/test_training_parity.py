@@ -778,3 +778,34 @@ def test_more_fit_options_match(real_tf, case):
     ours.compile("adam", loss, metrics=metrics)
     theirs.compile("adam", loss, metrics=metrics)
     _same_history(*_fit_both(ours, theirs, x, y, **dict(dict(batch_size=8, epochs=2), **kw)))
+
+
+def test_tuner_seed_model_with_early_stopping_matches(real_tf):
+    # The keras-tuner seed's model, trained with its EarlyStopping(monitor='val_loss',
+    # patience=...) callback: both libraries stop after the same epoch.
+    x, y = _mnist(n=120, seed=17)
+
+    def make(keras, _tf):
+        model = keras.Sequential()
+        model.add(keras.layers.Flatten(input_shape=(28, 28)))
+        model.add(keras.layers.Dense(units=32, activation="relu"))
+        model.add(keras.layers.Dense(10))
+        return model
+
+    ours, theirs = _pair(real_tf, make)
+    for model, keras in ((ours, K), (theirs, real_tf.keras)):
+        model.compile(
+            optimizer=keras.optimizers.Adam(learning_rate=1e-2),
+            loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+            metrics=["accuracy"],
+        )
+    h1 = ours.fit(
+        x, y, epochs=12, validation_split=0.2, shuffle=False, verbose=0,
+        callbacks=[K.callbacks.EarlyStopping(monitor="val_loss", patience=1)],
+    )  # fmt: skip
+    h2 = theirs.fit(
+        x, y, epochs=12, validation_split=0.2, shuffle=False, verbose=0,
+        callbacks=[real_tf.keras.callbacks.EarlyStopping(monitor="val_loss", patience=1)],
+    )  # fmt: skip
+    assert h1.epoch == h2.epoch and len(h1.epoch) < 12
+    _same_history(h1, h2, rtol=1e-3)
