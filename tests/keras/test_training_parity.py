@@ -247,8 +247,8 @@ def _seed_cnn(keras, _tf):
     return keras.models.Model(inputs, outputs)
 
 
-def test_functional_cnn_fit_and_custom_loop_match(real_tf):
-    x, y = _mnist(n=48, seed=4)
+def test_functional_cnn_matches(real_tf):
+    x, y = _mnist(n=32, seed=4)
     x = x[..., None]
     ours, theirs = _pair(real_tf, _seed_cnn)
     for model, keras in ((ours, K), (theirs, real_tf.keras)):
