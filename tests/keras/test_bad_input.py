@@ -173,6 +173,28 @@ OTHER_BAD_INPUT = {
     ),
 }
 
+
+def _two_output_fit(keras, y):
+    a = keras.Input((4,), name="a")
+    model = keras.Model(
+        a, [keras.layers.Dense(1, name="o1")(a), keras.layers.Dense(2, name="o2")(a)]
+    )
+    _fit(model, {"o1": "mse", "o2": "mse"}, _x(6, 4), y)
+
+
+OTHER_BAD_INPUT.update(
+    {
+        "y_dict_missing_output_key": (
+            lambda k, t: _two_output_fit(k, {"o1": _x(6, 1)}),
+            [r"y_true and y_pred have different structures", r"y_true: \{'o1': '\*'\}"],
+        ),
+        "y_dict_extra_key": (
+            lambda k, t: _two_output_fit(k, {"o1": _x(6, 1), "o2": _x(6, 2), "o3": _x(6, 1)}),
+            [r"different structures", r"y_true: \{'o1': '\*', 'o2': '\*', 'o3': '\*'\}"],
+        ),
+    }
+)
+
 MISSING_KEY = {
     "fit": lambda k, t: _fit(
         _two_input(k), "binary_crossentropy", {"wide_input": _x(4, 10)}, _x(4, 1)

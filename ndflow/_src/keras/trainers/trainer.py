@@ -327,6 +327,13 @@ class Trainer:
             ys, ps = nest.flatten(y), nest.flatten(y_pred)
             if isinstance(y, dict) and not isinstance(y_pred, dict):
                 names = self._output_names_for_compile()
+                if set(y) != set(names):
+                    raise ValueError(
+                        "y_true and y_pred have different structures.\n"
+                        f"y_true: {nest.map_structure(lambda _: '*', y)}\n"
+                        f"y_pred: {nest.map_structure(lambda _: '*', y_pred)}\n"
+                        f"(`y` is keyed by output name; the model's outputs are {names})"
+                    )
                 ys = [y[n] for n in names]
             if len(ys) != len(ps):
                 raise ValueError(
