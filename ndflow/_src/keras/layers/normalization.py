@@ -322,7 +322,6 @@ class Normalization(Layer):
             )
         self.input_mean, self.input_variance = mean, variance
         self.invert = invert
-        self.mean = self.variance = None
         self.supports_masking = True
 
     def build(self, input_shape: Any) -> None:
@@ -419,6 +418,16 @@ class Normalization(Layer):
         mean = tf.reshape(tf.cast(self.adapt_mean, dt), self._broadcast_shape)
         var = tf.reshape(tf.cast(self.adapt_variance, dt), self._broadcast_shape)
         return mean, var
+
+    @property
+    def mean(self) -> Any:
+        """The mean in the inputs' broadcast shape (e.g. `(1, features)`), None unbuilt."""
+        return self._stats(tf.as_dtype(self.compute_dtype))[0] if self.built else None
+
+    @property
+    def variance(self) -> Any:
+        """The variance in the inputs' broadcast shape, None before the layer is built."""
+        return self._stats(tf.as_dtype(self.compute_dtype))[1] if self.built else None
 
     def call(self, inputs: Any) -> Any:
         inputs = tf.cast(inputs, self.compute_dtype)

@@ -113,10 +113,16 @@ class Reshape(Layer):
                         f"input_shape={tuple(rest)}, target_shape={self.target_shape}"
                     )
                 shape[shape.index(-1)] = total // known
+        elif None not in input_shape[1:] and int(np.prod(input_shape[1:])) != int(np.prod(shape)):
+            raise ValueError(
+                "The total size of the tensor must be unchanged. Received: "
+                f"input_shape={tuple(input_shape[1:])}, target_shape={self.target_shape}"
+            )
         return (input_shape[0],) + tuple(shape)
 
     def call(self, inputs: Any) -> Any:
         dims = inputs.shape.as_list()
+        self.compute_output_shape(tuple(dims))  # Keras' ValueError for a size mismatch
         batch = dims[0] if dims[0] is not None else tf.shape(inputs)[0]
         return tf.reshape(inputs, [batch] + list(self.target_shape))
 

@@ -156,7 +156,46 @@ class Functional(Model):
             if id(node.layer) not in seen:
                 seen.add(id(node.layer))
                 layers.append(node.layer)
-        d["_functional_layers"] = layers
+        d["_functional_layers"] = self._sort_layers_as_keras(layers, nodes, order, input_ids)
+
+    def _sort_layers_as_keras(self, layers: list, nodes: dict, order: list, input_ids: set) -> list:
+        """Keras' layer order (hence `layers`, `weights` and `get_weights`): deepest first,
+        depth being the longest path to an output; ties keep the order in which a depth-
+        first walk from the outputs (inputs of a call in order) first meets the layers."""
+
+        def producer(x: KerasTensor) -> Any:
+            if id(x) in input_ids or x._keras_history is None:
+                return x._keras_history[0] if x._keras_history else None
+            return nodes.get(_node_key(x._keras_history))
+
+        depth: dict[int, int] = {}  # by id of a Node or of an input layer
+        layer_depth: dict[int, int] = {}
+        for node in reversed(order):
+            dep = max(depth.get(id(node), 0), layer_depth.get(id(node.layer), 0))
+            depth[id(node)] = layer_depth[id(node.layer)] = dep
+            for x in node.input_tensors:
+                p = producer(x)
+                if p is not None:
+                    depth[id(p)] = max(depth.get(id(p), 0), dep + 1)
+        first_met: dict[int, int] = {}
+        visited: set[int] = set()
+        stack = [producer(t) for t in reversed(self.outputs)]
+        while stack:
+            p = stack.pop()
+            if p is None or id(p) in visited:
+                continue
+            visited.add(id(p))
+            if isinstance(p, Node):
+                first_met.setdefault(id(p.layer), len(first_met))
+                stack.extend(producer(x) for x in reversed(p.input_tensors))
+            else:
+                first_met.setdefault(id(p), len(first_met))
+
+        def key(layer: Any) -> tuple:
+            dep = layer_depth.get(id(layer), depth.get(id(layer), 0))
+            return (-dep, first_met.get(id(layer), len(first_met)))
+
+        return sorted(layers, key=key)
 
     @property
     def _layers(self) -> list:

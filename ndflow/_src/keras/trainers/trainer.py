@@ -58,7 +58,7 @@ def _scalar(v: Any) -> Any:
 
 def _flatten_logs(logs: Any) -> dict:
     """A step's returned dict as Python floats; nested dicts (a metric whose result is
-    a dict) are merged in."""
+    a dict) are merged in. Keys are sorted, as Keras' logs come out of its traced step."""
     out: dict = {}
     if not isinstance(logs, dict):
         return {"outputs": logs} if logs is not None else out
@@ -67,7 +67,7 @@ def _flatten_logs(logs: Any) -> dict:
             out.update(_flatten_logs(v))
         else:
             out[k] = _scalar(v)
-    return out
+    return dict(sorted(out.items()))
 
 
 class Trainer:
@@ -212,6 +212,7 @@ class Trainer:
         names = self._output_names_for_compile()
         out = []
         multi = len(ps) > 1
+        used: dict[str, int] = {}  # Keras' display names: repeats get "_1", "_2", ...
         with tf.init_scope():
             for weighted, specs in (
                 (False, d["_metric_specs"]),
@@ -223,10 +224,16 @@ class Trainer:
                     for ident in spec:
                         m = compile_utils.get_metric(ident, tf.convert_to_tensor(ys[i]), ps[i])
                         prefix = f"{names[i]}_" if multi else ""
-                        display = prefix + (
-                            ("weighted_" if weighted and isinstance(ident, str) else "")
-                            + getattr(m, "name", str(ident))
-                        )
+                        base = getattr(m, "name", str(ident))
+                        display = prefix + base
+                        if display in used and weighted:
+                            # a weighted metric is "weighted_" only when its name is taken
+                            display = prefix + "weighted_" + base
+                        if display in used:
+                            used[display] += 1
+                            display = f"{display}_{used[display] - 1}"
+                        else:
+                            used[display] = 1
                         out.append((i, weighted, m, display))
         d["_compiled_metrics"] = out
         d["_metrics_built"] = True
@@ -239,11 +246,56 @@ class Trainer:
             out.append(self._loss_tracker)
         out.extend(m for _, _, m, _ in self.__dict__.get("_compiled_metrics", []))
         out.extend(m for m in self.__dict__.get("_output_loss_trackers", []) if m is not None)
+        seen = {id(m) for m in out}
+        out.extend(m for m in self._tracked_metrics() if id(m) not in seen)
+        return out
+
+    def _tracked_metrics(self) -> list:
+        """Metric objects set as attributes of the model or its layers (Keras 3 counts
+        them in `metrics`, so `fit` resets and logs them each epoch)."""
+        out: list = []
+        seen: set[int] = set()
+        for layer in self._flatten_layers(include_self=True):
+            for key, value in layer.__dict__.items():
+                if layer is self and key in _TRAINER_STATE:
+                    continue
+                stack = [value]
+                while stack:
+                    x = stack.pop()
+                    if isinstance(x, (list, tuple, dict)):
+                        if id(x) not in seen:
+                            seen.add(id(x))
+                            items = x.values() if isinstance(x, dict) else x
+                            stack.extend(reversed(list(items)))
+                    elif (
+                        id(x) not in seen
+                        and not isinstance(x, type)
+                        and callable(getattr(x, "update_state", None))
+                        and callable(getattr(x, "result", None))
+                        and callable(getattr(x, "reset_state", None))
+                    ):
+                        seen.add(id(x))
+                        out.append(x)
         return out
 
     @property
     def metrics_names(self) -> list:
-        return [getattr(m, "name", "") for m in self.metrics]
+        """Keras 3's names: the compiled metrics count as one container, "compile_metrics"
+        (present once `metrics`/`weighted_metrics` were given to `compile`)."""
+        d = self.__dict__
+        compiled = {id(m) for _, _, m, _ in d.get("_compiled_metrics", [])}
+        args = d.get("_compile_args") or {}
+        wanted = args.get("metrics") is not None or args.get("weighted_metrics") is not None
+        names: list = []
+        for m in self.metrics:
+            if id(m) in compiled:
+                if "compile_metrics" not in names:
+                    names.append("compile_metrics")
+                continue
+            names.append(getattr(m, "name", ""))
+            if wanted and m is d.get("_loss_tracker") and not compiled:
+                names.append("compile_metrics")
+        return names
 
     def reset_metrics(self) -> None:
         for m in self.metrics:
@@ -265,10 +317,23 @@ class Trainer:
         d = self.__dict__
         total = None
         fns = d.get("_loss_fns")
+        if fns is not None and y is None and any(fn is not None for fn in fns):
+            # Keras fails here too (converting the missing targets); say which ones.
+            raise ValueError(
+                "None values not supported. The model was compiled with a `loss`, which "
+                "needs targets, but none were given. Received: y=None"
+            )
         if fns is not None and y is not None:
             ys, ps = nest.flatten(y), nest.flatten(y_pred)
             if isinstance(y, dict) and not isinstance(y_pred, dict):
                 names = self._output_names_for_compile()
+                if set(y) != set(names):
+                    raise ValueError(
+                        "y_true and y_pred have different structures.\n"
+                        f"y_true: {nest.map_structure(lambda _: '*', y)}\n"
+                        f"y_pred: {nest.map_structure(lambda _: '*', y_pred)}\n"
+                        f"(`y` is keyed by output name; the model's outputs are {names})"
+                    )
                 ys = [y[n] for n in names]
             if len(ys) != len(ps):
                 raise ValueError(
@@ -499,6 +564,7 @@ class Trainer:
                 if val_adapter is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._run_evaluate(val_adapter, cbs)
                     epoch_logs.update({f"val_{k}": v for k, v in val_logs.items()})
+                    epoch_logs = dict(sorted(epoch_logs.items()))  # as Keras' History
                 cbs.on_epoch_end(epoch, epoch_logs)
                 if self.stop_training:
                     break
@@ -560,10 +626,7 @@ class Trainer:
             steps=adapter.num_batches,
         )
         logs = self._run_evaluate(adapter, cbs)
-        if return_dict:
-            return logs
-        values = [_scalar(v) for v in self._ordered_results().values()]
-        return values[0] if len(values) == 1 else values
+        return self._format_logs(logs, return_dict)
 
     def predict(
         self,
@@ -653,5 +716,9 @@ class Trainer:
     def _format_logs(self, logs: dict, return_dict: bool) -> Any:
         if return_dict:
             return logs
-        values = [_scalar(v) for v in self._ordered_results().values()]
+        # Keras' list: the logs named by the metrics' own names in `metrics` order (a name
+        # shared by several metrics repeats its value), then the other logs by key.
+        names = [getattr(m, "name", "") for m in self.metrics]
+        values = [_scalar(logs[n]) for n in names if n in logs]
+        values += [_scalar(logs[k]) for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
