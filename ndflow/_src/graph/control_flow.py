@@ -488,9 +488,7 @@ def _while_grad(op: Any, *grads: Any) -> list:
             if g is None:
                 g = _zero_grad(vals[k])
             if g_hist[k] is not None:
-                g = math_ops.add(
-                    g, execute("TensorListGetItemOrZeros", (g_hist[k], i, vals[k]))
-                )
+                g = math_ops.add(g, execute("TensorListGetItemOrZeros", (g_hist[k], i, vals[k])))
             new_gv.append(g)
         new_gc = []
         for c, j in zip(gc, diff_caps):
