@@ -4,8 +4,10 @@ Eagerly they are plain Python (tapes see the ops that ran). While tracing, each 
 condition and body is traced into its own graph function, and one node (`If` /
 `StatelessIf`, `While` / `StatelessWhile`) runs the chosen branch's or the loop's plans.
 Gradients: through `If` by an `If` of the branches' gradient functions; through `While`
-by `WhileGrad`, which reruns the loop keeping every iteration's values, then applies the
-body's gradient function to them in reverse.
+by another `tf.while_loop` that applies the body's gradient function, last iteration
+first, to the values the forward loop saved (each iteration's loop values and body side
+outputs, kept when a tape records the loop or a call around it). The backward loop is an
+ordinary differentiable loop, so higher derivatives work; the forward loop never reruns.
 
 >>> import ndflow as tf
 >>> tf.cond(tf.constant(3.0) > 2.0, lambda: tf.constant(1.0), lambda: tf.constant(0.0))

@@ -8,13 +8,12 @@ forward nodes under a tape and asks that tape for the gradients, then it is itse
 as a graph function (so second derivatives work the same way).
 
 A call made while a tape records also returns the values of the stateful nodes the
-outputs depend on (variable reads, random draws); the backward graph uses those instead
-of reading or drawing again, so a gradient sees exactly what the forward pass saw.
-
-Known limits: stateful nodes inside a *nested* call, cond branch or loop body are
-replayed, not saved, when a tape outside differentiates through them (a random op
-there would draw again); `WhileGrad` reruns the loop to recover each iteration's values
-and has no gradient itself (no second derivatives through tf.while_loop).
+outputs depend on (variable reads, random draws) and the saved values of nested calls,
+cond branches and loops (a loop's per-iteration history); the backward graph uses those
+instead of reading, drawing or looping again, so a gradient sees exactly what the
+forward pass saw, however deeply the stateful node is nested. While tracing, a call of
+a function with such values declares them as extra outputs ("lazy": computed only while
+an enclosing recorded call runs), so every enclosing function can save them too.
 """
 
 from __future__ import annotations
