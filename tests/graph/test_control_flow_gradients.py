@@ -309,3 +309,57 @@ def test_parity_second_derivative_of_loop_with_captured_variable(real_tf):
 
     for a, b in zip(run(tf), run(real_tf)):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+def test_random_draw_in_a_cond_branch_with_the_tape_inside_the_function():
+    @tf.function
+    def f(x):
+        with tf.GradientTape() as t:
+            t.watch(x)
+            y = tf.cond(tf.reduce_sum(x) > 0, lambda: x * tf.random.uniform([3]), lambda: x)
+        return y, t.gradient(y, x)
+
+    y, g = f(tf.constant([1.0, 2.0, 3.0]))
+    np.testing.assert_allclose(g.numpy(), (y / [1.0, 2.0, 3.0]).numpy(), rtol=1e-6)
+
+
+def test_loop_inside_a_cond_branch_second_derivative_and_zero_iterations():
+    @tf.function
+    def f(x, p, n):
+        loop = lambda: tf.while_loop(  # noqa: E731
+            lambda i, y: i < n, lambda i, y: (i + 1, tf.sin(y) * x + y * y), (0, x)
+        )[1]
+        return tf.cond(p, loop, lambda: x * x * x)
+
+    def grad_fn(p, n):
+        def g(x):
+            with tf.GradientTape() as t:
+                t.watch(x)
+                y = f(x, tf.constant(p), tf.constant(n))
+            return t.gradient(y, x)
+
+        return g
+
+    for p, n in ((True, 3), (False, 3), (True, 0)):
+        check_grads(grad_fn(p, n), [np.array([0.3, -0.7])], rtol=1e-6)
+
+
+def test_saved_values_survive_a_saved_model_round_trip(tmp_path):
+    class M(tf.Module):
+        @tf.function
+        def inner(self, x):
+            return x * tf.random.uniform([2])
+
+        @tf.function(input_signature=[tf.TensorSpec([2], tf.float32)])
+        def __call__(self, x):
+            y = tf.cond(tf.reduce_sum(x) > 0, lambda: self.inner(x), lambda: x)
+            body = lambda i, y: (i + 1, y + self.inner(x))  # noqa: E731
+            return tf.while_loop(lambda i, y: i < 2, body, (0, y))[1]
+
+    tf.saved_model.save(M(), str(tmp_path))
+    m = tf.saved_model.load(str(tmp_path))
+    x = tf.constant([1.0, 2.0])
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = m(x)
+    np.testing.assert_allclose(t.gradient(y, x).numpy(), (y / x).numpy(), rtol=1e-5)
