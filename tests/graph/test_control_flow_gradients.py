@@ -363,3 +363,25 @@ def test_saved_values_survive_a_saved_model_round_trip(tmp_path):
         t.watch(x)
         y = m(x)
     np.testing.assert_allclose(t.gradient(y, x).numpy(), (y / x).numpy(), rtol=1e-5)
+
+
+def test_loop_without_saved_history_is_rerun_for_its_gradient_and_back_prop_false():
+    def make(back_prop):
+        @tf.function
+        def f(x):
+            body = lambda i, y: (i + 1, y * x)  # noqa: E731
+            return tf.while_loop(lambda i, y: i < 3, body, (0, x), back_prop=back_prop)[1] + x
+
+        return f
+
+    x = tf.constant(2.0)
+    f = make(True)
+    for n in f.get_concrete_function(x).graph.nodes:
+        if n.type.endswith("While"):
+            del n.attrs["hist"]  # as a loop loaded from an older SavedModel
+    _, d1, d2 = _derivatives(tf, f, 2.0, 2)
+    assert (d1, d2) == (33.0, 48.0)  # x^4 + x
+    with tf.GradientTape() as t:
+        t.watch(x)
+        y = make(False)(x)
+    assert float(t.gradient(y, x)) == 1.0  # as TensorFlow: the loop is not differentiated

@@ -440,9 +440,18 @@ def _while_grad(op: Any, *grads: Any) -> list:
     n_in = _n_loop_inputs(attrs)
     pos = n_in - len(body_f.captured)
     result: list = [None] * len(op.inputs)
-    if not attrs.get("hist"):
+    if "hist" not in attrs:
+        # A loop built without history (a SavedModel from before loops kept it): run
+        # it again here, keeping the history, and differentiate that run.
+        if not any(g is not None for g in grads):
+            return result
+        attrs = dict(attrs, hist=True)
+        outs = list(execute(op.type, list(op.inputs[:n_in]), attrs))
+    elif not attrs["hist"]:  # back_prop=False
         return result
-    outs = list(op.outputs)
+    else:
+        outs = list(op.outputs)
+    grads = tuple(grads) + (None,) * (len(outs) - len(grads))
     sides = body_f.side_outputs()
     finals = outs[:n_vars]
     var_hist = outs[n_vars : 2 * n_vars]
@@ -697,6 +706,8 @@ def while_loop(
         # Keep each iteration's values for the gradient: always under a tape, else
         # lazily (only when a recorded call runs this graph).
         attrs["hist"] = True if ctx.tapes else "lazy"
+    elif not back_prop:
+        attrs["hist"] = False  # no gradient
     outs = execute(op, inputs, attrs)
     outs = outs[: len(flow)]
     result = rebuild(list(outs))
