@@ -385,3 +385,27 @@ def test_loop_without_saved_history_is_rerun_for_its_gradient_and_back_prop_fals
         t.watch(x)
         y = make(False)(x)
     assert float(t.gradient(y, x)) == 1.0  # as TensorFlow: the loop is not differentiated
+
+
+@pytest.mark.parity
+def test_parity_variable_assigned_between_reads_in_a_loop_body(real_tf):
+    def run(lib):
+        v = lib.Variable(1.5)
+
+        @lib.function
+        def f(x):
+            def body(i, y):
+                y = y * v + x
+                v.assign_add(0.5)
+                return i + 1, y * v
+
+            return lib.while_loop(lambda i, y: i < 3, body, (0, x))[1]
+
+        x = lib.constant(0.7)
+        with lib.GradientTape() as t:
+            t.watch(x)
+            y = f(x)
+        gx, gv = t.gradient(y, [x, v])
+        return [y.numpy(), gx.numpy(), gv.numpy(), v.numpy()]
+
+    np.testing.assert_allclose(run(tf), run(real_tf), rtol=1e-6)
