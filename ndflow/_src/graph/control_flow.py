@@ -4,8 +4,10 @@ Eagerly they are plain Python (tapes see the ops that ran). While tracing, each 
 condition and body is traced into its own graph function, and one node (`If` /
 `StatelessIf`, `While` / `StatelessWhile`) runs the chosen branch's or the loop's plans.
 Gradients: through `If` by an `If` of the branches' gradient functions; through `While`
-by `WhileGrad`, which reruns the loop keeping every iteration's values, then applies the
-body's gradient function to them in reverse.
+by another `tf.while_loop` that applies the body's gradient function, last iteration
+first, to the values the forward loop saved (each iteration's loop values and body side
+outputs, kept when a tape records the loop or a call around it). The backward loop is an
+ordinary differentiable loop, so higher derivatives work; the forward loop never reruns.
 
 >>> import ndflow as tf
 >>> tf.cond(tf.constant(3.0) > 2.0, lambda: tf.constant(1.0), lambda: tf.constant(0.0))
@@ -32,6 +34,10 @@ from ndflow._src.graph.func_graph import (
     GraphFunction,
     call_function,
     differentiable,
+    filler,
+    is_zero,
+    saving,
+    saving_scope,
     trace_graph_function,
     watch_variables_read,
 )
@@ -71,30 +77,57 @@ def _pred_tensor(pred: Any) -> Tensor:
 
 
 def _if_kernel(
-    pred: np.ndarray, *arrays: Any, then_branch: GraphFunction, else_branch: GraphFunction
+    pred: np.ndarray,
+    *arrays: Any,
+    then_branch: GraphFunction,
+    else_branch: GraphFunction,
+    expose: Any = False,
 ) -> tuple:
-    n = len(then_branch.captured)
-    if bool(pred):
-        return tuple(then_branch.run_arrays(arrays[:n]))
-    return tuple(else_branch.run_arrays(arrays[n:]))
+    # Inputs: each branch's inputs in order (a cond's branches take only captures).
+    n = len(then_branch.inputs)
+    taken, other = (then_branch, else_branch) if bool(pred) else (else_branch, then_branch)
+    ins = arrays[:n] if bool(pred) else arrays[n:]
+    if not expose:
+        return tuple(taken.run_arrays(ins))
+    if expose == "lazy" and not saving():
+        n_side = len(then_branch.side_outputs()) + len(else_branch.side_outputs())
+        return tuple(taken.run_arrays(ins)) + (None,) * n_side
+    with saving_scope():
+        res = taken.exposed_plan.run(ins)
+    k = len(taken.outputs)
+    outs, mine = list(res[:k]), list(res[k:])
+    fill = [filler(t) for t in other.side_outputs()]
+    return tuple(outs + (mine + fill if taken is then_branch else fill + mine))
 
 
 def _if_shape(inputs: list, attrs: dict) -> list:
     t, e = attrs["then_branch"], attrs["else_branch"]
-    return [(_merge_dims(a._dims, b._dims), a._dtype) for a, b in zip(t.outputs, e.outputs)]
+    out = [(_merge_dims(a._dims, b._dims), a._dtype) for a, b in zip(t.outputs, e.outputs)]
+    if attrs.get("expose"):
+        out += [(o._dims, o._dtype) for o in t.side_outputs() + e.side_outputs()]
+    return out
 
 
 def _if_grad(op: Any, *grads: Any) -> list:
     tb: GraphFunction = op.get_attr("then_branch")
     eb: GraphFunction = op.get_attr("else_branch")
+    expose = bool(op.attrs.get("expose"))
     pred = op.inputs[0]
-    n = len(tb.captured)
+    n = len(tb.inputs)
     t_inputs = list(op.inputs[1 : 1 + n])
     e_inputs = list(op.inputs[1 + n :])
+    k = len(tb.outputs)
+    grads = grads[:k]
+    t_saved: list = []
+    e_saved: list = []
+    if expose:
+        nts = len(tb.side_outputs())
+        t_saved = list(op.outputs[k : k + nts])
+        e_saved = list(op.outputs[k + nts :])
     mask = tuple(g is not None for g in grads)
     given = [g for g in grads if g is not None]
-    t_bf, t_idx = tb.backward(mask)
-    e_bf, e_idx = eb.backward(mask)
+    t_bf, t_idx = tb.backward(mask, expose)
+    e_bf, e_idx = eb.backward(mask, expose)
     wanted = sorted(set(t_idx) | set(n + i for i in e_idx))
     if not wanted:
         return [None] * len(op.inputs)
@@ -113,7 +146,11 @@ def _if_grad(op: Any, *grads: Any) -> list:
 
         return fn
 
-    results = cond(pred, branch(t_bf, t_idx, t_inputs, 0), branch(e_bf, e_idx, e_inputs, n))
+    results = cond(
+        pred,
+        branch(t_bf, t_idx, t_inputs + t_saved, 0),
+        branch(e_bf, e_idx, e_inputs + e_saved, n),
+    )
     out: list = [None] * len(op.inputs)
     for w, r in zip(wanted, results):
         out[1 + w] = r
@@ -175,7 +212,13 @@ def cond(
         watch_variables_read(tb)
         watch_variables_read(eb)
     op = "If" if (tb.stateful or eb.stateful) else "StatelessIf"
-    outs = execute(op, [p] + tb.captured + eb.captured, {"then_branch": tb, "else_branch": eb})
+    attrs: dict = {"then_branch": tb, "else_branch": eb}
+    if tb.side_outputs() or eb.side_outputs():
+        # The branches' saved values (reads, draws, loop histories) are outputs too,
+        # computed when a recorded call runs this graph, so a gradient reuses them.
+        attrs["expose"] = True if ctx.tapes else "lazy"
+    outs = execute(op, [p] + tb.captured + eb.captured, attrs)
+    outs = outs[: len(tb.outputs)]
     it = iter(outs)
     flat = [None if leaf is None else next(it) for leaf in nest.flatten(t_res)]
     return nest.pack_sequence_as(t_res, flat)
@@ -302,6 +345,10 @@ def case(
 # ---------------------------------------------------------------------------- while_loop
 
 
+def _var_diff(t: Tensor) -> bool:
+    return differentiable(t._dtype) and t._dtype is not dtypes.resource
+
+
 def _while_run(
     arrays: Sequence[Any],
     n_vars: int,
@@ -310,6 +357,8 @@ def _while_run(
     body_f: GraphFunction,
     keep: list | None = None,
 ) -> list:
+    """Runs the loop. With `keep`, appends each iteration's (loop values at entry,
+    body side outputs) and runs the body's exposed plan."""
     vals = list(arrays[:n_vars])
     pos = n_vars
     max_iter = None
@@ -319,130 +368,183 @@ def _while_run(
     nc = len(cond_f.captured)
     cond_caps = list(arrays[pos : pos + nc])
     body_caps = list(arrays[pos + nc :])
+    plan = body_f.exposed_plan if keep is not None else body_f.plan
     i = 0
     while max_iter is None or i < max_iter:
         if not bool(cond_f.run_arrays(vals + cond_caps)[0]):
             break
+        res = plan.run(vals + body_caps)
         if keep is not None:
-            keep.append(vals)
-        vals = body_f.run_arrays(vals + body_caps)
+            keep.append((vals, res[n_vars:]))
+            res = res[:n_vars]
+        vals = res
         i += 1
     return vals
 
 
+def _n_hist(attrs: dict) -> int:
+    return attrs["n_vars"] + len(attrs["body_f"].side_outputs())
+
+
 def _while_kernel(
-    *arrays: Any, cond_f: GraphFunction, body_f: GraphFunction, n_vars: int, has_max: bool
+    *arrays: Any,
+    cond_f: GraphFunction,
+    body_f: GraphFunction,
+    n_vars: int,
+    has_max: bool,
+    hist: Any = False,
 ) -> tuple:
-    return tuple(_while_run(arrays, n_vars, has_max, cond_f, body_f))
+    if not hist or (hist == "lazy" and not saving()):
+        vals = _while_run(arrays, n_vars, has_max, cond_f, body_f)
+        if not hist:
+            return tuple(vals)
+        return tuple(vals) + (None,) * (n_vars + len(body_f.side_outputs()))
+    from ndflow._src.graph.tensor_array import _box
+
+    history: list = []
+    with saving_scope():
+        vals = _while_run(arrays, n_vars, has_max, cond_f, body_f, keep=history)
+    n_side = len(body_f.side_outputs())
+    var_hist = [_box(tuple(h[0][k] for h in history)) for k in range(n_vars)]
+    side_hist = [_box(tuple(h[1][s] for h in history)) for s in range(n_side)]
+    return tuple(vals) + tuple(var_hist) + tuple(side_hist)
 
 
 def _while_shape(inputs: list, attrs: dict) -> list:
-    # The loop variables keep their (invariant) shapes, the body's placeholders'.
-    return [(i._dims, i._dtype) for i in attrs["body_f"].arg_inputs]
+    # The loop variables keep their (invariant) shapes, the body's placeholders'; with
+    # `hist`, one list per loop variable (its value entering each iteration) and per
+    # body side output (its value in each iteration) follows.
+    out = [(i._dims, i._dtype) for i in attrs["body_f"].arg_inputs]
+    if attrs.get("hist"):
+        out += [((), dtypes.variant)] * _n_hist(attrs)
+    return out
+
+
+def _n_loop_inputs(attrs: dict) -> int:
+    return (
+        attrs["n_vars"]
+        + (1 if attrs["has_max"] else 0)
+        + len(attrs["cond_f"].captured)
+        + len(attrs["body_f"].captured)
+    )
 
 
 def _while_grad(op: Any, *grads: Any) -> list:
+    """The gradient of a loop as another loop, over the saved history: iteration t
+    (last to first) reads the loop values entering forward iteration t (and the body's
+    saved draws and reads) and applies the body's gradient function. Being a
+    `while_loop` itself (with its own history), it can be differentiated again."""
     attrs = op.attrs
     body_f: GraphFunction = attrs["body_f"]
     n_vars = attrs["n_vars"]
-    pos = n_vars + (1 if attrs["has_max"] else 0) + len(attrs["cond_f"].captured)
-    # Which loop vars and body captures can carry a gradient.
-    var_diff = [
-        differentiable(t._dtype) and t._dtype is not dtypes.resource for t in body_f.outputs
-    ]
-    if not any(g is not None for g in grads) or not (any(var_diff) or body_f.captured):
-        return [None] * len(op.inputs)
-    mask = tuple(var_diff)
-    bf, idx = body_f.backward(mask)
-    given = [
-        g if g is not None else math_ops.zeros_like(o)
-        for g, o, d in zip(grads, op.outputs, var_diff)
-        if d
-    ]
-    targets = [i for i in range(n_vars) if var_diff[i]] + [
-        n_vars + j for j in range(len(body_f.captured)) if differentiable(body_f.captured[j]._dtype)
-    ]
-    outs = execute(
-        "WhileGrad",
-        list(op.inputs) + given,
-        {
-            "body_bf": bf,
-            "bf_idx": tuple(idx),
-            "targets": tuple(targets),
-            "loop": dict(attrs),
-            "out_specs": tuple(_grad_spec(op, body_f, t, n_vars, pos) for t in targets),
-        },
-    )
+    n_in = _n_loop_inputs(attrs)
+    pos = n_in - len(body_f.captured)
     result: list = [None] * len(op.inputs)
-    for t, o in zip(targets, outs):
-        result[t if t < n_vars else pos + (t - n_vars)] = o
+    if "hist" not in attrs:
+        # A loop built without history (a SavedModel from before loops kept it): run
+        # it again here, keeping the history, and differentiate that run.
+        if not any(g is not None for g in grads):
+            return result
+        attrs = dict(attrs, hist=True)
+        outs = list(execute(op.type, list(op.inputs[:n_in]), attrs))
+    elif not attrs["hist"]:  # back_prop=False
+        return result
+    else:
+        outs = list(op.outputs)
+    grads = tuple(grads) + (None,) * (len(outs) - len(grads))
+    sides = body_f.side_outputs()
+    finals = outs[:n_vars]
+    var_hist = outs[n_vars : 2 * n_vars]
+    side_hist = outs[2 * n_vars : 2 * n_vars + len(sides)]
+    g_final = list(grads[:n_vars])
+    g_hist = [None if is_zero(g) else g for g in grads[n_vars : 2 * n_vars]]
+    var_diff = [_var_diff(t) for t in body_f.outputs]
+    diff_vars = [k for k in range(n_vars) if var_diff[k]]
+    body_caps = list(op.inputs[pos:n_in])
+    diff_caps = [j for j, c in enumerate(body_f.captured) if differentiable(c._dtype)]
+    live = [k for k in diff_vars if g_final[k] is not None or g_hist[k] is not None]
+    if not live or not (diff_vars or diff_caps):
+        return result
+    bf, idx = body_f.backward(tuple(var_diff), True)
+    if not idx:
+        return result
+    from ndflow._src.graph.tensor_array import TensorArray  # noqa: F401 (ops registered)
+
+    init_g = [g_final[k] if g_final[k] is not None else _zero_grad(finals[k]) for k in diff_vars]
+    init_c = [_zero_cap(op.inputs[pos + j]) for j in diff_caps]
+    in_dims = [t._dims for t in body_f.arg_inputs]
+    side_dims = [(o._dims, o._dtype) for o in sides]
+
+    def bcond(i: Tensor, gv: list, gc: list) -> Tensor:
+        return math_ops.greater_equal(i, 0)
+
+    def bbody(i: Tensor, gv: list, gc: list) -> tuple:
+        vals = [
+            execute(
+                "TensorListGetItem",
+                (var_hist[k], i),
+                {"dtype": finals[k]._dtype, "element_shape": in_dims[k]},
+            )
+            for k in range(n_vars)
+        ]
+        svals = [
+            execute("TensorListGetItem", (h, i), {"dtype": dt, "element_shape": d})
+            for h, (d, dt) in zip(side_hist, side_dims)
+        ]
+        res = call_function(bf, vals + body_caps + svals + list(gv))
+        by = dict(zip(idx, res))
+        new_gv = []
+        for k in diff_vars:
+            g = by.get(k)
+            if g is None:
+                g = _zero_grad(vals[k])
+            if g_hist[k] is not None:
+                g = math_ops.add(g, execute("TensorListGetItemOrZeros", (g_hist[k], i, vals[k])))
+            new_gv.append(g)
+        new_gc = []
+        for c, j in zip(gc, diff_caps):
+            g = by.get(n_vars + j)
+            new_gc.append(c if g is None else math_ops.add(c, g))
+        return i - 1, new_gv, new_gc
+
+    length = execute("TensorListLength", (var_hist[0],))
+    inv = (
+        TensorShape(()),
+        [TensorShape._from_tuple(in_dims[k]) for k in diff_vars],
+        [TensorShape._from_tuple(c.shape._dims) for c in init_c],
+    )
+    _, gv, gc = while_loop(bcond, bbody, (length - 1, init_g, init_c), shape_invariants=inv)
+    for k, g in zip(diff_vars, gv):
+        result[k] = g
+    for j, g in zip(diff_caps, gc):
+        result[pos + j] = g
     return result
 
 
-def _grad_spec(op: Any, body_f: GraphFunction, t: int, n_vars: int, pos: int) -> tuple:
-    x = op.inputs[t if t < n_vars else pos + (t - n_vars)]
+def _zero_grad(t: Tensor) -> Tensor:
+    return math_ops.zeros_like(t)
+
+
+def _zero_cap(x: Tensor) -> Tensor:
+    """Zeros shaped like a body capture's gradient (a variable's value for a handle)."""
     if x._dtype is dtypes.resource:
         var = x._value.var
-        return (var._shape_dims, var.dtype)
-    return (x.shape._dims, x._dtype)
+        dims = var._shape_dims
+        if dims is not None and None not in dims:
+            return convert_to_tensor(np.zeros(dims, var.dtype._np))
+        return math_ops.zeros_like(execute("ReadVariableOp", (x,)))
+    return math_ops.zeros_like(x)
 
 
-def _while_grad_kernel(
-    *arrays: Any,
-    body_bf: GraphFunction,
-    bf_idx: tuple,
-    targets: tuple,
-    loop: dict,
-    out_specs: tuple,
-) -> tuple:
-    n_vars = loop["n_vars"]
-    body_f: GraphFunction = loop["body_f"]
-    n_in = (
-        n_vars + (1 if loop["has_max"] else 0) + len(loop["cond_f"].captured) + len(body_f.captured)
-    )
-    fwd = arrays[:n_in]
-    g_given = list(arrays[n_in:])
-    history: list = []
-    _while_run(fwd, n_vars, loop["has_max"], loop["cond_f"], body_f, keep=history)
-    body_caps = list(fwd[n_in - len(body_f.captured) :])
-    diff_vars = [i for i in range(n_vars) if i in targets]
-    # Gradient w.r.t. the current loop values (dense for differentiable vars).
-    g_vars = {i: g for i, g in zip(diff_vars, g_given)}
-    g_caps: dict[int, Any] = {}
-    for vals in reversed(history):
-        outs = body_bf.run_arrays(list(vals) + body_caps + [g_vars[i] for i in diff_vars])
-        by_in = dict(zip(bf_idx, outs))
-        g_vars = {i: by_in.get(i, np.zeros_like(vals[i])) for i in diff_vars}
-        for j in range(len(body_caps)):
-            g = by_in.get(n_vars + j)
-            if g is not None:
-                g_caps[j] = g if j not in g_caps else g_caps[j] + g
-    result = []
-    for t, (_dims, dtype) in zip(targets, out_specs):
-        if t < n_vars:
-            g = g_vars[t]
-            if dtype is dtypes.variant:
-                box = np.empty((), dtype=object)
-                box[()] = g[()] if isinstance(g, np.ndarray) else g
-                g = box
-            result.append(np.asarray(g))
-        else:
-            g = g_caps.get(t - n_vars)
-            if g is None:
-                cap = body_caps[t - n_vars]
-                shape = np.shape(cap) if isinstance(cap, np.ndarray) else cap.var._array.shape
-                g = np.zeros(shape, dtype=dtype._np)
-            result.append(np.asarray(g, dtype=dtype._np))
-    return tuple(result)
-
-
-def _while_grad_shape(inputs: list, attrs: dict) -> list:
-    return list(attrs["out_specs"])
+def _while_replay_kernel(*arrays: Any, **attrs: Any) -> tuple:
+    return tuple(arrays[_n_loop_inputs(attrs) :])
 
 
 register_op("While", _while_kernel, _while_shape, _while_grad, num_outputs=-1, stateful=True)
 register_op("StatelessWhile", _while_kernel, _while_shape, _while_grad, num_outputs=-1)
-register_op("WhileGrad", _while_grad_kernel, _while_grad_shape, None, num_outputs=-1)
+# A loop replayed by a gradient from what its forward run saved (results and history):
+# its kernel passes them through; its gradient is the loop's.
+register_op("WhileReplay", _while_replay_kernel, _while_shape, _while_grad, num_outputs=-1)
 
 
 def _flatten_up_to(structure: Any, inv: Any) -> list:
@@ -596,9 +698,18 @@ def while_loop(
         watch_variables_read(cond_f)
         watch_variables_read(body_f)
     op = "While" if (cond_f.stateful or body_f.stateful) else "StatelessWhile"
-    outs = execute(
-        op, inputs, {"cond_f": cond_f, "body_f": body_f, "n_vars": len(flow), "has_max": has_max}
-    )
+    attrs = {"cond_f": cond_f, "body_f": body_f, "n_vars": len(flow), "has_max": has_max}
+    if back_prop and (
+        any(_var_diff(o) for o in body_f.outputs)
+        or any(differentiable(c._dtype) for c in body_f.captured)
+    ):
+        # Keep each iteration's values for the gradient: always under a tape, else
+        # lazily (only when a recorded call runs this graph).
+        attrs["hist"] = True if ctx.tapes else "lazy"
+    elif not back_prop:
+        attrs["hist"] = False  # no gradient
+    outs = execute(op, inputs, attrs)
+    outs = outs[: len(flow)]
     result = rebuild(list(outs))
     result = list(result) if isinstance(loop_vars, list) else tuple(result)
     return result if packed else result[0]

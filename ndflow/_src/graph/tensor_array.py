@@ -249,13 +249,30 @@ register_op(
     lambda op, g: (execute("TensorListStackLike", (g, op.inputs[0])),),
 )
 register_op("TensorListLength", _size_kernel, lambda inputs, attrs: [((), dtypes.int32)])
-register_op("TensorListClearItem", _clear_kernel, _variant_rule)
+# The helpers are linear in their list and value inputs, so their gradients are each
+# other: higher derivatives through TensorArrays and loop histories work.
+register_op(
+    "TensorListClearItem",
+    _clear_kernel,
+    _variant_rule,
+    lambda op, g: (execute("TensorListClearItem", (g, op.inputs[1])), None),
+)
 register_op(
     "TensorListGetItemOrZeros",
     _get_or_zeros_kernel,
     lambda inputs, attrs: [(inputs[2].shape._dims, inputs[2].dtype)],
+    lambda op, g: (execute("TensorListScatterOne", (op.inputs[0], op.inputs[1], g)), None, None),
 )
-register_op("TensorListScatterOne", _scatter_one_kernel, _variant_rule)
+register_op(
+    "TensorListScatterOne",
+    _scatter_one_kernel,
+    _variant_rule,
+    lambda op, g: (
+        None,
+        None,
+        execute("TensorListGetItemOrZeros", (g, op.inputs[1], op.inputs[2])),
+    ),
+)
 register_op(
     "TensorListStackLike",
     _stack_like_kernel,
