@@ -160,7 +160,7 @@ class Trainer:
             else []
         )
         d["run_eagerly"] = bool(run_eagerly)
-        d["steps_per_execution"] = _check_steps_per_execution(steps_per_execution)
+        d["steps_per_execution"] = steps_per_execution
         d["jit_compile"] = False if jit_compile == "auto" else bool(jit_compile)
         d["compiled"] = True
         d["_compile_args"] = {
@@ -406,7 +406,7 @@ class Trainer:
 
     def _runner(self, kind: str) -> _StepRunner:
         d = self.__dict__
-        spe = int(d.get("steps_per_execution") or 1)
+        spe = d.get("steps_per_execution") or 1
         key = (kind, spe, bool(self.run_eagerly))
         runners = d.setdefault("_runners", {})
         runner = runners.get(key)
@@ -700,15 +700,6 @@ _NOTHING = object()
 # Larger executions are run as several traced calls of at most this many unrolled steps
 # (one trace of 1,000 copies of a training step would take longer than it saves).
 _MAX_UNROLL = 32
-
-
-def _check_steps_per_execution(value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
-        raise ValueError(
-            "`steps_per_execution` must be a positive integer. "
-            f"Received: steps_per_execution={value}"
-        )
-    return int(value)
 
 
 def _concat_outputs(outputs: list) -> Any:
