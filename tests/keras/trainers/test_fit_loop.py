@@ -183,3 +183,16 @@ def test_a_generator_with_changing_structure_uses_the_general_call():
     model.compile("sgd", "mse")
     h = model.fit(gen(), epochs=1, verbose=0)
     assert np.isfinite(h.history["loss"][0])
+
+
+def test_fitting_several_models_gives_no_retracing_warning(caplog):
+    # Every model's step is its own tf.function of the same Python code (Trainer's
+    # train_step); the steps the fit loop calls directly still count as cache hits.
+    # Each fit traces twice (full batches, then the last partial one).
+    x, y = _data(n=60)
+    with caplog.at_level("WARNING", logger="ndflow"):
+        for units in (1, 2, 3, 4):
+            model = K.Sequential([K.Input((3,)), K.layers.Dense(units), K.layers.Dense(1)])
+            model.compile("sgd", "mse")
+            model.fit(x, y, batch_size=8, verbose=0)
+    assert "retracing" not in caplog.text

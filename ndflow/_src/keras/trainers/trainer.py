@@ -19,6 +19,7 @@ import numpy as np
 import ndflow as tf
 from ndflow._src.core import nest
 from ndflow._src.framework.tensor import Tensor
+from ndflow._src.function.polymorphic_function import _counter_for
 from ndflow._src.graph.func_graph import call_function
 from ndflow._src.keras.trainers import compile_utils, data_adapters
 from ndflow._src.keras.trainers.callback_list import CallbackList
@@ -798,9 +799,15 @@ class _StepRunner:
         if entry is None:
             out = fn(arg)  # traces (or finds the trace) as a plain call would
             concrete = fn.get_concrete_function(arg)
-            self._concrete[hashable] = (concrete, _output_packer(concrete))
+            python_fn = getattr(fn, "_python_function", None)
+            counter = _counter_for(python_fn) if python_fn is not None else None
+            self._concrete[hashable] = (concrete, _output_packer(concrete), counter)
             return out
-        concrete, pack = entry
+        concrete, pack, counter = entry
+        if counter is not None:
+            # Counted as a cache hit, as tf.function's own call would, so retracing
+            # warnings see the real share of traced calls.
+            counter.not_traced()
         if pack is None:
             return concrete._call_flat(flat)
         return pack(call_function(concrete._gf, flat))
