@@ -118,7 +118,16 @@ class Trainer:
         """Configures training: optimizer, loss(es), metrics and execution mode.
 
         `loss`/`metrics` may be one item, a list (one per output) or a dict keyed by output
-        name; strings are looked up ("mse", "accuracy", ...).
+        name; strings are looked up ("mse", "accuracy", ...). With `steps_per_execution=N`,
+        `fit`/`evaluate`/`predict` run N batches per call of the traced function and call
+        the batch callbacks once per N batches (Keras 3's indices: `begin`, `begin+N-1`).
+
+        >>> import numpy as np, ndflow as tf
+        >>> m = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        >>> m.compile("sgd", "mse", steps_per_execution=4)
+        >>> _ = m.fit(np.ones((10, 2)), np.ones((10, 1)), batch_size=2, verbose=0)
+        >>> int(m.optimizer.iterations)
+        5
         """
         d = self.__dict__
         d["optimizer"] = compile_utils.get_optimizer(optimizer)
