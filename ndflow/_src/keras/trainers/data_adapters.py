@@ -249,6 +249,13 @@ class IterableAdapter:
             yield self._standardize(item)
 
     def _standardize(self, item: Any) -> tuple:
+        if self.class_weight is None:
+            # The usual dataset element, `(x, y)` of tensors, is already a batch.
+            if type(item) is tuple and 0 < len(item) <= 3:
+                if all(type(v) is Tensor for v in item):
+                    return item
+            elif type(item) is Tensor:
+                return (item,)
         x, y, sw = unpack_x_y_sample_weight(item)
 
         def conv(v: Any) -> Any:
