@@ -158,3 +158,21 @@ def test_stop_training_is_checked_after_each_execution():
 
     model.fit(x, y, batch_size=2, epochs=5, verbose=0, callbacks=[Stop()])
     assert int(model.optimizer.iterations) == 3
+
+
+def test_executions_longer_than_the_unroll_limit_run_in_chunks(monkeypatch):
+    from ndflow._src.keras.trainers import trainer
+
+    monkeypatch.setattr(trainer, "_MAX_UNROLL", 2)
+    x, y = _data(n=22)
+    weights = [w.numpy() for w in _mlp(K).weights]
+    one = _run(K, weights, 1, x, y, batch_size=2)
+    chunked = _run(K, weights, 5, x, y, batch_size=2)
+    assert chunked["iterations"] == one["iterations"] == 22
+    for a, b in zip(one["weights"], chunked["weights"]):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(one["predict"], chunked["predict"], rtol=1e-5, atol=1e-7)
+    ends = [e[1] for e in chunked["events"] if e[0] == "predict_end"]
+    shapes = [e[2] for e in chunked["events"] if e[0] == "predict_end"]
+    assert ends == [4, 9, 14]
+    assert shapes == [(10, 1), (10, 1), (2, 1)]
