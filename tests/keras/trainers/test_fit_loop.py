@@ -196,3 +196,46 @@ def test_fitting_several_models_gives_no_retracing_warning(caplog):
             model.compile("sgd", "mse")
             model.fit(x, y, batch_size=8, verbose=0)
     assert "retracing" not in caplog.text
+
+
+def test_adam_shares_one_step_count_per_update_across_traced_and_eager_calls():
+    # The per-step cache of `iterations + 1` and `beta ** step` must not leak graph
+    # tensors from a traced update into a later eager one (or the reverse).
+    rng = np.random.default_rng(1)
+    init = [rng.normal(size=(3, 2)).astype("float32"), rng.normal(size=(2,)).astype("float32")]
+    grads = [rng.normal(size=(3, 2)).astype("float32"), rng.normal(size=(2,)).astype("float32")]
+    results = []
+    for traced_first in (True, False):
+        vs = [tf.Variable(v) for v in init]
+        opt = K.optimizers.Adam(0.1)
+        traced = tf.function(lambda: opt.apply_gradients(zip(map(tf.constant, grads), vs)))
+        eager = lambda: opt.apply_gradients(zip(map(tf.constant, grads), vs))  # noqa: E731
+        for fn in (traced, eager, traced) if traced_first else (eager, traced, eager):
+            fn()
+        results.append([v.numpy() for v in vs])
+        assert int(opt.iterations) == 3
+    # NumPy's Adam, three steps of the same gradient.
+    for got_a, got_b, v0, g in zip(results[0], results[1], init, grads):
+        v, m, s = v0.astype(np.float64), 0.0, 0.0
+        for t in (1, 2, 3):
+            m = 0.9 * m + 0.1 * g
+            s = 0.999 * s + 0.001 * g * g
+            lr = 0.1 * np.sqrt(1 - 0.999**t) / (1 - 0.9**t)
+            v = v - lr * m / (np.sqrt(s) + 1e-7)
+        np.testing.assert_allclose(got_a, v, rtol=1e-5, atol=1e-6)
+        np.testing.assert_allclose(got_b, v, rtol=1e-5, atol=1e-6)
+
+
+def test_a_custom_update_step_still_receives_the_learning_rate_variable():
+    received = []
+
+    class MySGD(K.optimizers.Optimizer):
+        def update_step(self, gradient, variable, learning_rate):
+            received.append(learning_rate)
+            variable.assign_sub(tf.cast(learning_rate, variable.dtype) * gradient)
+
+    v = tf.Variable([1.0, 2.0])
+    opt = MySGD(learning_rate=0.5)
+    opt.apply_gradients([(tf.constant([1.0, 1.0]), v)])
+    np.testing.assert_allclose(v.numpy(), [0.5, 1.5])
+    assert isinstance(received[0], tf.Variable)
