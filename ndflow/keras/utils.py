@@ -7,3 +7,4 @@ from ndflow._src.keras.utils.array_utils import normalize as normalize
 from ndflow._src.keras.utils.array_utils import pad_sequences as pad_sequences
 from ndflow._src.keras.utils.array_utils import set_random_seed as set_random_seed
 from ndflow._src.keras.utils.array_utils import to_categorical as to_categorical
+from ndflow._src.keras.utils.dataset_utils import split_dataset as split_dataset

@@ -30,6 +30,9 @@ from ndflow._src.variables.variable import Variable
 _name_counts: collections.Counter = collections.Counter()
 
 
+_BUILTIN_RULES = "ndflow._src.keras.optimizers.optimizers"
+
+
 def _unique_name(base: str) -> str:
     n = _name_counts[base]
     _name_counts[base] += 1
@@ -354,14 +357,47 @@ class Optimizer:
                 v.assign(v - v * wd * lr)
 
     def _backend_update_step(self, grads: list, variables: list, learning_rate: Any) -> None:
-        for g, v in zip(grads, variables):
-            self.update_step(g, v, learning_rate)
+        # One read of the learning rate and one `iterations + 1` per step, shared by every
+        # variable's update: a traced step then holds one ReadVariableOp/AddV2/Cast (and,
+        # after common-subexpression merging, one `beta ** step`) instead of one per
+        # variable.
+        # Built-in update rules only cast the rate; a user's `update_step` still receives
+        # the Variable, as in Keras.
+        if (
+            isinstance(learning_rate, Variable)
+            and type(self).update_step.__module__ == _BUILTIN_RULES
+        ):
+            learning_rate = learning_rate.value()
+        self._step_cache = {}
+        try:
+            for g, v in zip(grads, variables):
+                self.update_step(g, v, learning_rate)
+        finally:
+            self._step_cache = None
 
     def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
         raise NotImplementedError
 
     def _local_step(self, dtype: Any) -> Any:
-        return tf.cast(self._iterations + 1, dtype)
+        cache = self.__dict__.get("_step_cache")
+        if cache is None:
+            return tf.cast(self._iterations + 1, dtype)
+        step = cache.get(dtype)
+        if step is None:
+            step = cache[dtype] = tf.cast(self._iterations + 1, dtype)
+        return step
+
+    def _step_power(self, base: float, dtype: Any) -> Any:
+        """`base ** (iterations + 1)` in `dtype` (Adam's bias corrections), computed once
+        per step for all variables."""
+        cache = self.__dict__.get("_step_cache")
+        key = ("pow", base, dtype)
+        if cache is not None and key in cache:
+            return cache[key]
+        value = tf.pow(tf.cast(base, dtype), self._local_step(dtype))
+        if cache is not None:
+            cache[key] = value
+        return value
 
     # ------------------------------------------------------------------ EMA
 

@@ -108,9 +108,8 @@ class Adam(Optimizer):
     def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
         dt = variable.dtype
         i = self._get_variable_index(variable)
-        step = self._local_step(dt)
-        b1_power = tf.pow(tf.cast(self.beta_1, dt), step)
-        b2_power = tf.pow(tf.cast(self.beta_2, dt), step)
+        b1_power = self._step_power(self.beta_1, dt)
+        b2_power = self._step_power(self.beta_2, dt)
         m, v = self._momentums[i], self._velocities[i]
         args = (b1_power, b2_power, _lr(learning_rate, variable), self.beta_1, self.beta_2)
         if self.amsgrad:
@@ -317,7 +316,7 @@ class Adamax(Optimizer):
     def update_step(self, gradient: Any, variable: Any, learning_rate: Any) -> None:
         dt = variable.dtype
         i = self._get_variable_index(variable)
-        b1_power = tf.pow(tf.cast(self.beta_1, dt), self._local_step(dt))
+        b1_power = self._step_power(self.beta_1, dt)
         training_ops.apply_ada_max(
             variable,
             self._m[i],

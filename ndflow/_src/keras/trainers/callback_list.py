@@ -152,6 +152,7 @@ class CallbackList:
         **params: Any,
     ) -> None:
         self.callbacks = list(callbacks or [])
+        self._hooks: dict = {}
         module = _callbacks_module()
         history_cls = getattr(module, "History", History) if module else History
         progbar_cls = getattr(module, "ProgbarLogger", ProgbarLogger) if module else ProgbarLogger
@@ -182,17 +183,51 @@ class CallbackList:
             else:
                 c.params = params
 
-    def _call(self, hook: str, *args: Any) -> None:
+    def hooks(self, hook: str) -> list:
+        """The bound `hook` methods that do something, in callback order.
+
+        A hook a callback inherits unchanged from the base `Callback` is a no-op (the
+        batch hooks forward to `on_batch_*`, so those count too) and is skipped, so a fit
+        with only History pays nothing per batch. Computed once per hook.
+        """
+        cached = self._hooks.get(hook)
+        if cached is not None:
+            return cached
+        base = getattr(_callbacks_module(), "Callback", None)
+        alias = _ALIASES.get(hook)
+        out = []
         for c in self.callbacks:
             fn = getattr(c, hook, None)
-            if fn is not None:
-                fn(*args)
+            if fn is None:
+                continue
+            cls = type(c)
+            if (
+                base is not None
+                and isinstance(c, base)
+                and hook not in c.__dict__
+                and getattr(cls, hook, None) is getattr(base, hook, None)
+                and (alias is None or getattr(cls, alias, None) is getattr(base, alias, None))
+                and (alias is None or alias not in c.__dict__)
+            ):
+                continue
+            out.append(fn)
+        self._hooks[hook] = out
+        return out
+
+    def _call(self, hook: str, *args: Any) -> None:
+        for fn in self.hooks(hook):
+            fn(*args)
 
     def __getattr__(self, hook: str) -> Any:
         if not hook.startswith("on_"):
             raise AttributeError(hook)
 
         def call(*args: Any) -> None:
-            self._call(hook, *args)
+            for fn in self.hooks(hook):
+                fn(*args)
 
         return call
+
+
+# Keras' base batch hooks forward to these aliases.
+_ALIASES = {"on_train_batch_begin": "on_batch_begin", "on_train_batch_end": "on_batch_end"}

@@ -22,7 +22,7 @@ import numpy as np
 import ndflow as tf
 from ndflow._src.core import nest
 from ndflow._src.data.dataset_ops import DatasetV2
-from ndflow._src.framework.tensor import Tensor
+from ndflow._src.framework.tensor import Tensor, wrap
 
 
 def unpack_x_y_sample_weight(data: Any) -> tuple:
@@ -127,36 +127,58 @@ class ArrayAdapter:
             steps if steps is not None else int(math.ceil(self.num_samples / self.batch_size))
         )
 
+    # Batches of arrays keep a fixed structure, so fit may call the traced step's
+    # concrete function directly (trainer._StepRunner).
+    fixed_structure = True
+
     def get_epoch(self) -> Any:
         n = self.num_samples
+        bs = self.batch_size
         if self.shuffle == "batch":
             order = np.arange(n)
-            starts = np.random.permutation(int(math.ceil(n / self.batch_size)))
-            order = (
-                np.concatenate(
-                    [order[s * self.batch_size : (s + 1) * self.batch_size] for s in starts]
-                )
-                if n
-                else order
-            )
+            starts = np.random.permutation(int(math.ceil(n / bs)))
+            order = np.concatenate([order[s * bs : (s + 1) * bs] for s in starts]) if n else order
         elif self.shuffle:
             order = np.random.permutation(n)
         else:
             order = None
         x, y, sw = self.data
+        # The leaves are flattened once per epoch; each batch is one `take` of the shuffled
+        # indices (cheaper per batch than fancy indexing, and cheaper in total than
+        # permuting the whole arrays first) or a contiguous slice (a read-only view).
+        structure = pack_x_y_sample_weight(x, y, sw)
+        leaves = nest.flatten(structure)
         for b in range(self.num_batches):
-            start = (b * self.batch_size) % max(n, 1)
-            idx = slice(start, min(start + self.batch_size, n))
-            if order is not None:
-                idx = order[idx]
+            start = (b * bs) % max(n, 1)
+            stop = min(start + bs, n)
+            if order is None:
+                parts = [_view(v, start, stop) for v in leaves]
+            else:
+                idx = order[start:stop]
+                parts = [_gather(v, idx) for v in leaves]
+            yield nest.pack_sequence_as(structure, parts)
 
-            def take(v: Any, idx: Any = idx) -> Any:
-                return None if v is None else tf.convert_to_tensor(v[idx])
 
-            bx = nest.map_structure(take, x)
-            by = nest.map_structure(take, y) if y is not None else None
-            bsw = nest.map_structure(take, sw) if sw is not None else None
-            yield pack_x_y_sample_weight(bx, by, bsw)
+def _as_batch_tensor(arr: np.ndarray) -> Tensor:
+    if arr.dtype.kind in "OUS":
+        return tf.convert_to_tensor(arr)
+    return wrap(arr)
+
+
+def _view(v: Any, start: int, stop: int) -> Any:
+    if v is None:
+        return None
+    part = v[start:stop]
+    if part.base is not None and part.flags.writeable:
+        part = part.view()
+        part.flags.writeable = False  # tensors are immutable
+    return _as_batch_tensor(part)
+
+
+def _gather(v: Any, idx: np.ndarray) -> Any:
+    if v is None:
+        return None
+    return _as_batch_tensor(v.take(idx, axis=0))
 
 
 class IterableAdapter:
@@ -172,6 +194,8 @@ class IterableAdapter:
         self.class_weight = class_weight
         self._iterator = None
         self.num_batches = steps
+        # A dataset's elements share one structure (its element_spec); generators' may not.
+        self.fixed_structure = isinstance(source, DatasetV2) and class_weight is None
         if steps is None:
             n = self._cardinality()
             self.num_batches = n
@@ -225,6 +249,13 @@ class IterableAdapter:
             yield self._standardize(item)
 
     def _standardize(self, item: Any) -> tuple:
+        if self.class_weight is None:
+            # The usual dataset element, `(x, y)` of tensors, is already a batch.
+            if type(item) is tuple and 0 < len(item) <= 3:
+                if all(type(v) is Tensor for v in item):
+                    return item
+            elif type(item) is Tensor:
+                return (item,)
         x, y, sw = unpack_x_y_sample_weight(item)
 
         def conv(v: Any) -> Any:

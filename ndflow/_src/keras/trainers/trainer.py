@@ -11,6 +11,7 @@ batches of a data adapter, calls the callbacks' hooks and returns a `History`.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import numpy as np
@@ -18,6 +19,8 @@ import numpy as np
 import ndflow as tf
 from ndflow._src.core import nest
 from ndflow._src.framework.tensor import Tensor
+from ndflow._src.function.polymorphic_function import _counter_for
+from ndflow._src.graph.func_graph import call_function
 from ndflow._src.keras.trainers import compile_utils, data_adapters
 from ndflow._src.keras.trainers.callback_list import CallbackList
 
@@ -42,6 +45,7 @@ _TRAINER_STATE = (
     "_train_fn",
     "_test_fn",
     "_predict_fn",
+    "_runners",
     "_in_fit",
 )
 
@@ -89,6 +93,7 @@ class Trainer:
         d["_metrics_built"] = False
         d["_in_fit"] = False
         d["_train_fn"] = d["_test_fn"] = d["_predict_fn"] = None
+        d["_runners"] = {}
 
     def __setattr__(self, name: str, value: Any) -> None:
         # Training state is plain bookkeeping: it must not be tracked as layer state.
@@ -113,7 +118,16 @@ class Trainer:
         """Configures training: optimizer, loss(es), metrics and execution mode.
 
         `loss`/`metrics` may be one item, a list (one per output) or a dict keyed by output
-        name; strings are looked up ("mse", "accuracy", ...).
+        name; strings are looked up ("mse", "accuracy", ...). With `steps_per_execution=N`,
+        `fit`/`evaluate`/`predict` run N batches per call of the traced function and call
+        the batch callbacks once per N batches (Keras 3's indices: `begin`, `begin+N-1`).
+
+        >>> import numpy as np, ndflow as tf
+        >>> m = tf.keras.Sequential([tf.keras.Input((2,)), tf.keras.layers.Dense(1)])
+        >>> m.compile("sgd", "mse", steps_per_execution=4)
+        >>> _ = m.fit(np.ones((10, 2)), np.ones((10, 1)), batch_size=2, verbose=0)
+        >>> int(m.optimizer.iterations)
+        5
         """
         d = self.__dict__
         d["optimizer"] = compile_utils.get_optimizer(optimizer)
@@ -170,6 +184,7 @@ class Trainer:
             "jit_compile": jit_compile,
         }
         d["_train_fn"] = d["_test_fn"] = d["_predict_fn"] = None
+        d["_runners"] = {}
 
     def _output_names_for_compile(self) -> list:
         names = getattr(self, "output_names", None)
@@ -464,6 +479,16 @@ class Trainer:
                 d[key] = tf.function(step, reduce_retracing=True)
         return d[key]
 
+    def _runner(self, kind: str) -> _StepRunner:
+        d = self.__dict__
+        spe = d.get("steps_per_execution") or 1
+        key = (kind, spe, bool(self.run_eagerly))
+        runners = d.setdefault("_runners", {})
+        runner = runners.get(key)
+        if runner is None:
+            runner = runners[key] = _StepRunner(self, kind, spe)
+        return runner
+
     def _assert_compiled(self, what: str) -> None:
         if not self.compiled:
             raise ValueError(
@@ -532,9 +557,13 @@ class Trainer:
             epochs=epochs,
             steps=adapter.num_batches,
         )
-        train_fn = self._step_fn("train")
+        runner = self._runner("train")
+        fixed = getattr(adapter, "fixed_structure", False)
+        begin_hooks = cbs.hooks("on_train_batch_begin")
+        end_hooks = cbs.hooks("on_train_batch_end")
         self.stop_training = False
         self._in_fit = True
+        built = False
         try:
             cbs.on_train_begin()
             # BackupAndRestore sets the epoch to resume from in on_train_begin (Keras 3).
@@ -543,16 +572,23 @@ class Trainer:
             for epoch in range(initial_epoch, epochs):
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
-                step = -1
-                for step, batch in enumerate(adapter.get_epoch()):
-                    self._build_from_batch(batch, training=True)
-                    cbs.on_train_batch_begin(step)
-                    logs = train_fn(batch)
-                    logs = _flatten_logs(logs)
-                    cbs.on_train_batch_end(step, logs)
+                raw: Any = _NOTHING
+                for begin, end, batches in runner.executions(adapter):
+                    if not built:
+                        self._build_from_batch(batches[0], training=True)
+                        built = True
+                    for hook in begin_hooks:
+                        hook(begin)
+                    raw = runner(batches, fixed)
+                    if end_hooks:
+                        # Callbacks get Python floats (Keras' pythonify_logs); without
+                        # batch hooks the step's tensors are only read at epoch end.
+                        logs = _flatten_logs(raw)
+                        for hook in end_hooks:
+                            hook(end, logs)
                     if self.stop_training:
                         break
-                if step < 0:
+                if raw is _NOTHING:
                     raise ValueError(
                         "Unexpected result of `train_function` (Empty logs). This could be "
                         "due to issues in input pipeline that resulted in an empty dataset. "
@@ -560,6 +596,7 @@ class Trainer:
                         "`tf.config.run_functions_eagerly(True)` for more information of "
                         "where went wrong, or file a issue/bug to `tf.keras`."
                     )
+                logs = _flatten_logs(raw)
                 epoch_logs = self._metrics_result_or_logs(logs)
                 if val_adapter is not None and (epoch + 1) % validation_freq == 0:
                     val_logs = self._run_evaluate(val_adapter, cbs)
@@ -586,16 +623,26 @@ class Trainer:
         return dict(logs)
 
     def _run_evaluate(self, adapter: Any, cbs: Any) -> dict:
-        test_fn = self._step_fn("test")
+        runner = self._runner("test")
+        fixed = getattr(adapter, "fixed_structure", False)
+        begin_hooks = cbs.hooks("on_test_batch_begin")
+        end_hooks = cbs.hooks("on_test_batch_end")
         self.reset_metrics()
         cbs.on_test_begin()
-        logs: dict = {}
-        for step, batch in enumerate(adapter.get_epoch()):
-            self._build_from_batch(batch)
-            cbs.on_test_batch_begin(step)
-            logs = _flatten_logs(test_fn(batch))
-            cbs.on_test_batch_end(step, logs)
-        logs = self._metrics_result_or_logs(logs)
+        raw: Any = None
+        built = False
+        for begin, end, batches in runner.executions(adapter):
+            if not built:
+                self._build_from_batch(batches[0])
+                built = True
+            for hook in begin_hooks:
+                hook(begin)
+            raw = runner(batches, fixed)
+            if end_hooks:
+                logs = _flatten_logs(raw)
+                for hook in end_hooks:
+                    hook(end, logs)
+        logs = self._metrics_result_or_logs(_flatten_logs(raw))
         cbs.on_test_end(logs)
         return logs
 
@@ -647,15 +694,25 @@ class Trainer:
             epochs=1,
             steps=adapter.num_batches,
         )
-        predict_fn = self._step_fn("predict")
+        runner = self._runner("predict")
+        fixed = getattr(adapter, "fixed_structure", False)
+        begin_hooks = cbs.hooks("on_predict_batch_begin")
+        end_hooks = cbs.hooks("on_predict_batch_end")
         cbs.on_predict_begin()
-        outputs = []
-        for step, batch in enumerate(adapter.get_epoch()):
-            self._build_from_batch(batch)
-            cbs.on_predict_batch_begin(step)
-            out = predict_fn(batch)
-            outputs.append(out)
-            cbs.on_predict_batch_end(step, {"outputs": out})
+        outputs: list = []
+        built = False
+        for begin, end, batches in runner.executions(adapter):
+            if not built:
+                self._build_from_batch(batches[0])
+                built = True
+            for hook in begin_hooks:
+                hook(begin)
+            outs = runner(batches, fixed)
+            outputs.extend(outs)
+            if end_hooks:
+                logs = {"outputs": outs[0] if len(outs) == 1 else _concat_outputs(outs)}
+                for hook in end_hooks:
+                    hook(end, logs)
         if not outputs:
             raise ValueError(
                 "Unexpected result of `predict_function` (Empty batch_outputs). Please use "
@@ -664,14 +721,7 @@ class Trainer:
                 "`tf.keras`."
             )
         cbs.on_predict_end()
-        flat = [nest.flatten(o) for o in outputs]
-        joined = [
-            np.concatenate(
-                [np.asarray(f[i].numpy() if isinstance(f[i], Tensor) else f[i]) for f in flat]
-            )
-            for i in range(len(flat[0]))
-        ]
-        return nest.pack_sequence_as(outputs[0], joined)
+        return _concat_outputs(outputs)
 
     # ------------------------------------------------------------------ single batches
     def train_on_batch(
@@ -722,3 +772,142 @@ class Trainer:
         values = [_scalar(logs[n]) for n in names if n in logs]
         values += [_scalar(logs[k]) for k in sorted(logs) if k not in names]
         return values[0] if len(values) == 1 else values
+
+
+_NOTHING = object()
+
+# Larger executions are run as several traced calls of at most this many unrolled steps
+# (one trace of 1,000 copies of a training step would take longer than it saves).
+_MAX_UNROLL = 32
+
+
+def _concat_outputs(outputs: list) -> Any:
+    """Per-batch prediction outputs joined along the batch axis, as NumPy arrays."""
+    flat = [nest.flatten(o) for o in outputs]
+    joined = [
+        np.concatenate(
+            [np.asarray(f[i].numpy() if isinstance(f[i], Tensor) else f[i]) for f in flat]
+        )
+        for i in range(len(flat[0]))
+    ]
+    return nest.pack_sequence_as(outputs[0], joined)
+
+
+class _StepRunner:
+    """Runs one execution (`steps_per_execution` batches) of a model's train, test or
+    predict step.
+
+    With `steps_per_execution=N` one traced function runs N steps (unrolled when traced),
+    as Keras 3 does; the last, partial execution of an epoch gets its own trace. The
+    callbacks' batch hooks run once per execution: `begin` is the first step's index and
+    `end` is `begin + N - 1`, as in Keras 3 (also for the partial execution).
+
+    Calls skip `tf.function`'s argument binding and cache lookup when the batches'
+    structure is fixed (arrays, `tf.data`): the concrete function is found once per
+    distinct batch shapes and called with the flat tensors.
+    """
+
+    def __init__(self, model: Any, kind: str, steps_per_execution: int) -> None:
+        self.kind = kind
+        self.per_execution = steps_per_execution
+        self.traced = not model.run_eagerly
+        self.single = model._step_fn(kind)
+        step = getattr(model, f"{kind}_step")
+        self.multi: Any = None
+        if steps_per_execution > 1:
+
+            def multi_step(batches: tuple) -> Any:
+                if kind == "predict":
+                    return tuple(step(b) for b in batches)
+                logs = None
+                for b in batches:
+                    logs = step(b)
+                return logs
+
+            self.multi = (
+                tf.function(multi_step, reduce_retracing=True) if self.traced else multi_step
+            )
+        self._concrete: dict = {}
+
+    def executions(self, adapter: Any) -> Any:
+        """`(begin, end, batches)` for each execution of one epoch."""
+        n = self.per_execution
+        it = iter(adapter.get_epoch())
+        if n == 1:
+            for step, batch in enumerate(it):
+                yield step, step, [batch]
+            return
+        begin = 0
+        while True:
+            batches = list(itertools.islice(it, n))
+            if not batches:
+                return
+            yield begin, begin + n - 1, batches
+            begin += n
+
+    def __call__(self, batches: list, fixed_structure: bool = False) -> Any:
+        """The last step's logs (train/test), or the list of per-batch outputs (predict)."""
+        if len(batches) == 1:
+            out = self._call(self.single, batches[0], fixed_structure)
+            return [out] if self.kind == "predict" else out
+        results: list = []
+        out = None
+        for i in range(0, len(batches), _MAX_UNROLL):
+            chunk = tuple(batches[i : i + _MAX_UNROLL])
+            if len(chunk) == 1:
+                out = self._call(self.single, chunk[0], fixed_structure)
+                results.append(out)
+            else:
+                out = self._call(self.multi, chunk, fixed_structure)
+                if self.kind == "predict":
+                    results.extend(out)
+        return results if self.kind == "predict" else out
+
+    def _call(self, fn: Any, arg: Any, fixed_structure: bool) -> Any:
+        if not (self.traced and fixed_structure) or tf.config.functions_run_eagerly():
+            return fn(arg)
+        flat = nest.flatten(arg)
+        key: list = [id(fn)]
+        for t in flat:
+            if type(t) is not Tensor:
+                return fn(arg)
+            key.append((t._value.shape, t._dtype))
+        hashable = tuple(key)
+        entry = self._concrete.get(hashable)
+        if entry is None:
+            out = fn(arg)  # traces (or finds the trace) as a plain call would
+            concrete = fn.get_concrete_function(arg)
+            python_fn = getattr(fn, "_python_function", None)
+            counter = _counter_for(python_fn) if python_fn is not None else None
+            self._concrete[hashable] = (concrete, _output_packer(concrete), counter)
+            return out
+        concrete, pack, counter = entry
+        if counter is not None:
+            # Counted as a cache hit, as tf.function's own call would, so retracing
+            # warnings see the real share of traced calls.
+            counter.not_traced()
+        if pack is None:
+            return concrete._call_flat(flat)
+        return pack(call_function(concrete._gf, flat))
+
+
+def _output_packer(concrete: Any) -> Any:
+    """A quick rebuild of the step's usual output, a flat dict of tensors (flattened in
+    sorted key order, rebuilt in the dict's own order); None for any other structure."""
+    template = getattr(concrete, "_out_template", None)
+    if (
+        not isinstance(template, dict)
+        or type(template) is not dict
+        or not template
+        or not all(isinstance(v, Tensor) for v in template.values())
+        or not hasattr(concrete, "_gf")
+    ):
+        return None
+    order = list(template)
+    ranks = {k: i for i, k in enumerate(sorted(order))}
+    index = [ranks[k] for k in order]
+
+    def pack(outs: Any) -> dict:
+        return {k: outs[i] for k, i in zip(order, index)}
+
+    return pack
