@@ -15,6 +15,7 @@ shuffled per epoch when asked, split for `validation_split` and weighted by
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 import numpy as np
@@ -123,40 +124,74 @@ class ArrayAdapter:
         self.batch_size = batch_size or 32
         self.shuffle = shuffle
         self.steps = steps
-        self.num_batches = (
-            steps if steps is not None else int(math.ceil(self.num_samples / self.batch_size))
-        )
+        self._data_batches = int(math.ceil(self.num_samples / self.batch_size))
+        self.num_batches = steps if steps is not None else self._data_batches
+        self._carry: list | None = None  # [order, next batch] kept across epochs (steps)
 
     # Batches of arrays keep a fixed structure, so fit may call the traced step's
     # concrete function directly (trainer._StepRunner).
     fixed_structure = True
 
-    def get_epoch(self) -> Any:
-        n = self.num_samples
-        bs = self.batch_size
+    def reset(self) -> None:
+        """Forgets the position kept across epochs (evaluate starts from the top)."""
+        self._carry = None
+
+    def _order(self) -> np.ndarray | None:
+        n, bs = self.num_samples, self.batch_size
         if self.shuffle == "batch":
             order = np.arange(n)
             starts = np.random.permutation(int(math.ceil(n / bs)))
-            order = np.concatenate([order[s * bs : (s + 1) * bs] for s in starts]) if n else order
-        elif self.shuffle:
-            order = np.random.permutation(n)
-        else:
-            order = None
+            return np.concatenate([order[s * bs : (s + 1) * bs] for s in starts]) if n else order
+        return np.random.permutation(n) if self.shuffle else None
+
+    def get_epoch(self) -> Any:
+        n, bs = self.num_samples, self.batch_size
         x, y, sw = self.data
         # The leaves are flattened once per epoch; each batch is one `take` of the shuffled
         # indices (cheaper per batch than fancy indexing, and cheaper in total than
         # permuting the whole arrays first) or a contiguous slice (a read-only view).
         structure = pack_x_y_sample_weight(x, y, sw)
         leaves = nest.flatten(structure)
-        for b in range(self.num_batches):
-            start = (b * bs) % max(n, 1)
-            stop = min(start + bs, n)
+
+        def batch(order: np.ndarray | None, b: int) -> Any:
+            start, stop = b * bs, min(b * bs + bs, n)
             if order is None:
                 parts = [_view(v, start, stop) for v in leaves]
             else:
                 idx = order[start:stop]
                 parts = [_gather(v, idx) for v in leaves]
-            yield nest.pack_sequence_as(structure, parts)
+            return nest.pack_sequence_as(structure, parts)
+
+        if self.steps is None:
+            order = self._order()
+            for b in range(self._data_batches):
+                yield batch(order, b)
+            return
+        # With `steps`, as Keras' epoch iterator: the position carries over to the next
+        # epoch; running out of batches ends the epoch early with a warning, and the data
+        # starts again (reshuffled) in the next one.
+        if self._carry is None:
+            self._carry = [self._order(), 0]
+        carry = self._carry
+        for _ in range(self.steps):
+            b = carry[1]
+            if b >= self._data_batches:
+                interrupted_warning()
+                break
+            carry[1] = b + 1
+            yield batch(carry[0], b)
+        if carry[1] >= self._data_batches:
+            self._carry = None
+
+
+def interrupted_warning() -> None:
+    """Keras' warning for an epoch that ran out of data before `steps`."""
+    warnings.warn(
+        "Your input ran out of data; interrupting training. Make sure that your dataset "
+        "or generator can generate at least `steps_per_epoch * epochs` batches. You may "
+        "need to use the `.repeat()` function when building your dataset.",
+        stacklevel=3,
+    )
 
 
 def _as_batch_tensor(arr: np.ndarray) -> Tensor:
@@ -184,8 +219,8 @@ def _gather(v: Any, idx: np.ndarray) -> Any:
 class IterableAdapter:
     """Batches from a tf.data.Dataset, a generator or a PyDataset-like sequence.
 
-    With `steps`, one iterator is kept across epochs (restarted when it runs out), as in
-    Keras' epoch iterator; without it each epoch runs to exhaustion.
+    With `steps`, one iterator is kept across epochs (see `get_epoch`), as in Keras'
+    epoch iterator; without it each epoch runs to exhaustion.
     """
 
     def __init__(self, source: Any, steps: int | None = None, class_weight: Any = None) -> None:
@@ -193,6 +228,7 @@ class IterableAdapter:
         self.steps = steps
         self.class_weight = class_weight
         self._iterator = None
+        self._seen = 0  # batches taken from the current iterator (with `steps`)
         self.num_batches = steps
         # A dataset's elements share one structure (its element_spec); generators' may not.
         self.fixed_structure = isinstance(source, DatasetV2) and class_weight is None
@@ -225,6 +261,10 @@ class IterableAdapter:
         src = self.source
         return hasattr(src, "__next__")
 
+    def reset(self) -> None:
+        """Starts the next epoch from a fresh iterator (evaluate starts from the top)."""
+        self._iterator = None
+
     def get_epoch(self) -> Any:
         if self.steps is None:
             it = self._iterator if self._is_one_shot() and self._iterator else self._fresh()
@@ -234,19 +274,29 @@ class IterableAdapter:
             if hasattr(self.source, "on_epoch_end"):
                 self.source.on_epoch_end()
             return
-        taken = 0
-        while taken < self.steps:
-            if self._iterator is None:
-                self._iterator = self._fresh()
+        # With `steps`, as Keras' epoch iterator: the iterator carries over to the next
+        # epoch; running out ends the epoch early with a warning, and the next epoch starts
+        # a fresh iterator (a one-shot generator stays exhausted).
+        known = self._cardinality()
+        if self._iterator is None:
+            self._iterator = self._fresh()
+            self._seen = 0
+        for _ in range(self.steps):
+            if known is not None and self._seen >= known:
+                interrupted_warning()
+                break
             try:
                 item = next(self._iterator)
             except StopIteration:
-                self._iterator = None
-                if taken == 0 or self._is_one_shot():
-                    return
-                continue
-            taken += 1
+                interrupted_warning()
+                self._seen = known if known is not None else 0
+                if known is None:
+                    self._iterator = None
+                break
+            self._seen += 1
             yield self._standardize(item)
+        if known is not None and self._seen >= known:
+            self._iterator = None
 
     def _standardize(self, item: Any) -> tuple:
         if self.class_weight is None:

@@ -588,6 +588,8 @@ class Trainer:
                             hook(end, logs)
                     if self.stop_training:
                         break
+                if raw is _NOTHING and epoch > initial_epoch:
+                    break  # the data ran out for good (a spent generator): warned already
                 if raw is _NOTHING:
                     raise ValueError(
                         "Unexpected result of `train_function` (Empty logs). This could be "
@@ -628,6 +630,7 @@ class Trainer:
         begin_hooks = cbs.hooks("on_test_batch_begin")
         end_hooks = cbs.hooks("on_test_batch_end")
         self.reset_metrics()
+        adapter.reset()  # every evaluation starts from the top of its data, as in Keras
         cbs.on_test_begin()
         raw: Any = None
         built = False
