@@ -59,7 +59,12 @@ def _to_array(x: Any) -> Any:
         return x.numpy()
     if hasattr(x, "numpy") and not isinstance(x, np.ndarray):
         return np.asarray(x.numpy())
-    return np.asarray(x)
+    x = np.asarray(x)
+    if x.dtype.kind in "USO":
+        # Keras 3 refuses NumPy text (and object) arrays here; string tensors and
+        # datasets of strings are the way to feed text.
+        raise ValueError(f"Invalid dtype: {x.dtype.name}")
+    return x
 
 
 def _is_array_like(x: Any) -> bool:
