@@ -12,6 +12,7 @@ from harness.tf_compare import compare_op
 
 import ndflow as nd
 from ndflow._src.framework import op_registry
+from ndflow._src.ops import nn_ops
 
 
 def _ones(shape):
@@ -613,6 +614,7 @@ def test_col2im_numba_matches_the_numpy_twin_bit_for_bit(
     dcols = dcols.astype(np.float32)
     fast = conv_ops._col2im(dcols, xshape, k[0], k[1], attrs)
     monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    monkeypatch.setitem(nn_ops._numba_state, "disabled", True)
     slow = conv_ops._col2im(dcols, xshape, k[0], k[1], attrs)
     assert fast.shape == slow.shape == xshape
     np.testing.assert_array_equal(fast, slow)

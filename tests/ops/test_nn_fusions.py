@@ -72,6 +72,7 @@ def test_numba_and_numpy_paths_agree(monkeypatch):
 
     fast = run()
     monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    monkeypatch.setitem(nn_ops._numba_state, "disabled", True)
     for a, b_ in zip(fast, run()):
         _same(a, b_)
 
@@ -98,6 +99,7 @@ def test_inplace_kernels_fall_back_when_they_cannot_write_in_place(kernels):
     "xshape, k, s, padding",
     [
         ((2, 26, 26, 32), (2, 2), (2, 2), "VALID"),  # the CNN's pooling (numba, argmax path)
+        ((2, 11, 11, 8), (2, 2), (2, 2), "VALID"),  # a last row and column no window covers
         ((2, 7, 7, 3), (2, 2), (2, 2), "SAME"),
         ((1, 9, 9, 4), (2, 2), (3, 3), "VALID"),  # gaps between windows
         ((1, 9, 9, 4), (3, 3), (2, 2), "SAME"),  # overlapping: runs unfused
@@ -112,7 +114,18 @@ def test_max_pool_grad_relu_fusion_matches_the_two_ops(kernels, xshape, k, s, pa
     attrs = {"ksize": k, "strides": s, "padding": padding}
     out = conv_ops._max_pool_kernel(h, **attrs)
     g = rng.standard_normal(out.shape).astype(np.float32)
+    g.flat[::13] = np.nan  # NaN gradients stay NaN where the mask is 1, as in the two ops
     name, fused, pattern = nn_ops.FUSED_KERNELS[("MaxPoolGrad", "ReluGrad")]
     assert pattern == ("out", 0)
     expected = nn_ops._relu_grad_kernel(conv_ops._max_pool_grad_kernel(h, out, g, **attrs), h)
     _same(fused(h, out, g, **attrs), expected)
+
+
+def test_numba_switch_is_read_once_and_the_fixture_flips_it(kernels, monkeypatch):
+    # The `kernels` fixture must really select the NumPy twins (the switch is cached).
+    assert (nn_ops.numba_kernels(np.float32) is None) == (kernels == "numpy")
+    assert nn_ops.numba_kernels(np.int32) is None
+    # A changed environment is seen only once the cached reading is cleared.
+    monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    monkeypatch.setitem(nn_ops._numba_state, "disabled", None)
+    assert nn_ops.numba_kernels(np.float32) is None

@@ -35,7 +35,10 @@ from ndflow._src.ops.op_util import (
 
 # ---------------------------------------------------------------------------- numba
 
-_numba_state: dict = {"module": None, "tried": False}
+# "disabled": NDFLOW_DISABLE_NUMBA as read on first use (None: not read yet). Kernels ask
+# for the module on every call, and an environment lookup costs ~0.4 us each; tests that
+# flip the switch set this entry too (monkeypatch.setitem), as the `kernels` fixture does.
+_numba_state: dict = {"module": None, "tried": False, "disabled": None}
 
 
 _NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
@@ -43,20 +46,25 @@ _NUMBA_DTYPES = (np.dtype(np.float32), np.dtype(np.float64))
 
 def numba_kernels(dtype: Any = np.float32) -> Any:
     """The numba kernel module for arrays of `dtype`, or None: when numba is missing, when
-    NDFLOW_DISABLE_NUMBA=1, or for dtypes the kernels do not cover (only float32/64).
+    NDFLOW_DISABLE_NUMBA=1 (read once; `_numba_state["disabled"] = None` re-reads it), or
+    for dtypes the kernels do not cover (only float32/64).
 
     Imported on first use only, so `import ndflow` does not load numba.
     """
-    if dtype not in _NUMBA_DTYPES or os.environ.get("NDFLOW_DISABLE_NUMBA") == "1":
+    st = _numba_state
+    disabled = st["disabled"]
+    if disabled is None:
+        disabled = st["disabled"] = os.environ.get("NDFLOW_DISABLE_NUMBA") == "1"
+    if disabled or dtype not in _NUMBA_DTYPES:
         return None
-    if not _numba_state["tried"]:
-        _numba_state["tried"] = True
+    if not st["tried"]:
+        st["tried"] = True
         try:
             from ndflow._src.ops import _numba_kernels
         except ImportError:  # numba is the optional `ndflow[fast]` extra
             _numba_kernels = None
-        _numba_state["module"] = _numba_kernels
-    return _numba_state["module"]
+        st["module"] = _numba_kernels
+    return st["module"]
 
 
 def _float_input(x: Any, op_type: str) -> Tensor:
