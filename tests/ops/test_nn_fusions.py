@@ -129,3 +129,16 @@ def test_numba_switch_is_read_once_and_the_fixture_flips_it(kernels, monkeypatch
     monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
     monkeypatch.setitem(nn_ops._numba_state, "disabled", None)
     assert nn_ops.numba_kernels(np.float32) is None
+
+
+@pytest.mark.parametrize(
+    "shape", [(4, 26, 26, 32), (2, 64, 64, 16), (3, 25, 25, 8), (2, 9, 9, 32), (70, 3, 3, 64)]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_add_grad_sums_rows_for_every_layout_of_the_sum(shape, dtype):
+    # Large few-channel gradients are summed as wider rows (then the partial sums): the
+    # result must still be the column sums, in the gradient's dtype.
+    g = np.random.default_rng(7).standard_normal(shape).astype(dtype)
+    db = nn_ops._bias_add_grad_kernel(g, "NHWC")
+    assert db.dtype == dtype and db.shape == (shape[-1],)
+    np.testing.assert_allclose(db, g.astype(np.float64).sum((0, 1, 2)), rtol=1e-5, atol=1e-4)

@@ -82,9 +82,13 @@ def _windows(xp: np.ndarray, kh: int, kw: int, oh: int, ow: int, attrs: dict) ->
     dh, dw = attrs["dilations"]
     s0, s1, s2, s3 = xp.strides
     n, c = xp.shape[0], xp.shape[3]
-    return as_strided(
-        xp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False
-    )
+    shape = (n, oh, ow, kh, kw, c)
+    strides = (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3)
+    if xp.flags.c_contiguous:
+        # A view straight on the buffer: 0.5 us where as_strided takes 2.2 us. Only read
+        # (copied into the im2col matrix or multiplied), never written.
+        return np.ndarray(shape, xp.dtype, buffer=xp, strides=strides)
+    return as_strided(xp, shape, strides, writeable=False)
 
 
 def _im2col(x: np.ndarray, kh: int, kw: int, attrs: dict) -> tuple:
