@@ -9,8 +9,9 @@ import pytest
 
 from ndflow._src.ops import nn_ops
 
-# Small (NumPy path either way), large NHWC (numba path), a dense layer's activations.
-SHAPES = [(3, 5), (2, 9, 9, 32), (64, 128)]
+# Small (NumPy path either way), large NHWC (numba path), a dense layer's activations,
+# and a prime row count (the in-place bias kernels cannot regroup its rows).
+SHAPES = [(3, 5), (2, 9, 9, 32), (64, 128), (1, 131, 32)]
 
 
 def _data(shape, dtype=np.float32, seed=0):
