@@ -26,6 +26,8 @@ def kernels(request, monkeypatch):
     """Runs a test on the numba kernels and again on their NumPy twins (which must agree)."""
     from ndflow._src.ops import nn_ops, training_ops
 
+    # nn_ops reads the switch once: its cached reading is set (and restored) alongside.
+    monkeypatch.setitem(nn_ops._numba_state, "disabled", request.param == "numpy")
     if request.param == "numpy":
         monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
         monkeypatch.setattr(training_ops, "_kernels_cache", [None])

@@ -12,6 +12,7 @@ from harness.tf_compare import compare_op
 
 import ndflow as nd
 from ndflow._src.framework import op_registry
+from ndflow._src.ops import nn_ops
 
 
 def _ones(shape):
@@ -103,6 +104,7 @@ CONV_CASES = [
     ((2, 7, 7, 1), (3, 3, 1, 4), (2, 2), "SAME", (1, 1)),  # one input channel
     ((1, 9, 8, 1), (3, 2, 1, 2), (1, 1), "VALID", (2, 2)),
     ((1, 2, 2, 2), (3, 3, 2, 2), (1, 1), "VALID", (1, 1)),  # empty output
+    ((2, 6, 6, 3), (3, 3, 1, 6), (1, 1), "SAME", (1, 1)),  # 3 groups of one channel
 ]
 CONV_IDS = [
     "valid",
@@ -116,6 +118,7 @@ CONV_IDS = [
     "c1-s2",
     "c1-dilated",
     "empty",
+    "c1-groups",
 ]
 
 
@@ -451,6 +454,33 @@ def test_half_precision_keeps_its_dtype(kernels, dtype):
     np.testing.assert_allclose(got, ref, rtol=3e-2, atol=5e-2)
 
 
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16", "float64"])
+def test_single_channel_conv_and_filter_gradient_in_other_dtypes(kernels, dtype):
+    # One input channel takes the transposed im2col (an F-ordered column matrix).
+    rng = _rng(18)
+    x32 = rng.standard_normal((2, 7, 6, 1)).astype(np.float32)
+    w32 = rng.standard_normal((3, 3, 1, 2)).astype(np.float32)
+    x, w = nd.cast(nd.constant(x32), dtype), nd.cast(nd.constant(w32), dtype)
+    with nd.GradientTape() as t:
+        t.watch(w)
+        y = nd.nn.conv2d(x, w, 1, "VALID")
+        loss = nd.reduce_sum(nd.square(y))
+    dw = t.gradient(loss, w)
+    assert y.dtype.name == dw.dtype.name == dtype
+    xr, wr = x.numpy().astype(np.float64), w.numpy().astype(np.float64)
+    ref = naive_conv2d(xr, wr, (1, 1), "VALID")
+    tol = 1e-12 if dtype == "float64" else 5e-2
+    np.testing.assert_allclose(y.numpy().astype(np.float64), ref, rtol=tol, atol=tol)
+    # d(sum y^2)/dw[a, b, 0, o] = sum 2 * y[o] * x shifted by (a, b)
+    want = np.zeros((3, 3, 1, 2))
+    for a in range(3):
+        for b in range(3):
+            patch = xr[:, a : a + 5, b : b + 4, 0]
+            want[a, b, 0] = np.einsum("nhw,nhwo->o", patch, 2 * ref)
+    tol = 1e-10 if dtype == "float64" else 1e-1
+    np.testing.assert_allclose(dw.numpy().astype(np.float64), want, rtol=tol, atol=tol * 10)
+
+
 @pytest.mark.parity
 @pytest.mark.parametrize("padding", ["SAME", "VALID"])
 def test_transposed_and_depthwise_backprop_wrappers_parity(real_tf, padding):
@@ -613,6 +643,7 @@ def test_col2im_numba_matches_the_numpy_twin_bit_for_bit(
     dcols = dcols.astype(np.float32)
     fast = conv_ops._col2im(dcols, xshape, k[0], k[1], attrs)
     monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    monkeypatch.setitem(nn_ops._numba_state, "disabled", True)
     slow = conv_ops._col2im(dcols, xshape, k[0], k[1], attrs)
     assert fast.shape == slow.shape == xshape
     np.testing.assert_array_equal(fast, slow)

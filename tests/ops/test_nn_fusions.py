@@ -9,8 +9,9 @@ import pytest
 
 from ndflow._src.ops import nn_ops
 
-# Small (NumPy path either way), large NHWC (numba path), a dense layer's activations.
-SHAPES = [(3, 5), (2, 9, 9, 32), (64, 128)]
+# Small (NumPy path either way), large NHWC (numba path), a dense layer's activations,
+# and a prime row count (the in-place bias kernels cannot regroup its rows).
+SHAPES = [(3, 5), (2, 9, 9, 32), (64, 128), (1, 131, 32)]
 
 
 def _data(shape, dtype=np.float32, seed=0):
@@ -72,6 +73,7 @@ def test_numba_and_numpy_paths_agree(monkeypatch):
 
     fast = run()
     monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    monkeypatch.setitem(nn_ops._numba_state, "disabled", True)
     for a, b_ in zip(fast, run()):
         _same(a, b_)
 
@@ -98,6 +100,7 @@ def test_inplace_kernels_fall_back_when_they_cannot_write_in_place(kernels):
     "xshape, k, s, padding",
     [
         ((2, 26, 26, 32), (2, 2), (2, 2), "VALID"),  # the CNN's pooling (numba, argmax path)
+        ((2, 11, 11, 8), (2, 2), (2, 2), "VALID"),  # a last row and column no window covers
         ((2, 7, 7, 3), (2, 2), (2, 2), "SAME"),
         ((1, 9, 9, 4), (2, 2), (3, 3), "VALID"),  # gaps between windows
         ((1, 9, 9, 4), (3, 3), (2, 2), "SAME"),  # overlapping: runs unfused
@@ -112,7 +115,31 @@ def test_max_pool_grad_relu_fusion_matches_the_two_ops(kernels, xshape, k, s, pa
     attrs = {"ksize": k, "strides": s, "padding": padding}
     out = conv_ops._max_pool_kernel(h, **attrs)
     g = rng.standard_normal(out.shape).astype(np.float32)
+    g.flat[::13] = np.nan  # NaN gradients stay NaN where the mask is 1, as in the two ops
     name, fused, pattern = nn_ops.FUSED_KERNELS[("MaxPoolGrad", "ReluGrad")]
     assert pattern == ("out", 0)
     expected = nn_ops._relu_grad_kernel(conv_ops._max_pool_grad_kernel(h, out, g, **attrs), h)
     _same(fused(h, out, g, **attrs), expected)
+
+
+def test_numba_switch_is_read_once_and_the_fixture_flips_it(kernels, monkeypatch):
+    # The `kernels` fixture must really select the NumPy twins (the switch is cached).
+    assert (nn_ops.numba_kernels(np.float32) is None) == (kernels == "numpy")
+    assert nn_ops.numba_kernels(np.int32) is None
+    # A changed environment is seen only once the cached reading is cleared.
+    monkeypatch.setenv("NDFLOW_DISABLE_NUMBA", "1")
+    monkeypatch.setitem(nn_ops._numba_state, "disabled", None)
+    assert nn_ops.numba_kernels(np.float32) is None
+
+
+@pytest.mark.parametrize(
+    "shape", [(4, 26, 26, 32), (2, 64, 64, 16), (3, 25, 25, 8), (2, 9, 9, 32), (70, 3, 3, 64)]
+)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_bias_add_grad_sums_rows_for_every_layout_of_the_sum(shape, dtype):
+    # Large few-channel gradients are summed as wider rows (then the partial sums): the
+    # result must still be the column sums, in the gradient's dtype.
+    g = np.random.default_rng(7).standard_normal(shape).astype(dtype)
+    db = nn_ops._bias_add_grad_kernel(g, "NHWC")
+    assert db.dtype == dtype and db.shape == (shape[-1],)
+    np.testing.assert_allclose(db, g.astype(np.float64).sum((0, 1, 2)), rtol=1e-5, atol=1e-4)

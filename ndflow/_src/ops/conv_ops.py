@@ -82,9 +82,13 @@ def _windows(xp: np.ndarray, kh: int, kw: int, oh: int, ow: int, attrs: dict) ->
     dh, dw = attrs["dilations"]
     s0, s1, s2, s3 = xp.strides
     n, c = xp.shape[0], xp.shape[3]
-    return as_strided(
-        xp, (n, oh, ow, kh, kw, c), (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3), writeable=False
-    )
+    shape = (n, oh, ow, kh, kw, c)
+    strides = (s0, s1 * sh, s2 * sw, s1 * dh, s2 * dw, s3)
+    if xp.flags.c_contiguous:
+        # A view straight on the buffer: 0.5 us where as_strided takes 2.2 us. Only read
+        # (copied into the im2col matrix or multiplied), never written.
+        return np.ndarray(shape, xp.dtype, buffer=xp, strides=strides)
+    return as_strided(xp, shape, strides, writeable=False)
 
 
 def _im2col(x: np.ndarray, kh: int, kw: int, attrs: dict) -> tuple:
@@ -96,19 +100,22 @@ def _im2col(x: np.ndarray, kh: int, kw: int, attrs: dict) -> tuple:
         return np.ascontiguousarray(x).reshape(n * oh * ow, c), oh, ow
     xp = _pad(x, ph, pw)
     if c == 1:
-        # One channel: the strided copy would move single floats; kh*kw slice copies of
-        # whole rows are ~4x faster (the first layer of every image model).
+        # One channel (the first layer of every image model): the strided copy would move
+        # single floats. Built transposed, one contiguous row per tap (kh*kw slice copies,
+        # 1.75x faster than writing every kh*kw-th float), and returned as its (M, K)
+        # transpose: the filter gradient's cols.T @ dy is then a plain matmul (15% faster),
+        # the forward's cols @ w a transposed one (20% slower, on a smaller matrix).
         sh, sw = attrs["strides"]
         dh, dw = attrs["dilations"]
-        cols = np.empty((n, oh, ow, kh * kw), x.dtype)
+        cols_t = np.empty((kh * kw, n, oh, ow), x.dtype)
         x3 = xp[..., 0]
         for i in range(kh):
             for j in range(kw):
                 ys, xs = i * dh, j * dw
-                cols[..., i * kw + j] = x3[
+                cols_t[i * kw + j] = x3[
                     :, ys : ys + sh * (oh - 1) + 1 : sh, xs : xs + sw * (ow - 1) + 1 : sw
                 ]
-        return cols.reshape(n * oh * ow, kh * kw), oh, ow
+        return cols_t.reshape(kh * kw, n * oh * ow).T, oh, ow
     win = _windows(xp, kh, kw, oh, ow, attrs)
     return win.reshape(n * oh * ow, kh * kw * c), oh, ow
 
@@ -1007,6 +1014,20 @@ def _max_pool_grad_relu_kernel(x, out, g, ksize, strides, padding):
     if kh > sh or kw > sw or g.shape != out.shape or g.dtype != x.dtype:
         dx = _max_pool_grad_kernel(x, out, g, ksize, strides, padding)
         return _nn_ops._relu_grad_kernel(dx, x)
+    nb = numba_kernels(x.dtype)
+    if nb is not None and (kh, kw) == (sh, sw) and out.size:
+        _, _, _, _, oh, ow, ph, pw = _pool_geometry(x.shape, _P(ksize, strides, padding))
+        arg = _recall_argmax(x, out, (ksize, strides, padding))
+        if (
+            arg is not None
+            and ph[0] == pw[0] == 0
+            and oh * sh <= x.shape[1]
+            and ow * sw <= x.shape[2]
+        ):
+            g = np.ascontiguousarray(g)
+            return nb.max_pool_grad_relu_tiled(
+                arg, g, np.ascontiguousarray(out), x.shape[1], x.shape[2], kh, kw
+            )
     return _max_pool_grad_kernel(x, out, g * (out > 0), ksize, strides, padding)
 
 
