@@ -174,3 +174,17 @@ def test_sum_kernel_equals_np_sum(dtype):
             assert type(got) is type(want)
             assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
             assert np.shape(got) == np.shape(want)
+
+
+def test_one_minus_beta_matches_numpy_for_every_dtype_and_range():
+    from ndflow._src.ops.training_ops import _one_minus
+
+    rng = np.random.default_rng(2)
+    values = list(rng.random(200)) + [0.0, 0.5, 0.9, 0.999, 1.0, 1e-30, 0.49999997, 1.5, -2.0]
+    for dtype in (np.float32, np.float64, np.float16):
+        for b in values:
+            arr = np.array(b, dtype)
+            for out in (np.float32, np.float64):
+                got = np.array([_one_minus(arr)], out)
+                want = np.array([1.0 - arr], out)
+                assert got.tobytes() == want.tobytes(), (dtype, b, out)
