@@ -152,6 +152,12 @@ def _leaf_key(x: Any, keep: list) -> Any:
 
 
 def _key(x: Any, keep: list) -> Any:
+    t = type(x)
+    if t is Tensor and type(x._value) is np.ndarray:
+        # An eager tensor: _leaf_key's key without building a TensorShape.
+        return ("T", x._dtype, x._value.shape)
+    if t is np.ndarray:
+        return ("T", dtypes.from_numpy(x.dtype), x.shape)
     if isinstance(x, (list, tuple)):
         return (type(x), tuple(_key(e, keep) for e in x))
     if isinstance(x, dict):
@@ -454,7 +460,7 @@ class Function:
         self, names: list, kinds: list, values: list, specs_given: bool
     ) -> ConcreteFunction:
         keep: list = []
-        key = tuple(_key(v, keep) for v in values)
+        key = tuple([_key(v, keep) for v in values])
         counter = _counter_for(self._python_function)
         hit = self._cache.get(key)
         if hit is None:
