@@ -21,7 +21,7 @@ def measure_in_subprocess(script: str, lib: str) -> dict:
     if lib == "ndflow":
         # What `ndflow run` and `import ndflow` before NumPy set (core/process_settings.py);
         # the benchmark scripts import NumPy first. TensorFlow's kernels do not use OpenBLAS.
-        env.setdefault("OPENBLAS_THREAD_TIMEOUT", "4")
+        env.setdefault("OPENBLAS_THREAD_TIMEOUT", "19")
     out = subprocess.run(
         [sys.executable, script, "--lib", lib], capture_output=True, text=True, env=env
     )

@@ -454,3 +454,35 @@ def test_concrete_function_binds_positional_and_keyword_arguments():
         cf(tf.constant(1.0))
     with pytest.raises(TypeError, match="Can not cast"):
         cf(tf.constant(1), tf.constant(2))
+
+
+def test_positional_calls_bind_like_the_signature():
+    # Calls passing every parameter positionally skip inspect's binding; the others bind
+    # as before. Both reach the same trace and the same values.
+    @tf.function
+    def f(x, y=2.0):
+        return x * y
+
+    a = tf.constant([1.0, 3.0])
+    np.testing.assert_array_equal(f(a, 2.0).numpy(), [2.0, 6.0])
+    np.testing.assert_array_equal(f(a).numpy(), [2.0, 6.0])
+    np.testing.assert_array_equal(f(x=a, y=2.0).numpy(), [2.0, 6.0])
+    assert f.experimental_get_tracing_count() == 1
+    np.testing.assert_array_equal(f(a, 3.0).numpy(), [3.0, 9.0])
+    assert f.experimental_get_tracing_count() == 2
+    with pytest.raises(TypeError, match="Binding inputs to tf.function failed"):
+        f(a, 2.0, 5.0)
+
+    class M:
+        @tf.function
+        def g(self, x):
+            return x + 1.0
+
+    m = M()
+    np.testing.assert_array_equal(m.g(a).numpy(), [2.0, 4.0])
+
+    @tf.function
+    def h(*xs):
+        return xs[0] + xs[1]
+
+    np.testing.assert_array_equal(h(a, a).numpy(), [2.0, 6.0])

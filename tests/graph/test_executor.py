@@ -352,3 +352,29 @@ def test_shape_only_folding_waits_for_unknown_dims():
         y = tf.ones_like(x) + x
     plan = Plan(g, [x], [y])
     np.testing.assert_array_equal(plan.run([np.zeros((2, 3), np.float32)])[0], np.ones((2, 3)))
+
+
+def test_size_shape_and_rank_of_a_fully_known_tensor_fold():
+    g = Graph("g")
+    with graph_scope(g):
+        x = g.add_input(tf.float32, (4, 3), "x")
+        y = tf.reduce_sum(x) / tf.cast(tf.size(x), tf.float32)
+        s = tf.shape(x)
+        r = tf.rank(x)
+    plan = Plan(g, [x], [y, s, r])
+    ran = [t for t, _ in _run_hooked(plan, [np.ones((4, 3), np.float32)])]
+    assert "Size" not in ran and "Shape" not in ran and "Rank" not in ran and "Cast" not in ran
+    x0 = np.arange(12, dtype=np.float32).reshape(4, 3)
+    got = plan.run([x0])
+    assert got[0] == np.float32(66.0) / np.float32(12.0)
+    np.testing.assert_array_equal(got[1], [4, 3])
+    assert got[1].dtype == np.int32 and got[2] == 2
+
+
+def test_size_of_an_unknown_dim_runs_at_run_time():
+    g = Graph("g")
+    with graph_scope(g):
+        x = g.add_input(tf.float32, (None, 3), "x")
+        n = tf.size(x)
+    plan = Plan(g, [x], [n])
+    assert plan.run([np.zeros((5, 3), np.float32)])[0] == 15

@@ -107,3 +107,84 @@ def test_binary_fast_dispatch_reports_errors_and_traces_like_execute():
         tape.watch(c)
         y = 3.0 - c * 2.0
     np.testing.assert_array_equal(tape.gradient(y, c).numpy(), [-2.0, -2.0])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scalar_divide_no_nan_matches_the_array_kernel_bit_for_bit(dtype):
+    import warnings
+
+    from ndflow._src.ops.binary_ops import _div_no_nan_kernel
+
+    info = np.finfo(dtype)
+    rng = np.random.default_rng(0)
+    special = [
+        0.0,
+        -0.0,
+        1.0,
+        -3.0,
+        np.inf,
+        -np.inf,
+        np.nan,
+        info.max,
+        info.tiny,
+        info.smallest_subnormal,
+    ]
+    values = special + list(rng.standard_normal(40) * 10.0 ** rng.integers(-30, 30, 40))
+    values = np.array(values).astype(dtype)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # neither path may warn (overflow, 0/0, inf/inf)
+        for a in values:
+            for b in values:
+                x, y = np.array(a, dtype), np.array(b, dtype)
+                got = _div_no_nan_kernel(x, y)
+                # The general kernel on 1-element arrays (the scalar path is skipped).
+                want = _div_no_nan_kernel(x.reshape(1), y.reshape(1))[0]
+                assert type(got) is np.ndarray and got.shape == () and got.dtype == dtype
+                assert got.tobytes() == np.array(want, dtype).tobytes(), (a, b)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_scalar_pow_of_a_positive_base_matches_np_power(dtype):
+    import warnings
+
+    from ndflow._src.ops.math_ops import _pow_kernel
+
+    bases = [0.9, 0.999, 1.0, 2.0, 1e-30, 3e30, np.inf, 0.0, -0.5, np.nan]
+    exps = [0.0, 1.0, 7.0, 1234.0, -3.5, 0.5, 1e6, -1e6, np.inf, np.nan]
+    for a in bases:
+        for b in exps:
+            x, y = np.array(a, dtype), np.array(b, dtype)
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                want = np.power(x, y)
+            with warnings.catch_warnings(record=True):
+                got = _pow_kernel(x, y)
+            assert np.asarray(got).tobytes() == np.asarray(want).tobytes(), (a, b)
+            assert np.asarray(got).dtype == dtype
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.bool_])
+def test_sum_kernel_equals_np_sum(dtype):
+    from ndflow._src.ops.math_ops import _sum_kernel
+
+    x = (np.random.default_rng(1).standard_normal((5, 7, 3)) * 100).astype(dtype)
+    for axis in (None, (0,), (1, 2), (0, 1, 2), ()):
+        for keepdims in (False, True):
+            got = _sum_kernel(x, axis=axis, keepdims=keepdims)
+            want = np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+            assert type(got) is type(want)
+            assert np.asarray(got).tobytes() == np.asarray(want).tobytes()
+            assert np.shape(got) == np.shape(want)
+
+
+def test_one_minus_beta_matches_numpy_for_every_dtype_and_range():
+    from ndflow._src.ops.training_ops import _one_minus
+
+    rng = np.random.default_rng(2)
+    values = list(rng.random(200)) + [0.0, 0.5, 0.9, 0.999, 1.0, 1e-30, 0.49999997, 1.5, -2.0]
+    for dtype in (np.float32, np.float64, np.float16):
+        for b in values:
+            arr = np.array(b, dtype)
+            for out in (np.float32, np.float64):
+                got = np.array([_one_minus(arr)], out)
+                want = np.array([1.0 - arr], out)
+                assert got.tobytes() == want.tobytes(), (dtype, b, out)

@@ -4,8 +4,16 @@
 BLAS call before sleeping. On 2 cores that spinning worker takes the core the next op
 wanted: the seeds' MyModel `fit` step (a BLAS matmul, then a 2.8M-parameter Adam update
 split over two threads) took 14.0 ms with spinning threads and 9.0 ms without.
-`quiet_blas_threads` sets OPENBLAS_THREAD_TIMEOUT=4 (sleep almost at once) when NumPy is
-not loaded yet, since OpenBLAS reads it only at start-up; a value the user set wins.
+Sleeping at once (a timeout of 2**4) has its own cost: waking a parked worker (on a VM, an
+idle virtual CPU) took ~20 us per multithreaded call, so each of the MLP step's two
+64x784x128 matmuls took ~60 us instead of ~38, and a matmul right after a worker parked
+took ~88 us. `quiet_blas_threads` sets OPENBLAS_THREAD_TIMEOUT=19 (2**19 cycles: workers
+measured awake after 200 us gaps, parked after ~400 us): they stay awake across a
+training step and from one step to the next (the MLP steps' longest gap, optimizer
+updates plus the next batch, is ~90-130 us, too close to 2**18's ~100 us) and park soon
+after (MLP graph step 225 -> ~178 us on an idle 2-core machine; CNN and MyModel fit
+steps no slower in interleaved runs). It is set when NumPy is not loaded yet, since
+OpenBLAS reads it only at start-up; a value the user set wins.
 
 2. Freed array memory is kept in the process instead of handed back to the OS.
 
@@ -33,11 +41,11 @@ TRIM_THRESHOLD = 1024 * 1024 * 1024
 _state = {"tuned": False}
 
 
-BLAS_THREAD_TIMEOUT = "4"
+BLAS_THREAD_TIMEOUT = "19"
 
 
 def quiet_blas_threads() -> bool:
-    """Asks OpenBLAS (read at NumPy's import) to park idle threads at once. Returns
+    """Asks OpenBLAS (read at NumPy's import) to park idle threads soon. Returns
     whether the setting could still take effect."""
     if os.environ.get("NDFLOW_MALLOC_TUNING", "1") in ("0", "false", "False"):
         return False

@@ -401,12 +401,16 @@ class Plan:
 # op type -> input indices. With the shape fully known such an input does not stop
 # constant folding (TF's grappler materializes shapes the same way): the gradient seeds
 # of a loss (OnesLike of a scalar, spread by BroadcastLike over the batch) become
-# constants instead of three ops per step.
+# constants instead of three ops per step, and a mean written as sum / size (Keras'
+# losses) divides by a constant.
 SHAPE_ONLY_INPUTS: dict[str, tuple[int, ...]] = {
     "OnesLike": (0,),
     "ZerosLike": (0,),
     "BroadcastLike": (1,),
     "ReduceToLike": (1,),
+    "Shape": (0,),
+    "Size": (0,),
+    "Rank": (0,),
 }
 
 # A constant folded from static shapes is kept only if it is at most this big or a

@@ -167,7 +167,24 @@ def floormod(x: Any, y: Any, name: str | None = None) -> Tensor:
 mod = floormod
 
 
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
 def _div_no_nan_kernel(x, y):
+    # Scalars (Keras' metric results and loss means): Python float division, ~0.3 us
+    # instead of ~3.5 us for errstate + ufuncs. Exact: a float64 quotient of float32
+    # operands rounds to the correctly rounded float32 quotient; overflow takes the
+    # general path.
+    dt = x.dtype
+    if x.ndim == 0 and y.ndim == 0 and (dt is _F32 or dt is _F64) and y.dtype is dt:
+        b = float(y)
+        if b == 0.0:
+            return np.zeros((), dt)
+        q = float(x) / b
+        if dt is _F64 or not abs(q) > _F32_MAX:
+            return np.array(q, dt)
     with np.errstate(all="ignore"):
         out = np.true_divide(x, y).astype(x.dtype, copy=False)
     return np.where(y == 0, np.zeros((), x.dtype), out)

@@ -58,6 +58,16 @@ def _apply_flags(x: np.ndarray, transpose: bool, adjoint: bool) -> np.ndarray:
 
 
 def _matmul_kernel(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
+    if a.ndim == 2 and b.ndim == 2 and a.dtype.kind == "f":
+        # Real matrices (every training step's MatMuls): the same views and np.matmul
+        # call as below, without the helper calls (~1 us per call).
+        if transpose_a or adjoint_a:
+            a = a.T
+        if transpose_b or adjoint_b:
+            b = b.T
+        if a.shape[1] != b.shape[0]:
+            raise ValueError("inner")
+        return np.matmul(a, b)
     if a.ndim < 2 or b.ndim < 2:
         raise ValueError("rank")
     a2 = _apply_flags(a, transpose_a, adjoint_a)

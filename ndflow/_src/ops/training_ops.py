@@ -165,6 +165,21 @@ def apply_keras_momentum(
 # ---------------------------------------------------------------------------- Adam
 
 
+_F32 = np.dtype(np.float32)
+_F64 = np.dtype(np.float64)
+
+
+def _one_minus(b: Any) -> Any:
+    """`1.0 - b` for a 0-d array `b`, as NumPy computes it, without the ufunc call (~0.5
+    us) where a Python float gives the same value: `b` float64, or float32 in [0.5, 1]
+    (where 1 - b is exact in float32, Sterbenz)."""
+    if type(b) is np.ndarray and b.ndim == 0:
+        dt = b.dtype
+        if dt is _F64 or (dt is _F32 and 0.5 <= float(b) <= 1.0):
+            return 1.0 - float(b)
+    return 1.0 - b
+
+
 def _apply_adam_kernel(r, mr, vr, beta1_power, beta2_power, lr, beta1, beta2, epsilon, grad):
     var = r.var
     _check_grad(var, grad, "ResourceApplyAdam")
@@ -177,8 +192,11 @@ def _apply_adam_kernel(r, mr, vr, beta1_power, beta2_power, lr, beta1, beta2, ep
     if k is not None and (dt is np.float32 or dt is np.float64):
         g = grad.reshape(-1) if grad.flags.c_contiguous else np.ascontiguousarray(grad).reshape(-1)
         flat = (w.reshape(-1), m.reshape(-1), v.reshape(-1), g)
-        scalars = np.array([lr_t, 1.0 - beta1, 1.0 - beta2, epsilon], dt)
-        _run_split(k.adam, flat, (scalars,))
+        scalars = np.array([lr_t, _one_minus(beta1), _one_minus(beta2), epsilon], dt)
+        if flat[0].size < _SPLIT_AT:
+            k.adam(*flat, scalars, 0, flat[0].size)
+        else:
+            _run_split(k.adam, flat, (scalars,))
         return
     m += (grad - m) * dt(1.0 - beta1)
     v += (np.square(grad) - v) * dt(1.0 - beta2)
