@@ -15,8 +15,9 @@ What moves these numbers besides the kernels (measured on the shared 2-core AVX-
 - glibc returning freed activations to the OS: every step page-faults them back in. With
   MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=1073741824 (or the same through
   mallopt) the single-thread step's CPU time roughly halves.
-- OpenBLAS worker threads spin after each call and compete with the main thread on 2
-  busy cores; OPENBLAS_THREAD_TIMEOUT=4 makes them sleep sooner and steadies the medians.
+- OpenBLAS worker threads spin after each call (by default ~0.1 s) and compete with the
+  main thread on 2 busy cores; ndflow sets OPENBLAS_THREAD_TIMEOUT=19 (~0.2 ms, see
+  core/process_settings.py): awake between one step's matmuls, parked soon after.
 """
 
 from __future__ import annotations
