@@ -5,9 +5,9 @@ Aliases owned by other families (sigmoid, tanh, embedding_lookup, ...) are added
 
 # ruff: noqa: F401, A004
 from ndflow._src.ops.conv_ops import atrous_conv2d as atrous_conv2d
-from ndflow._src.ops.conv_ops import avg_pool as avg_pool
-from ndflow._src.ops.conv_ops import avg_pool1d as avg_pool1d
-from ndflow._src.ops.conv_ops import avg_pool2d as avg_pool2d
+from ndflow._src.ops.pooling_ops import avg_pool as avg_pool
+from ndflow._src.ops.pooling_ops import avg_pool1d as avg_pool1d
+from ndflow._src.ops.pooling_ops import avg_pool2d as avg_pool2d
 from ndflow._src.ops.conv_ops import conv1d as conv1d
 from ndflow._src.ops.conv_ops import conv1d_transpose as conv1d_transpose
 from ndflow._src.ops.conv_ops import conv2d as conv2d
@@ -21,10 +21,10 @@ from ndflow._src.ops.conv_ops import (
 from ndflow._src.ops.conv_ops import (
     depthwise_conv2d_backprop_input as depthwise_conv2d_backprop_input,
 )
-from ndflow._src.ops.conv_ops import max_pool as max_pool
-from ndflow._src.ops.conv_ops import max_pool1d as max_pool1d
-from ndflow._src.ops.conv_ops import max_pool2d as max_pool2d
-from ndflow._src.ops.conv_ops import pool as pool
+from ndflow._src.ops.pooling_ops import max_pool as max_pool
+from ndflow._src.ops.pooling_ops import max_pool1d as max_pool1d
+from ndflow._src.ops.pooling_ops import max_pool2d as max_pool2d
+from ndflow._src.ops.pooling_ops import pool as pool
 from ndflow._src.ops.conv_ops import separable_conv2d as separable_conv2d
 from ndflow._src.ops.nn_ops import batch_normalization as batch_normalization
 from ndflow._src.ops.nn_ops import bias_add as bias_add

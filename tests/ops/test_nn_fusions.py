@@ -107,18 +107,18 @@ def test_inplace_kernels_fall_back_when_they_cannot_write_in_place(kernels):
     ],
 )
 def test_max_pool_grad_relu_fusion_matches_the_two_ops(kernels, xshape, k, s, padding):
-    from ndflow._src.ops import conv_ops
+    from ndflow._src.ops import pooling_ops
 
     rng = np.random.default_rng(3)
     h = np.maximum(rng.standard_normal(xshape).astype(np.float32), 0)  # a ReLU's output
     h[0, :3, :3, 0] = 0.0  # a window of zeros: its maximum is 0, its mask 0
     attrs = {"ksize": k, "strides": s, "padding": padding}
-    out = conv_ops._max_pool_kernel(h, **attrs)
+    out = pooling_ops._max_pool_kernel(h, **attrs)
     g = rng.standard_normal(out.shape).astype(np.float32)
     g.flat[::13] = np.nan  # NaN gradients stay NaN where the mask is 1, as in the two ops
     name, fused, pattern = nn_ops.FUSED_KERNELS[("MaxPoolGrad", "ReluGrad")]
     assert pattern == ("out", 0)
-    expected = nn_ops._relu_grad_kernel(conv_ops._max_pool_grad_kernel(h, out, g, **attrs), h)
+    expected = nn_ops._relu_grad_kernel(pooling_ops._max_pool_grad_kernel(h, out, g, **attrs), h)
     _same(fused(h, out, g, **attrs), expected)
 
 
