@@ -161,7 +161,7 @@ from ndflow._src.ops.linalg_ops import matmul as matmul
 from ndflow._src.ops.linalg_ops import norm as norm
 from ndflow._src.ops.linalg_ops import tensordot as tensordot
 
-# --- nn (ndflow/_src/ops/nn_ops.py) -------------------------------------------------------
+# --- nn (ndflow/_src/ops/nn_ops.py, nn_loss_ops.py) ---------------------------------------
 from ndflow import nn as nn
 
 # --- random (ndflow/_src/ops/random_ops.py) -----------------------------------------------

@@ -508,7 +508,7 @@ def test_shape_rules_agree_with_kernels(monkeypatch):
     """Every nn/conv op's shape rule (used to build graphs) predicts its kernel's output."""
     from ndflow._src.framework import execute as execute_mod
     from ndflow._src.framework.op_registry import get_op
-    from ndflow._src.ops import conv_ops, nn_ops, pooling_ops
+    from ndflow._src.ops import conv_ops, nn_loss_ops, nn_ops, pooling_ops
 
     real = execute_mod.execute
     seen = set()
@@ -529,6 +529,7 @@ def test_shape_rules_agree_with_kernels(monkeypatch):
     monkeypatch.setattr(nn_ops, "execute", checking)
     monkeypatch.setattr(conv_ops, "execute", checking)
     monkeypatch.setattr(pooling_ops, "execute", checking)
+    monkeypatch.setattr(nn_loss_ops, "execute", checking)
     rng = _rng(20)
     x = nd.constant(rng.standard_normal((2, 7, 7, 3)))
     w = nd.constant(rng.standard_normal((3, 3, 3, 4)))
