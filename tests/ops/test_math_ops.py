@@ -374,6 +374,24 @@ def test_incompatible_shapes_name_the_op_and_both_shapes(name):
         getattr(tf.math, name)(a, b)
 
 
+@pytest.mark.parity
+@pytest.mark.parametrize(
+    "shapes", [((6, 2), (6, 3)), ((2, 3), (4, 5)), ((None, 3), (4, 5)), ((6, 2, 4), (3, 1))]
+)
+def test_traced_broadcast_errors_word_it_as_tensorflow(real_tf, shapes):
+    # While tracing, TF's shape inference names the first unequal dimensions (eagerly it
+    # says "Incompatible shapes", above).
+    def message(lib):
+        f = lib.function(lambda a, b: lib.math.squared_difference(a, b), autograph=False)
+        with pytest.raises(ValueError) as info:
+            f.get_concrete_function(*(lib.TensorSpec(s) for s in shapes))
+        return str(info.value)
+
+    ours, theirs = message(tf), message(real_tf)
+    assert ours.split(" for '")[0] == theirs.split(" for '")[0]
+    assert ours.split("with input shapes: ")[1] == theirs.split("with input shapes: ")[1]
+
+
 _SHAPES = st.lists(st.integers(1, 3), min_size=0, max_size=3)
 
 

@@ -12,6 +12,7 @@ import numpy as np
 
 from ndflow._src.core import dtypes, errors
 from ndflow._src.core.dtypes import DType
+from ndflow._src.core.context import ctx
 from ndflow._src.framework.constant import convert_to_tensor
 from ndflow._src.framework.tensor import Tensor, VariableBase, wrap_with_dtype
 
@@ -154,6 +155,10 @@ def broadcast_dims(a: Dims, b: Dims, op_type: str) -> Dims:
             out.append(db)
         elif db is None or da == db:
             out.append(da)
+        elif ctx.graph is not None:
+            # While tracing, TF's shape inference words it by the first unequal dimension
+            # (the graph adds the node and the input shapes).
+            raise invalid(op_type, f"Dimensions must be equal, but are {da} and {db}")
         else:
             raise invalid(op_type, f"Incompatible shapes: {dims_str(a)} vs. {dims_str(b)}")
     return tuple(out)
