@@ -256,20 +256,16 @@ class Variable(VariableBase):
     # ------------------------------------------------------------------ writes
     def _write(self, op_type: str, value: Any, read_value: bool) -> Any:
         if type(value) is Tensor and value._dtype is self._dtype:
-            # Fast path for an eager tensor of the right dtype (every optimizer update):
-            # no conversion, and its shape straight from the array, not a TensorShape.
+            # An eager tensor of the right dtype (every optimizer update): no conversion,
+            # and its shape straight from the array, not a TensorShape.
             v = value
             dims = value._value.shape
         else:
             v = convert_to_tensor(value, dtype=self._dtype)
             dims = v.shape._dims
-        if (
-            dims != self._array.shape
-            and not self._dynamic_shape
-            and dims is not None
-            and None not in dims
-        ):
-            _check_assign_shape(self, dims)  # TF never broadcasts into a variable
+        if dims != self._array.shape:
+            if not self._dynamic_shape and dims is not None and None not in dims:
+                _check_assign_shape(self, dims)  # TF never broadcasts into a variable
         if ctx.graph is None and type(v) is Tensor:
             # Eagerly, the op's kernel without the dispatch: writes have no gradient, so
             # no tape records them, and the op's output would be discarded here. A
@@ -292,29 +288,12 @@ class Variable(VariableBase):
         self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
     ) -> Any:
         """Adds `delta` to the variable; returns the variable."""
-        if type(delta) is Tensor and delta._dtype is self._dtype and ctx.graph is None:
-            d = delta._value  # as in assign_sub
-            if d.shape == self._array.shape:
-                try:
-                    _assign_add_kernel(self.handle._value, d)
-                    return self if read_value else None
-                except Exception:  # noqa: BLE001 - _write reports it through execute()
-                    pass
         return self._write("AssignAddVariableOp", delta, read_value)
 
     def assign_sub(
         self, delta: Any, use_locking: Any = None, name: Any = None, read_value: bool = True
     ) -> Any:
         """Subtracts `delta` from the variable; returns the variable."""
-        if type(delta) is Tensor and delta._dtype is self._dtype and ctx.graph is None:
-            # _write's eager fast path, inlined for the update of every optimizer step.
-            d = delta._value
-            if d.shape == self._array.shape:
-                try:
-                    _assign_sub_kernel(self.handle._value, d)
-                    return self if read_value else None
-                except Exception:  # noqa: BLE001 - _write reports it through execute()
-                    pass
         return self._write("AssignSubVariableOp", delta, read_value)
 
     # ------------------------------------------------------------------ properties
