@@ -558,12 +558,8 @@ class Trainer:
             steps=adapter.num_batches,
         )
         runner = self._runner("train")
-        fixed = getattr(adapter, "fixed_structure", False)
-        begin_hooks = cbs.hooks("on_train_batch_begin")
-        end_hooks = cbs.hooks("on_train_batch_end")
         self.stop_training = False
         self._in_fit = True
-        built = False
         try:
             cbs.on_train_begin()
             # BackupAndRestore sets the epoch to resume from in on_train_begin (Keras 3).
@@ -573,19 +569,8 @@ class Trainer:
                 self.reset_metrics()
                 cbs.on_epoch_begin(epoch)
                 raw: Any = _NOTHING
-                for begin, end, batches in runner.executions(adapter):
-                    if not built:
-                        self._build_from_batch(batches[0], training=True)
-                        built = True
-                    for hook in begin_hooks:
-                        hook(begin)
-                    raw = runner(batches, fixed)
-                    if end_hooks:
-                        # Callbacks get Python floats (Keras' pythonify_logs); without
-                        # batch hooks the step's tensors are only read at epoch end.
-                        logs = _flatten_logs(raw)
-                        for hook in end_hooks:
-                            hook(end, logs)
+                for out in self._run_executions(runner, adapter, cbs, "train"):
+                    raw = out
                     if self.stop_training:
                         break
                 if raw is _NOTHING and epoch > initial_epoch:
@@ -613,6 +598,32 @@ class Trainer:
         self.history = cbs.history
         return cbs.history
 
+    def _run_executions(self, runner: Any, adapter: Any, cbs: Any, mode: str) -> Any:
+        """One pass over `adapter`: builds what the first batch needs, runs each execution
+        between the `mode` ("train", "test", "predict") batch hooks, and yields its result
+        (the last step's raw logs, or predict's list of outputs)."""
+        fixed = getattr(adapter, "fixed_structure", False)
+        begin_hooks = cbs.hooks(f"on_{mode}_batch_begin")
+        end_hooks = cbs.hooks(f"on_{mode}_batch_end")
+        first = True
+        for begin, end, batches in runner.executions(adapter):
+            if first:
+                self._build_from_batch(batches[0], training=mode == "train")
+                first = False
+            for hook in begin_hooks:
+                hook(begin)
+            out = runner(batches, fixed)
+            if end_hooks:
+                # Callbacks get Python floats (Keras' pythonify_logs); without batch hooks
+                # the step's tensors are only read at the end of the pass.
+                if mode == "predict":
+                    logs = {"outputs": out[0] if len(out) == 1 else _concat_outputs(out)}
+                else:
+                    logs = _flatten_logs(out)
+                for hook in end_hooks:
+                    hook(end, logs)
+            yield out
+
     def _current_results(self) -> dict:
         return {k: _scalar(v) for k, v in self.get_metrics_result().items()}
 
@@ -626,25 +637,12 @@ class Trainer:
 
     def _run_evaluate(self, adapter: Any, cbs: Any) -> dict:
         runner = self._runner("test")
-        fixed = getattr(adapter, "fixed_structure", False)
-        begin_hooks = cbs.hooks("on_test_batch_begin")
-        end_hooks = cbs.hooks("on_test_batch_end")
         self.reset_metrics()
         adapter.reset()  # every evaluation starts from the top of its data, as in Keras
         cbs.on_test_begin()
         raw: Any = None
-        built = False
-        for begin, end, batches in runner.executions(adapter):
-            if not built:
-                self._build_from_batch(batches[0])
-                built = True
-            for hook in begin_hooks:
-                hook(begin)
-            raw = runner(batches, fixed)
-            if end_hooks:
-                logs = _flatten_logs(raw)
-                for hook in end_hooks:
-                    hook(end, logs)
+        for out in self._run_executions(runner, adapter, cbs, "test"):
+            raw = out
         logs = self._metrics_result_or_logs(_flatten_logs(raw))
         cbs.on_test_end(logs)
         return logs
@@ -698,24 +696,10 @@ class Trainer:
             steps=adapter.num_batches,
         )
         runner = self._runner("predict")
-        fixed = getattr(adapter, "fixed_structure", False)
-        begin_hooks = cbs.hooks("on_predict_batch_begin")
-        end_hooks = cbs.hooks("on_predict_batch_end")
         cbs.on_predict_begin()
         outputs: list = []
-        built = False
-        for begin, end, batches in runner.executions(adapter):
-            if not built:
-                self._build_from_batch(batches[0])
-                built = True
-            for hook in begin_hooks:
-                hook(begin)
-            outs = runner(batches, fixed)
+        for outs in self._run_executions(runner, adapter, cbs, "predict"):
             outputs.extend(outs)
-            if end_hooks:
-                logs = {"outputs": outs[0] if len(outs) == 1 else _concat_outputs(outs)}
-                for hook in end_hooks:
-                    hook(end, logs)
         if not outputs:
             raise ValueError(
                 "Unexpected result of `predict_function` (Empty batch_outputs). Please use "
