@@ -254,6 +254,23 @@ register_op(
 )
 
 
+def _check_same_shape(logits: Tensor, labels: Tensor) -> None:
+    """The sigmoid losses' check: static shapes that cannot match raise TF's ValueError."""
+    xd, zd = dims_of(logits), dims_of(labels)
+    if (
+        xd is not None
+        and zd is not None
+        and (
+            len(xd) != len(zd)
+            or any(a is not None and b is not None and a != b for a, b in zip(xd, zd))
+        )
+    ):
+        raise ValueError(
+            f"`logits` and `labels` must have the same shape, received "
+            f"({_shape_str(xd)} vs {_shape_str(zd)})."
+        )
+
+
 def sigmoid_cross_entropy_with_logits(
     labels: Any = None, logits: Any = None, name: str | None = None
 ) -> Tensor:
@@ -269,19 +286,7 @@ def sigmoid_cross_entropy_with_logits(
     z = to_tensor(labels, dtype=x.dtype) if not isinstance(labels, Tensor) else labels
     if z.dtype is not x.dtype:
         z = math_ops.cast(z, x.dtype)
-    xd, zd = dims_of(x), dims_of(z)
-    if (
-        xd is not None
-        and zd is not None
-        and (
-            len(xd) != len(zd)
-            or any(a is not None and b is not None and a != b for a, b in zip(xd, zd))
-        )
-    ):
-        raise ValueError(
-            f"`logits` and `labels` must have the same shape, received "
-            f"({_shape_str(xd)} vs {_shape_str(zd)})."
-        )
+    _check_same_shape(x, z)
     return execute("SigmoidCrossEntropyWithLogits", (x, z))
 
 
@@ -366,19 +371,7 @@ def weighted_cross_entropy_with_logits(
     x = _float_input(logits, "WeightedCrossEntropyWithLogits")
     z = labels if isinstance(labels, Tensor) else to_tensor(labels, x.dtype)
     q = pos_weight if isinstance(pos_weight, Tensor) else to_tensor(pos_weight, x.dtype)
-    xd, zd = dims_of(x), dims_of(z)
-    if (
-        xd is not None
-        and zd is not None
-        and (
-            len(xd) != len(zd)
-            or any(a is not None and b is not None and a != b for a, b in zip(xd, zd))
-        )
-    ):
-        raise ValueError(
-            f"`logits` and `labels` must have the same shape, received "
-            f"({_shape_str(xd)} vs {_shape_str(zd)})."
-        )
+    _check_same_shape(x, z)
     one = math_ops.ones_like(z)
     log_weight = math_ops.add(one, math_ops.multiply(math_ops.subtract(q, 1), z))
     return math_ops.add(
