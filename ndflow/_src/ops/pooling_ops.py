@@ -340,6 +340,15 @@ def _pool_input(input: Any, op_type: str, allow_int: bool) -> Tensor:  # noqa: A
     return x
 
 
+def _pool2d(
+    op_type: str, input: Any, ksize: Any, strides: Any, padding: str, data_format: str
+) -> Tensor:  # noqa: A002
+    _check_format(data_format, op_type)
+    x = _pool_input(input, op_type, op_type == "MaxPool")
+    _check_rank(x, 4, "input", op_type)
+    return execute(op_type, (x,), _pool_attrs(ksize, strides, padding))
+
+
 def max_pool2d(
     input: Any,  # noqa: A002
     ksize: Any,
@@ -354,10 +363,7 @@ def max_pool2d(
     >>> tf.nn.max_pool2d(tf.reshape(tf.constant([1., 2., 3., 4.]), (1, 2, 2, 1)), 2, 2, "VALID")
     <tf.Tensor: shape=(1, 1, 1, 1), dtype=float32, numpy=array([[[[4.]]]], dtype=float32)>
     """
-    _check_format(data_format, "MaxPool")
-    x = _pool_input(input, "MaxPool", True)
-    _check_rank(x, 4, "input", "MaxPool")
-    return execute("MaxPool", (x,), _pool_attrs(ksize, strides, padding))
+    return _pool2d("MaxPool", input, ksize, strides, padding, data_format)
 
 
 def avg_pool2d(
@@ -374,10 +380,7 @@ def avg_pool2d(
     >>> tf.nn.avg_pool2d(tf.reshape(tf.constant([1., 2., 3., 4.]), (1, 2, 2, 1)), 2, 2, "VALID")
     <tf.Tensor: shape=(1, 1, 1, 1), dtype=float32, numpy=array([[[[2.5]]]], dtype=float32)>
     """
-    _check_format(data_format, "AvgPool")
-    x = _pool_input(input, "AvgPool", False)
-    _check_rank(x, 4, "input", "AvgPool")
-    return execute("AvgPool", (x,), _pool_attrs(ksize, strides, padding))
+    return _pool2d("AvgPool", input, ksize, strides, padding, data_format)
 
 
 def _pool1d(
